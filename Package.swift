@@ -1,0 +1,77 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target shares (see ../shared/DESIGN.md, conventions 1).
+let sharedSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// The numeric kernels run 10-50x slower unoptimized, so they are always optimized,
+/// even in debug builds. Bounds checks are off inside them: their callers validate shapes.
+let kernelSettings: [SwiftSetting] = sharedSettings + [
+    .unsafeFlags(["-Ounchecked", "-wmo"]),
+]
+
+/// The AVX2 kernels see the x86 intrinsics; they only run after a CPU-feature check.
+let avx2Settings: [SwiftSetting] = kernelSettings + [
+    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"]),
+]
+
+let package = Package(
+    name: "switchyard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "switchyard", targets: ["switchyard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(name: "OpenAIWire", swiftSettings: sharedSettings),
+        .target(name: "GGUF", swiftSettings: sharedSettings),
+        .target(name: "KernelsAVX2", swiftSettings: avx2Settings),
+        .target(name: "Kernels", dependencies: ["KernelsAVX2"], swiftSettings: kernelSettings),
+        .target(name: "Tokenization", dependencies: ["GGUF"], swiftSettings: sharedSettings),
+        .target(name: "Templating", swiftSettings: sharedSettings),
+        .target(name: "ConstrainedDecoding", dependencies: ["OpenAIWire"], swiftSettings: sharedSettings),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "GGUF", "Kernels", "Tokenization", "Templating", "ConstrainedDecoding", "OpenAIWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "ModelStore",
+            dependencies: [
+                "GGUF",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .executableTarget(
+            name: "switchyard",
+            dependencies: [
+                "Engine", "GGUF", "Tokenization", "ModelStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(name: "TestSupport", path: "Tests/Support", swiftSettings: sharedSettings),
+        .testTarget(name: "OpenAIWireTests", dependencies: ["TestSupport", "OpenAIWire"], swiftSettings: sharedSettings),
+        .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF"], swiftSettings: sharedSettings),
+        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"], swiftSettings: sharedSettings),
+        .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "Tokenization", "GGUF"], swiftSettings: sharedSettings),
+        .testTarget(name: "TemplatingTests", dependencies: ["TestSupport", "Templating"], swiftSettings: sharedSettings),
+        .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire"], swiftSettings: sharedSettings),
+        .testTarget(name: "ModelStoreTests", dependencies: ["TestSupport", "ModelStore", "GGUF"], swiftSettings: sharedSettings),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization"], swiftSettings: sharedSettings),
+    ]
+)

@@ -1,0 +1,2 @@
+// The Engine module. See ../shared/DESIGN.md for its place in the whole.
+enum EngineModule {}

@@ -1,0 +1,2 @@
+// The Kernels module. See ../shared/DESIGN.md for its place in the whole.
+enum KernelsModule {}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: one release build, the default model
+# pulled (a no-op when present), the Swift suites, then the live-server suites that drive
+# `switchyard serve` with the official OpenAI Python SDK. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export SWITCHYARD_HOME="${SWITCHYARD_HOME:-$HOME/.cache/switchyard}"
+python3 -m pip install --quiet --disable-pip-version-check -r Tests/Live/requirements.txt
+
+# One optimized build serves both the Swift tests and the live tests (numeric code is
+# 10-50x slower unoptimized, and building twice would double CI time).
+swift build -c release --build-tests
+if [ -x .build/release/switchyard ] && .build/release/switchyard help pull >/dev/null 2>&1; then
+    .build/release/switchyard pull
+fi
+swift test -c release --skip-build
+
+if compgen -G "Tests/Live/test_*.py" >/dev/null; then
+    SWITCHYARD_BIN="$PWD/.build/release/switchyard" python3 -m pytest -q Tests/Live
+fi
