@@ -64,7 +64,7 @@ private struct JSONReader {
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
-        let count = literal.utf8CodeUnitsCount
+        let count = literal.utf8CodeUnitCount
         guard position + count <= bytes.count else { throw error("unexpected end of input") }
         let matches = literal.withUTF8Buffer { expected in
             expected.elementsEqual(bytes[position..<position + count])

@@ -1,0 +1,48 @@
+/// One sequence to generate: prompt tokens in, events out (see `GenerationEvent`).
+public struct GenerationRequest: Sendable {
+    public var promptTokens: [Int]
+    public var sampling: SamplingParameters
+    /// Tokens to generate at most. 0 only scores the prompt (with `promptLogprobs`).
+    public var maxTokens: Int
+    /// End-of-sequence and stop sequences are ignored until this many tokens exist (vLLM's `min_tokens`).
+    public var minTokens: Int
+    /// Keep generating past end-of-sequence tokens (vLLM's `ignore_eos`), for fixed-length benchmarks.
+    public var ignoreEOS: Bool
+    /// Generation stops before the first occurrence of any of these; the text never contains them.
+    public var stopSequences: [String]
+    /// Extra token ids that end generation, beside the model's own end tokens.
+    public var stopTokenIDs: Set<Int>
+    /// Number of most likely alternatives to report per generated token; `nil` reports no logprobs,
+    /// 0 reports only the chosen token's.
+    public var logprobs: Int?
+    /// Report log-probabilities for the prompt tokens too (legacy completions `echo` + `logprobs`),
+    /// with this many alternatives each.
+    public var promptLogprobs: Int?
+    /// A grammar the output must follow (JSON schema, tool calls); `nil` leaves it free.
+    public var constraint: OutputConstraint?
+
+    public init(
+        promptTokens: [Int], sampling: SamplingParameters = SamplingParameters(), maxTokens: Int,
+        minTokens: Int = 0, ignoreEOS: Bool = false, stopSequences: [String] = [], stopTokenIDs: Set<Int> = [],
+        logprobs: Int? = nil, promptLogprobs: Int? = nil, constraint: OutputConstraint? = nil
+    ) {
+        self.promptTokens = promptTokens
+        self.sampling = sampling
+        self.maxTokens = maxTokens
+        self.minTokens = minTokens
+        self.ignoreEOS = ignoreEOS
+        self.stopSequences = stopSequences
+        self.stopTokenIDs = stopTokenIDs
+        self.logprobs = logprobs
+        self.promptLogprobs = promptLogprobs
+        self.constraint = constraint
+    }
+}
+
+/// What the output must conform to. Compiled once per request by the engine.
+public enum OutputConstraint: Sendable {
+    /// Any JSON object (`response_format: json_object`).
+    case jsonObject
+    /// JSON valid against this schema (`response_format: json_schema`); the schema as JSON text.
+    case jsonSchema(String)
+}
