@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `switchyard` command: one executable for the server and the migration kit.
+@main
+struct Switchyard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "An OpenAI-compatible inference server and migration kit.",
+        subcommands: [
+            // One line per command; each command lives in Commands/<Name>Command.swift.
+        ]
+    )
+}
