@@ -10,7 +10,7 @@ let sharedSettings: [SwiftSetting] = [
 /// The numeric kernels run 10-50x slower unoptimized, so they are always optimized,
 /// even in debug builds. Bounds checks are off inside them: their callers validate shapes.
 let kernelSettings: [SwiftSetting] = sharedSettings + [
-    .unsafeFlags(["-Ounchecked", "-wmo"]),
+    .unsafeFlags(["-Ounchecked"]),
 ]
 
 /// The AVX2 kernels see the x86 intrinsics; they only run after a CPU-feature check.
