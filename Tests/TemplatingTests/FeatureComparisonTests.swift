@@ -48,6 +48,7 @@ struct FeatureComparisonTests {
         "{% macro greet(name, punct='!') %}Hello {{ name }}{{ punct }}{% endmacro %}{{ greet('Bob') }} {{ greet('Al', punct='?') }} {{ greet(name='Cy') }}",
         "{% set block %}  captured {{ n }}  {% endset %}[{{ block }}]{% set a, b = [1, 2] %}{{ a }}{{ b }}{% set tup = 1, 2 %}{{ tup|length }}{% with w = 3 %}{{ w }}{% endwith %}{{ w }}|{% filter upper %}shout {{ s }}{% endfilter %}",
         "{% if n > 10 %}big{% elif n > 5 %}mid{% else %}small{% endif %} {% if none %}a{% elif empty %}b{% endif %}|{{ {'a': 1}.a }} {{ dict(a=1, b=2)|tojson }}",
+        "{% for m in messages %}{% generation %}<{{ m.role }}>{% endgeneration %}{% endfor %}|{% if none %}{{ x|nosuch }}{% endif %}ok",
         "{{ raw }}{% raw %}{{ not rendered }} {% if %}{% endraw %}|{# a comment #}after",
         // whitespace control
         "A\n  {% if true %}\n    B\n  {% endif %}\nC\n{#- trimmed -#}\n  D  {{- ' E ' -}}  F\n\t{%+ if true %}G{% endif +%}\nH\n{% for i in [1, 2] -%}\n  {{ i }}\n{%- endfor %}\nI\n",
