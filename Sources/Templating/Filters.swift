@@ -16,7 +16,7 @@ enum Filters {
     static func length(_ value: Value) throws(TemplateError) -> Int {
         switch value {
         case .string(let s): return s.unicodeScalars.count
-        case .array(let items): return items.count
+        case .array(let items), .tuple(let items): return items.count
         case .object(let dict): return dict.count
         case .undefined: return 0
         default: throw TemplateError(.type, "object of type '\(value.typeName)' has no len()")
@@ -92,7 +92,7 @@ enum Filters {
             default: throw TemplateError(.type, "You can only sort by either 'key' or 'value'")
             }
             let reverse = call.argument(2, "reverse")?.isTruthy ?? false
-            let pairs = dict.pairs.map { Value.array([.string($0.0), $0.1]) }
+            let pairs = dict.pairs.map { Value.tuple([.string($0.0), $0.1]) }
             return .array(try sorted(pairs, reverse: reverse, caseSensitive: caseSensitive, attribute: .int(byValue ? 1 : 0), interpreter))
         },
         "escape": escapeFilter,
@@ -172,7 +172,7 @@ enum Filters {
         "items": { value, _, _ throws(TemplateError) in
             switch value {
             case .undefined: return .array([])
-            case .object(let dict): return .array(dict.pairs.map { .array([.string($0.0), $0.1]) })
+            case .object(let dict): return .array(dict.pairs.map { .tuple([.string($0.0), $0.1]) })
             default: throw TemplateError(.type, "Can only get item pairs from a mapping.")
             }
         },
@@ -275,7 +275,7 @@ enum Filters {
                 dumper.indent = String(repeating: " ", count: max(0, n))
             }
             if dumper.indent != nil { dumper.itemSeparator = "," }
-            if let separators = call.argument(2, "separators"), case .array(let pair) = separators {
+            if let separators = call.argument(2, "separators"), let pair = separators.sequenceItems {
                 guard pair.count == 2, case .string(let item) = pair[0], case .string(let key) = pair[1] else {
                     throw TemplateError(.type, "tojson separators must be two strings")
                 }

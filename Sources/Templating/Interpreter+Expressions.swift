@@ -15,10 +15,14 @@ extension Interpreter {
             return Value(value)
         case .name(let name):
             return lookup(name)
-        case .list(let items), .tuple(let items):
+        case .list(let items):
             var values: [Value] = []
             for item in items { values.append(try evaluate(item)) }
             return .array(values)
+        case .tuple(let items):
+            var values: [Value] = []
+            for item in items { values.append(try evaluate(item)) }
+            return .tuple(values)
         case .dict(let pairs):
             var dict = Dict()
             for (keyExpr, valueExpr) in pairs {
@@ -139,7 +143,7 @@ extension Interpreter {
             return Methods.bound(value, name) ?? .undefined("'dict object' has no attribute '\(name)'")
         case (.namespace, .string(let name)):
             return try attribute(of: value, name)
-        case (.array, _), (.string, _):
+        case (.array, _), (.tuple, _), (.string, _):
             guard case .int(let raw)? = key.numeric else {
                 if case .string(let name) = key { return try attribute(of: value, name) }
                 return .undefined("'\(value.undefinedOwnerName)' has no item \(key.pythonRepr())")
@@ -160,6 +164,7 @@ extension Interpreter {
     private func elements(of value: Value) -> [Value] {
         if case .string(let s) = value { return s.unicodeScalars.map { .string(String($0)) } }
         if case .array(let items) = value { return items }
+        if case .tuple(let items) = value { return items }
         return []
     }
 
@@ -182,6 +187,8 @@ extension Interpreter {
             throw TemplateError(.undefined, hint)
         case .array(let items):
             return .array(indices(items.count).map { items[$0] })
+        case .tuple(let items):
+            return .tuple(indices(items.count).map { items[$0] })
         case .string(let s):
             let scalars = Array(s.unicodeScalars)
             var view = String.UnicodeScalarView()
@@ -200,6 +207,7 @@ extension Value {
         case .none: "None"
         case .object: "dict object"
         case .array: "list object"
+        case .tuple: "tuple object"
         case .string: "str object"
         case .int: "int object"
         case .double: "float object"

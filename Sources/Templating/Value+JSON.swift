@@ -28,7 +28,7 @@ struct JSONDumper {
         case .double(let d):
             if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else { out += PythonFloat.repr(d) }
         case .string(let s): writeString(s, into: &out)
-        case .array(let items):
+        case .array(let items), .tuple(let items):
             if items.isEmpty {
                 out += "[]"
                 return

@@ -38,6 +38,13 @@ extension Value {
                 item.writeRepr(into: &out, depth: depth + 1)
             }
             out += "]"
+        case .tuple(let items):
+            out += "("
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += ", " }
+                item.writeRepr(into: &out, depth: depth + 1)
+            }
+            out += items.count == 1 ? ",)" : ")"
         case .object(let dict):
             out += "{"
             for (index, (key, value)) in dict.pairs.enumerated() {
@@ -65,7 +72,7 @@ extension Value {
         switch (self, other) {
         case (.undefined, .undefined), (.none, .none): return true
         case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
-        case (.array(let a), .array(let b)):
+        case (.array(let a), .array(let b)), (.tuple(let a), .tuple(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1, depth: depth + 1) }
         case (.object(let a), .object(let b)):
             guard a.count == b.count else { return false }
@@ -88,7 +95,7 @@ extension Value {
         switch (self, other) {
         case (.string(let a), .string(let b)):
             return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
-        case (.array(let a), .array(let b)):
+        case (.array(let a), .array(let b)), (.tuple(let a), .tuple(let b)):
             for (x, y) in zip(a, b) where !x.pythonEquals(y) {
                 return try x.pythonLess(y, op: op)
             }

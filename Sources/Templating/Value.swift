@@ -8,6 +8,8 @@ enum Value {
     case double(Double)
     case string(String)
     case array([Value])
+    /// A Python tuple: prints as `(a, b)`, never equal to a list.
+    case tuple([Value])
     case object(Dict)
     case namespace(Namespace)
     case function(Function)
@@ -40,9 +42,18 @@ enum Value {
         case .double: "float"
         case .string: "str"
         case .array: "list"
+        case .tuple: "tuple"
         case .object: "dict"
         case .namespace: "Namespace"
         case .function: "function"
+        }
+    }
+
+    /// The items of a list or tuple.
+    var sequenceItems: [Value]? {
+        switch self {
+        case .array(let items), .tuple(let items): items
+        default: nil
         }
     }
 
@@ -56,7 +67,7 @@ enum Value {
         case .int(let i): i != 0
         case .double(let d): d != 0
         case .string(let s): !s.isEmpty
-        case .array(let items): !items.isEmpty
+        case .array(let items), .tuple(let items): !items.isEmpty
         case .object(let dict): !dict.isEmpty
         case .namespace, .function: true
         }

@@ -34,7 +34,7 @@ struct FeatureComparisonTests {
         // filters
         "{{ '  pad '|trim }}|{{ s|upper }} {{ s|lower }} {{ 'hello world-x'|title }} {{ 'hELLO'|capitalize }} {{ s|length }} {{ d|length }} {{ undefined_name|length }} {{ words|first }} {{ words|last }} {{ s|first }} {{ empty|first }}|",
         "{{ words|join(', ') }} {{ [1, none, 'a']|join }} {{ tools|join(',', attribute='name') }} {{ s|replace('o', '0') }} {{ s|replace('l', '', 2) }} {{ undefined_name|default('dflt') }} {{ ''|default('dflt') }} {{ ''|default('dflt', true) }} {{ none|default('d') }}",
-        "{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %} {{ undefined_name|items|list }} {{ d|tojson }} {{ d|tojson(indent=2) }} {{ 'é\"<\\n'|tojson }} {{ [1.0, 2, none, true]|tojson }} {{ d|tojson(sort_keys=true) }} {{ {}|tojson(indent=2) }} {{ 'é'|tojson(ensure_ascii=true) }}",
+        "{{ d|items|list }} {{ undefined_name|items|list }} {{ d|tojson }} {{ d|tojson(indent=2) }} {{ 'é\"<\\n'|tojson }} {{ [1.0, 2, none, true]|tojson }} {{ d|tojson(sort_keys=true) }} {{ {}|tojson(indent=2) }} {{ 'é'|tojson(ensure_ascii=true) }}",
         "{{ n|string }} {{ none|string }} {{ words|string }} {{ '42'|int + 1 }} {{ '3.9'|int }} {{ 'x'|int }} {{ 'x'|int(5) }} {{ 3.9|int }} {{ '0x1A'|int(base=16) }} {{ '2.5'|float }} {{ n|float }} {{ s|list|length }} {{ d|list }}",
         "{{ tools|selectattr('n', 'gt', 1)|map(attribute='name')|list }} {{ tools|rejectattr('name', 'equalto', 'a')|list|length }} {{ tools|map(attribute='missing', default='?')|list }} {{ words|map('upper')|list }} {{ [0, 1, '', 'x', none]|select|list }} {{ [1, 2, 3, 4]|reject('odd')|list }} {{ messages|selectattr('role', 'equalto', 'user')|list|length }}",
         "{{ words|sort }} {{ words|sort(reverse=true) }} {{ words|sort(case_sensitive=true) }} {{ tools|sort(attribute='n')|map(attribute='name')|join }} {{ [3, 1, 2]|max }} {{ words|min }} {{ [1, 2, 3]|sum }} {{ tools|sum(attribute='n') }} {{ ['a', 'A', 'b', 'a']|unique|list }} {{ words|reverse|list }} {{ s|reverse }}",
@@ -49,6 +49,7 @@ struct FeatureComparisonTests {
         "{% set block %}  captured {{ n }}  {% endset %}[{{ block }}]{% set a, b = [1, 2] %}{{ a }}{{ b }}{% set tup = 1, 2 %}{{ tup|length }}{% with w = 3 %}{{ w }}{% endwith %}{{ w }}|{% filter upper %}shout {{ s }}{% endfilter %}",
         "{% if n > 10 %}big{% elif n > 5 %}mid{% else %}small{% endif %} {% if none %}a{% elif empty %}b{% endif %}|{{ {'a': 1}.a }} {{ dict(a=1, b=2)|tojson }}",
         "{% for m in messages %}{% generation %}<{{ m.role }}>{% endgeneration %}{% endfor %}|{% if none %}{{ x|nosuch }}{% endif %}ok",
+        "{{ (1, 2) }} {{ (1,) }} {{ () }} {{ d.items()|list }} {{ d|dictsort }} {{ (1, 2) == [1, 2] }} {{ '%s' % [1, 2] }} {{ ((1, 2) + (3,))|length }} {{ (1, 'a')|tojson }} {{ (1, 2)[1] }} {{ (3, 1, 2)|sort }} {{ 'x' in ('x', 'y') }}",
         "{{ raw }}{% raw %}{{ not rendered }} {% if %}{% endraw %}|{# a comment #}after",
         // whitespace control
         "A\n  {% if true %}\n    B\n  {% endif %}\nC\n{#- trimmed -#}\n  D  {{- ' E ' -}}  F\n\t{%+ if true %}G{% endif +%}\nH\n{% for i in [1, 2] -%}\n  {{ i }}\n{%- endfor %}\nI\n",
