@@ -92,7 +92,7 @@ enum Filters {
             default: throw TemplateError(.type, "You can only sort by either 'key' or 'value'")
             }
             let reverse = call.argument(2, "reverse")?.isTruthy ?? false
-            let pairs = dict.pairs.map { Value.tuple([.string($0.0), $0.1]) }
+            let pairs = dict.itemTuples
             return .array(try sorted(pairs, reverse: reverse, caseSensitive: caseSensitive, attribute: .int(byValue ? 1 : 0), interpreter))
         },
         "escape": escapeFilter,
@@ -172,7 +172,7 @@ enum Filters {
         "items": { value, _, _ throws(TemplateError) in
             switch value {
             case .undefined: return .array([])
-            case .object(let dict): return .array(dict.pairs.map { .tuple([.string($0.0), $0.1]) })
+            case .object(let dict): return .array(dict.itemTuples)
             default: throw TemplateError(.type, "Can only get item pairs from a mapping.")
             }
         },
@@ -193,7 +193,7 @@ enum Filters {
         "lower": { value, _, _ throws(TemplateError) in .string(try strictString(value).lowercased()) },
         "upper": { value, _, _ throws(TemplateError) in .string(try strictString(value).uppercased()) },
         "map": { value, call, interpreter throws(TemplateError) in
-            let items = try interpreter.iterate(value)
+            let items = value.isTruthy ? try interpreter.iterate(value) : []
             if let attribute = call.keyword.first(where: { $0.0 == "attribute" })?.1 {
                 let fallback = call.keyword.first { $0.0 == "default" }?.1
                 var mapped: [Value] = []
@@ -360,7 +360,7 @@ enum Filters {
             testName = name
         }
         var result: [Value] = []
-        for item in try interpreter.iterate(value) {
+        for item in value.isTruthy ? try interpreter.iterate(value) : [] {
             let subject = try path.map { p throws(TemplateError) in try lookupPath(item, p, interpreter) } ?? item
             let passed: Bool
             if let testName {

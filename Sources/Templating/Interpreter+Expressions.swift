@@ -27,8 +27,8 @@ extension Interpreter {
             var dict = Dict()
             for (keyExpr, valueExpr) in pairs {
                 let key = try evaluate(keyExpr)
-                guard case .string(let name) = key else {
-                    throw TemplateError(.type, "only string keys are supported in dict literals, got '\(key.typeName)'")
+                guard let name = Dict.storageKey(key) else {
+                    throw TemplateError(.type, "only string and integer keys are supported in dict literals, got '\(key.typeName)'")
                 }
                 dict[name] = try evaluate(valueExpr)
             }
@@ -141,6 +141,9 @@ extension Interpreter {
         case (.object(let dict), .string(let name)):
             if let found = dict[name] { return found }
             return Methods.bound(value, name) ?? .undefined("'dict object' has no attribute '\(name)'")
+        case (.object(let dict), .int), (.object(let dict), .bool):
+            if let storage = Dict.storageKey(key), let found = dict[storage] { return found }
+            return .undefined("'dict object' has no item \(key.pythonRepr())")
         case (.namespace, .string(let name)):
             return try attribute(of: value, name)
         case (.array, _), (.tuple, _), (.string, _):

@@ -196,7 +196,7 @@ struct Interpreter {
     func iterate(_ value: Value) throws(TemplateError) -> [Value] {
         switch value {
         case .array(let items), .tuple(let items): return items
-        case .object(let dict): return dict.keys.map { .string($0) }
+        case .object(let dict): return dict.keyValues
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []
         default: throw TemplateError(.type, "'\(value.typeName)' object is not iterable")

@@ -126,7 +126,7 @@ enum Methods {
             switch iterable {
             case .array(let list), .tuple(let list): items = list
             case .string(let text): items = text.unicodeScalars.map { .string(String($0)) }
-            case .object(let dict): items = dict.keys.map(Value.string)
+            case .object(let dict): items = dict.keyValues
             default: throw TemplateError(.type, "can only join an iterable")
             }
             var parts: [String] = []
@@ -164,10 +164,10 @@ enum Methods {
         case "get":
             guard let key = positional.first else { throw TemplateError(.type, "get expected at least 1 argument, got 0") }
             let fallback = positional.count > 1 ? positional[1] : .none
-            guard case .string(let k) = key else { return fallback }
+            guard let k = Dict.storageKey(key) else { return fallback }
             return dict[k] ?? fallback
-        case "items": return .array(dict.pairs.map { .tuple([.string($0.0), $0.1]) })
-        case "keys": return .array(dict.keys.map(Value.string))
+        case "items": return .array(dict.itemTuples)
+        case "keys": return .array(dict.keyValues)
         case "values": return .array(dict.values)
         default: throw TemplateError(.type, "'dict' object has no attribute '\(name)'")
         }

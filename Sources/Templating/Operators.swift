@@ -168,7 +168,7 @@ enum Operators {
         case .array(let items), .tuple(let items):
             return items.contains { $0.pythonEquals(needle) }
         case .object(let dict):
-            guard case .string(let key) = needle else { return false }
+            guard let key = Dict.storageKey(needle) else { return false }
             return dict[key] != nil
         case .undefined:
             return false

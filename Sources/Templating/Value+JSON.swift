@@ -59,7 +59,7 @@ struct JSONDumper {
         for (index, (key, item)) in pairs.enumerated() {
             if index > 0 { out += itemSeparator }
             newline(&out, level: level + 1)
-            writeString(key, into: &out)
+            if case .int(let i) = Dict.keyValue(key) { writeString(String(i), into: &out) } else { writeString(key, into: &out) }
             out += keySeparator
             try write(item, into: &out, level: level + 1)
         }

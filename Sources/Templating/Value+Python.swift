@@ -49,7 +49,7 @@ extension Value {
             out += "{"
             for (index, (key, value)) in dict.pairs.enumerated() {
                 if index > 0 { out += ", " }
-                out += PythonString.repr(key)
+                Dict.keyValue(key).writeRepr(into: &out, depth: depth + 1)
                 out += ": "
                 value.writeRepr(into: &out, depth: depth + 1)
             }

@@ -115,6 +115,29 @@ struct Dict {
     }
 
     var values: [Value] { keys.map { storage[$0] ?? .none } }
+
+    /// Integer keys (from literals like `{0: 'a'}`) are stored under an encoded string that
+    /// JSON data cannot produce; these give each key back as the value it was.
+    static let integerKeyPrefix = "\u{0}int:"
+
+    static func storageKey(_ key: Value) -> String? {
+        switch key {
+        case .string(let s): return s
+        case .int(let i): return integerKeyPrefix + String(i)
+        case .bool(let b): return integerKeyPrefix + (b ? "1" : "0")
+        default: return nil
+        }
+    }
+
+    static func keyValue(_ key: String) -> Value {
+        if key.hasPrefix(integerKeyPrefix), let i = Int(key.dropFirst(integerKeyPrefix.count)) { return .int(i) }
+        return .string(key)
+    }
+
+    /// The keys as the values they were created from.
+    var keyValues: [Value] { keys.map(Dict.keyValue) }
+    /// (key, value) pairs as Python tuples, for `items()`.
+    var itemTuples: [Value] { keys.map { .tuple([Dict.keyValue($0), storage[$0] ?? .none]) } }
     var pairs: [(String, Value)] { keys.map { ($0, storage[$0] ?? .none) } }
 }
 

@@ -50,6 +50,8 @@ struct FeatureComparisonTests {
         "{% if n > 10 %}big{% elif n > 5 %}mid{% else %}small{% endif %} {% if none %}a{% elif empty %}b{% endif %}|{{ {'a': 1}.a }} {{ dict(a=1, b=2)|tojson }}",
         "{% for m in messages %}{% generation %}<{{ m.role }}>{% endgeneration %}{% endfor %}|{% if none %}{{ x|nosuch }}{% endif %}ok",
         "{{ (1, 2) }} {{ (1,) }} {{ () }} {{ d.items()|list }} {{ d|dictsort }} {{ (1, 2) == [1, 2] }} {{ '%s' % [1, 2] }} {{ ((1, 2) + (3,))|length }} {{ (1, 'a')|tojson }} {{ (1, 2)[1] }} {{ (3, 1, 2)|sort }} {{ 'x' in ('x', 'y') }}",
+        "{% set table = {0: 'zero', 512: 'half', 'k': 1} %}{{ table[512] }} {{ table[0] }} {{ table.get(512) }} {{ 512 in table }} {{ table }} {{ table|tojson }} {% for k in table %}{{ k + 0 if k is number else k }},{% endfor %} {{ table.items()|list }} {{ table[7] }}|",
+        "{{ none|selectattr('type', 'equalto', 'x')|list }} {{ none|map(attribute='x')|list }} {{ ''|select|list }} {{ none|reject|list|length }}",
         "{{ raw }}{% raw %}{{ not rendered }} {% if %}{% endraw %}|{# a comment #}after",
         // whitespace control
         "A\n  {% if true %}\n    B\n  {% endif %}\nC\n{#- trimmed -#}\n  D  {{- ' E ' -}}  F\n\t{%+ if true %}G{% endif +%}\nH\n{% for i in [1, 2] -%}\n  {{ i }}\n{%- endfor %}\nI\n",

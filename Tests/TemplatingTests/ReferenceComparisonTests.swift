@@ -17,6 +17,8 @@ struct TemplateCase: Sendable, CustomStringConvertible {
                "mistral-7b-v0.2.jinja", "gemma-2.jinja", "gemma-3.jinja", "phi-3.5.jinja", "phi-3-mini-old.jinja"], Conversations.basic)
         + cases(["llama-3.1.jinja", "llama-3.2.jinja", "qwen2.5.jinja", "mistral-nemo.jinja", "smollm2.jinja"], Conversations.tools)
         + cases(["llama-3.1.jinja", "llama-3.2.jinja"], Conversations.llama31)
+        + cases(["qwen3.jinja", "hermes-3-tool-use.jinja", "deepseek-r1-distill-qwen.jinja", "smollm3.jinja", "seed-oss.jinja"],
+                Conversations.basic + Conversations.tools)
         + cases(["gemma-2.jinja", "gemma-3.jinja", "mistral-7b-v0.2.jinja", "mistral-nemo.jinja", "qwen2.5.jinja"], Conversations.roles)
 }
 
