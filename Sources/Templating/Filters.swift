@@ -171,8 +171,8 @@ enum Filters {
         },
         "items": { value, _, _ throws(TemplateError) in
             switch value {
-            case .undefined: return .array([])
-            case .object(let dict): return .array(dict.itemTuples)
+            case .undefined: return .iterator([], kind: "generator")
+            case .object(let dict): return .iterator(dict.itemTuples, kind: "generator")
             default: throw TemplateError(.type, "Can only get item pairs from a mapping.")
             }
         },
@@ -201,14 +201,14 @@ enum Filters {
                     let found = try lookupPath(item, attribute, interpreter)
                     mapped.append(found.isUndefined ? (fallback ?? found) : found)
                 }
-                return .array(mapped)
+                return .iterator(mapped, kind: "generator")
             }
             guard case .string(let filter)? = call.positional.first else { throw TemplateError(.type, "map requires a filter argument") }
             var mapped: [Value] = []
             for item in items {
                 mapped.append(try apply(filter, item, Array(call.positional.dropFirst()), call.keyword, &interpreter))
             }
-            return .array(mapped)
+            return .iterator(mapped, kind: "generator")
         },
         "max": { value, call, interpreter throws(TemplateError) in
             let items = try sorted(try interpreter.iterate(value), reverse: true, caseSensitive: call.argument(0, "case_sensitive")?.isTruthy ?? false, attribute: call.argument(1, "attribute"), interpreter)
@@ -231,7 +231,8 @@ enum Filters {
         },
         "reverse": { value, _, interpreter throws(TemplateError) in
             if case .string(let s) = value { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
-            return .array(try interpreter.iterate(value).reversed())
+            if case .iterator(let items, _) = value { return .array(items.reversed()) }
+            return .iterator(try interpreter.iterate(value).reversed(), kind: value.reverseIteratorKind)
         },
         "round": { value, call, _ throws(TemplateError) in
             var precision = 0
@@ -303,7 +304,7 @@ enum Filters {
                     result.append(item)
                 }
             }
-            return .array(result)
+            return .iterator(result, kind: "generator")
         },
         "wordcount": { value, _, _ throws(TemplateError) in
             var count = 0
@@ -370,7 +371,7 @@ enum Filters {
             }
             if passed == keep { result.append(item) }
         }
-        return .array(result)
+        return .iterator(result, kind: "generator")
     }
 }
 

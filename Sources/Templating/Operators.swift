@@ -165,7 +165,7 @@ enum Operators {
                 throw TemplateError(.type, "'in <string>' requires string as left operand, not \(needle.typeName)")
             }
             return PythonText.find(Array(part.unicodeScalars), in: Array(haystack.unicodeScalars), from: 0) != nil
-        case .array(let items), .tuple(let items):
+        case .array(let items), .tuple(let items), .iterator(let items, _):
             return items.contains { $0.pythonEquals(needle) }
         case .object(let dict):
             guard let key = Dict.storageKey(needle) else { return false }

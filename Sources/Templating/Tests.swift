@@ -35,7 +35,7 @@ enum Tests {
         case "mapping": if case .object = value { return true } else { return false }
         case "iterable":
             switch value {
-            case .string, .array, .tuple, .object, .undefined: return true
+            case .string, .array, .tuple, .object, .undefined, .iterator: return true
             default: return false
             }
         case "sequence":

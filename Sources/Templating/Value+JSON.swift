@@ -43,7 +43,7 @@ struct JSONDumper {
             out += "]"
         case .object(let dict):
             try writeObject(dict, into: &out, level: level)
-        case .namespace, .function, .undefined:
+        case .namespace, .function, .undefined, .iterator:
             throw TemplateError(.type, "Object of type \(value.typeName) is not JSON serializable")
         }
     }

@@ -59,6 +59,7 @@ extension Value {
             Value.object(namespace.attributes).writeRepr(into: &out, depth: depth + 1)
             out += ">"
         case .function(let function): out += "<function \(function.name)>"
+        case .iterator(_, let kind): out += "<\(kind) object>"
         }
     }
 

@@ -10,6 +10,9 @@ enum Value {
     case array([Value])
     /// A Python tuple: prints as `(a, b)`, never equal to a list.
     case tuple([Value])
+    /// A one-shot Python iterator (what `map`, `select`, `items`… return): iterable and
+    /// always true, but without a length, index or JSON form. `kind` is its Python type.
+    case iterator([Value], kind: String)
     case object(Dict)
     case namespace(Namespace)
     case function(Function)
@@ -43,6 +46,7 @@ enum Value {
         case .string: "str"
         case .array: "list"
         case .tuple: "tuple"
+        case .iterator(_, let kind): kind
         case .object: "dict"
         case .namespace: "Namespace"
         case .function: "function"
@@ -54,6 +58,15 @@ enum Value {
         switch self {
         case .array(let items), .tuple(let items): items
         default: nil
+        }
+    }
+
+    /// The type `reversed()` gives for this value.
+    var reverseIteratorKind: String {
+        switch self {
+        case .object: "dict_reversekeyiterator"
+        case .tuple: "reversed"
+        default: "list_reverseiterator"
         }
     }
 
@@ -69,7 +82,7 @@ enum Value {
         case .string(let s): !s.isEmpty
         case .array(let items), .tuple(let items): !items.isEmpty
         case .object(let dict): !dict.isEmpty
-        case .namespace, .function: true
+        case .namespace, .function, .iterator: true
         }
     }
 

@@ -52,6 +52,7 @@ struct FeatureComparisonTests {
         "{{ (1, 2) }} {{ (1,) }} {{ () }} {{ d.items()|list }} {{ d|dictsort }} {{ (1, 2) == [1, 2] }} {{ '%s' % [1, 2] }} {{ ((1, 2) + (3,))|length }} {{ (1, 'a')|tojson }} {{ (1, 2)[1] }} {{ (3, 1, 2)|sort }} {{ 'x' in ('x', 'y') }}",
         "{% set table = {0: 'zero', 512: 'half', 'k': 1} %}{{ table[512] }} {{ table[0] }} {{ table.get(512) }} {{ 512 in table }} {{ table }} {{ table|tojson }} {% for k in table %}{{ k + 0 if k is number else k }},{% endfor %} {{ table.items()|list }} {{ table[7] }}|",
         "{{ none|selectattr('type', 'equalto', 'x')|list }} {{ none|map(attribute='x')|list }} {{ ''|select|list }} {{ none|reject|list|length }}",
+        "{{ 'yes' if (empty|select) else 'no' }} {{ [1, 2]|map('string')|join(',') }} {{ (messages|selectattr('role', 'equalto', 'nobody')) is iterable }} {{ words|reverse|first }} {% for x in words|select('lower') %}{{ loop.length }}{{ x }}{% endfor %} {{ 'b' in words|map('lower') }} {{ d|items|first }}",
         "{{ raw }}{% raw %}{{ not rendered }} {% if %}{% endraw %}|{# a comment #}after",
         // whitespace control
         "A\n  {% if true %}\n    B\n  {% endif %}\nC\n{#- trimmed -#}\n  D  {{- ' E ' -}}  F\n\t{%+ if true %}G{% endif +%}\nH\n{% for i in [1, 2] -%}\n  {{ i }}\n{%- endfor %}\nI\n",
@@ -85,6 +86,9 @@ struct FeatureComparisonTests {
         "{{ raise_exception('custom message: ' ~ n) }}",
         "{% set a, b = [1] %}",
         "{{ range(200000)|length }}",
+        "{{ words|map('upper')|length }}",
+        "{{ tools|selectattr('n')|tojson }}",
+        "{{ (d|items)[0] }}{{ x.y }}",
     ]
 
     @Test("runtime failures", arguments: failing)
