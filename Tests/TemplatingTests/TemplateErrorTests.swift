@@ -55,6 +55,10 @@ struct TemplateErrorTests {
         #expect(filter.line == 2)
         #expect(parseError("{{ x is nosuch }}")?.kind == .unknownTest)
         // Guarded by an if, jinja2 only fails when the filter actually runs.
+        #expect(try ChatTemplate(source: "{{ (1|nosuch) if none }}{{ 2 if none else 3|nosuch2 if none }}ok").render([:]) == "ok")
+        #expect(parseError("{{ [1|nosuch] }}")?.kind == .unknownFilter)
+        #expect(parseError("{% for x in y %}{% if x %}{% endif %}{{ (x|nosuch, 1) }}{% endfor %}")?.kind == .unknownFilter)
+        #expect(parseError("{% if a %}{% for x in y %}{{ x|nosuch }}{% endfor %}{% endif %}")?.kind == .unknownFilter)
         let guarded = try ChatTemplate(source: "{% if x %}{{ x | nosuch }}{% endif %}")
         #expect(try guarded.render([:]) == "")
         #expect(throws: TemplateError.self) { try guarded.render(["x": true]) }
