@@ -21,13 +21,13 @@ struct SpecialTokenRoles {
     private static let fimSeparatorTexts: Set = ["<|file_sep|>"]
 
     init(
-        pieces: [String], pieceIDs: [String: Int], eos: Int?, eot: Int?, eom: Int?,
+        lookup: (String) -> Int?, eos: Int?, eot: Int?, eom: Int?,
         fimPad: Int?, fimRep: Int?, fimSep: Int?
     ) {
         /// The id given in metadata, else the lowest id whose text is in `texts` (forced to CONTROL).
         func find(_ given: Int?, _ texts: Set<String>) -> Int? {
             if let given { return given }
-            guard let id = texts.compactMap({ pieceIDs[$0] }).min() else { return nil }
+            guard let id = texts.compactMap(lookup).min() else { return nil }
             forcedControl.append(id)
             return id
         }
@@ -40,7 +40,7 @@ struct SpecialTokenRoles {
             if let id { endOfGeneration.insert(id) }
         }
         for text in Self.endOfGenerationTexts {
-            guard let id = pieceIDs[text] else { continue }
+            guard let id = lookup(text) else { continue }
             endOfGeneration.insert(id)
             forcedControl.append(id)
         }

@@ -44,7 +44,7 @@ extension Tokenizer {
     /// The id whose vocabulary text is exactly `piece` (e.g. `"<|im_end|>"`; normal tokens
     /// are stored byte-level encoded, so " Hello" is `"ĠHello"`).
     public func tokenID(forPiece piece: String) -> Int? {
-        pieceIDs[piece]
+        pieceIDs.value(for: piece).map(Int.init)
     }
 
     /// Every token's bytes, indexed by id (built on each call: for one-time uses such as a

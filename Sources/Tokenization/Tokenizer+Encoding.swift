@@ -22,20 +22,20 @@ extension Tokenizer {
     struct EncodingSession {
         var merger = WordMerger()
         var symbols: [(symbol: Int32, start: Int32)] = []
-        var cache: [ArraySlice<UInt8>: [Int]] = [:]
+        var cache: [ByteKey: [Int]] = [:]
     }
 
     private func encodeText(_ text: ArraySlice<UInt8>, session: inout EncodingSession, into output: inout [Int]) {
         let scalars = ScalarText(utf8: text)
         for piece in preTokenizer.split(scalars) {
             let word = text[scalars.byteRange(piece)]
-            if let cached = session.cache[word] {
+            if let cached = session.cache[ByteKey(word)] {
                 output.append(contentsOf: cached)
                 continue
             }
             let start = output.count
-            if preTokenizer.ignoresMerges, let id = pieceIDs[ByteLevelEncoding.encode(word)] {
-                output.append(id)
+            if preTokenizer.ignoresMerges, let id = pieceIDs.value(for: ByteLevelEncoding.encode(word)) {
+                output.append(Int(id))
             } else {
                 session.symbols.removeAll(keepingCapacity: true)
                 session.merger.merge(word, table: mergeTable, into: &session.symbols)
@@ -52,7 +52,7 @@ extension Tokenizer {
                     }
                 }
             }
-            if word.count <= 64 { session.cache[word] = Array(output[start...]) }
+            if word.count <= 64 { session.cache[ByteKey(word)] = Array(output[start...]) }
         }
     }
 }

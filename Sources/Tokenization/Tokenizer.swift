@@ -17,8 +17,7 @@ public final class Tokenizer: Sendable {
     /// `<|endoftext|>` that llama.cpp treats as end-of-generation).
     public let endOfGenerationTokenIDs: Set<Int>
 
-    let pieces: [String]
-    let pieceIDs: [String: Int]
+    let pieceIDs: ByteStringTable
     let kinds: [TokenKind]
     let mergeTable: MergeTable
     let preTokenizer: PreTokenizer
@@ -53,9 +52,11 @@ public final class Tokenizer: Sendable {
             guard types.count == pieces.count else { throw .tokenTypeCountMismatch(tokens: pieces.count, types: types.count) }
             kinds = types.map(TokenKind.init(gguf:))
         }
-        var pieceIDs: [String: Int] = [:]
-        pieceIDs.reserveCapacity(pieces.count)
-        for (id, piece) in pieces.enumerated() { pieceIDs[piece] = id }
+        var pieceIDs = ByteStringTable(capacity: pieces.count)
+        for (id, piece) in pieces.enumerated() {
+            var piece = piece
+            piece.withUTF8 { pieceIDs.set($0, Int32(id)) }
+        }
         let rules = try read("tokenizer.ggml.merges", metadata.stringArray)
         mergeTable = try MergeTable(rules: rules, pieceIDs: pieceIDs, vocabularySize: pieces.count)
 
@@ -73,14 +74,13 @@ public final class Tokenizer: Sendable {
             ? read("tokenizer.ggml.add_bos_token", metadata.int) != 0 : preTokenizer.addsBOSByDefault
 
         let specialIDs = SpecialTokenRoles(
-            pieces: pieces, pieceIDs: pieceIDs, eos: eosTokenID,
+            lookup: { text in pieceIDs.value(for: text).map(Int.init) }, eos: eosTokenID,
             eot: try optionalID("tokenizer.ggml.eot_token_id"), eom: try optionalID("tokenizer.ggml.eom_token_id"),
             fimPad: try optionalID("tokenizer.ggml.fim_pad_token_id"), fimRep: try optionalID("tokenizer.ggml.fim_rep_token_id"),
             fimSep: try optionalID("tokenizer.ggml.fim_sep_token_id"))
         for id in specialIDs.forcedControl { kinds[id] = .control }
         endOfGenerationTokenIDs = specialIDs.endOfGeneration
 
-        self.pieces = pieces
         self.pieceIDs = pieceIDs
         self.kinds = kinds
         vocabularySize = pieces.count
@@ -90,8 +90,8 @@ public final class Tokenizer: Sendable {
             .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
         byteFallback = (0..<256).map { byte in
             let scalar = ByteLevelEncoding.scalarForByte[byte]
-            guard scalar < 0x80, let id = pieceIDs[ByteLevelEncoding.encode([UInt8(byte)])] else { return -1 }
-            return Int32(id)
+            guard scalar < 0x80, let id = pieceIDs.value(for: [UInt8(byte)]) else { return -1 }
+            return id
         }
 
         var storage: [UInt8] = []

@@ -4,6 +4,7 @@
 struct WordMerger {
     private struct Candidate {
         let rank: Int32
+        let result: Int32
         let left: Int32
         let right: Int32
         let leftSymbol: Int32
@@ -42,10 +43,9 @@ struct WordMerger {
             let left = Int(best.left), right = Int(best.right)
             // Skip pairs outdated by an earlier merge (either side changed or was absorbed).
             guard symbols[left] == best.leftSymbol, symbols[right] == best.rightSymbol,
-                next[left] == best.right, starts[left] >= 0, starts[right] >= 0,
-                let merge = table.merge(best.leftSymbol, best.rightSymbol)
+                next[left] == best.right, starts[left] >= 0, starts[right] >= 0
             else { continue }
-            symbols[left] = merge.result
+            symbols[left] = best.result
             starts[right] = -1
             let after = next[right]
             next[left] = after
@@ -64,7 +64,7 @@ struct WordMerger {
     private mutating func consider(_ left: Int32, _ right: Int32, table: MergeTable) {
         let leftSymbol = symbols[Int(left)], rightSymbol = symbols[Int(right)]
         guard let merge = table.merge(leftSymbol, rightSymbol) else { return }
-        push(Candidate(rank: merge.rank, left: left, right: right, leftSymbol: leftSymbol, rightSymbol: rightSymbol))
+        push(Candidate(rank: merge.rank, result: merge.result, left: left, right: right, leftSymbol: leftSymbol, rightSymbol: rightSymbol))
     }
 
     private mutating func push(_ candidate: Candidate) {
