@@ -111,3 +111,17 @@ import Tokenization
 func byteToken(_ byte: UInt8, _ tokenizer: Tokenizer) -> Int? {
     (0..<tokenizer.vocabularySize).first { tokenizer.tokenBytes($0) == [byte] }
 }
+
+/// One tokenizer serves concurrent requests (it is immutable after loading).
+@Test func concurrentEncodingAgrees() async throws {
+    let tokenizer = try SmolLM2Tokenizer.load()
+    let texts = (0..<16).map { "request \($0): <|im_start|>user\nCount to \($0 * 37) please 😀<|im_end|>" }
+    let expected = texts.map { tokenizer.encode($0) }
+    let results = await withTaskGroup(of: (Int, [Int]).self) { group in
+        for (index, text) in texts.enumerated() { group.addTask { (index, tokenizer.encode(text)) } }
+        var results = [[Int]](repeating: [], count: texts.count)
+        for await (index, ids) in group { results[index] = ids }
+        return results
+    }
+    #expect(results == expected)
+}
