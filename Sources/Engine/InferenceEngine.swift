@@ -3,6 +3,7 @@ import Foundation
 import GGUF
 import Kernels
 import Logging
+import OpenAIWire
 import Tokenization
 
 /// The embedded engine: one GGUF model loaded for generation, shared by any number of
@@ -16,7 +17,10 @@ public final class InferenceEngine: Sendable {
     public let modelInfo: ModelInfo
     public let tokenizer: Tokenizer
     public let configuration: EngineConfiguration
+    /// Compute threads in use, the engine thread included.
+    public let threadCount: Int
     private let scheduler: Scheduler
+    private let chatRenderer: ChatRenderer
     private let logger: Logger
 
     /// Loads the model at `modelPath` (memory-mapped) and starts the engine thread.
@@ -36,6 +40,8 @@ public final class InferenceEngine: Sendable {
         } catch {
             throw .invalidModel("tokenizer: \(error)")
         }
+        chatRenderer = try ChatRenderer(
+            templateSource: file.metadata["tokenizer.chat_template"]?.stringValue, tokenizer: tokenizer)
         let hyperparameters = try LlamaHyperparameters(metadata: file.metadata, vocabularySize: tokenizer.vocabularySize)
         let weights = try LlamaWeights(file: file, hyperparameters: hyperparameters)
 
@@ -44,6 +50,7 @@ public final class InferenceEngine: Sendable {
         guard contextLength > 0 else { throw .invalidRequest("context length must be positive") }
         let slotCount = max(1, configuration.maxConcurrentSequences)
         let threads = max(1, configuration.threadCount ?? ProcessInfo.processInfo.activeProcessorCount)
+        threadCount = threads
         let prefillChunk = max(1, configuration.prefillChunkTokens)
         let resolved = Scheduler.ResolvedConfiguration(
             contextLength: contextLength, slotCount: slotCount, prefillChunkTokens: prefillChunk,
@@ -101,6 +108,22 @@ public final class InferenceEngine: Sendable {
             throw .contextLengthExceeded(promptTokens: request.promptTokens.count, requestedTokens: request.maxTokens,
                                          contextLength: modelInfo.contextLength)
         }
+    }
+
+    /// Renders OpenAI-shaped `messages` (and `tools`, where the template supports them) with
+    /// the model's own chat template.
+    public func renderChat(messages: JSONValue, tools: JSONValue? = nil, addGenerationPrompt: Bool = true)
+        throws(EngineError) -> String
+    {
+        try chatRenderer.render(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt)
+    }
+
+    /// Renders and tokenizes a chat in one go (special tokens in the template are parsed).
+    public func chatPromptTokens(messages: JSONValue, tools: JSONValue? = nil, addGenerationPrompt: Bool = true)
+        throws(EngineError) -> [Int]
+    {
+        let text = try renderChat(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt)
+        return (tokenizer.addsBOS ? tokenizer.bosTokenID.map { [$0] } ?? [] : []) + tokenizer.encode(text, parseSpecial: true)
     }
 
     /// Requests waiting for a free sequence slot.

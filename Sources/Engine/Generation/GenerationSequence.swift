@@ -39,7 +39,7 @@ final class GenerationSequence {
         self.cancellation = cancellation
         tokens = request.promptTokens
         sampler = Sampler(parameters: request.sampling, promptTokens: request.promptTokens)
-        detokenizer = IncrementalDetokenizer(tokenizer: tokenizer)
+        detokenizer = IncrementalDetokenizer(tokenizer: tokenizer, skipSpecial: true)
         stopMatcher = StopSequenceMatcher(request.stopSequences)
         if request.promptLogprobs != nil {
             promptLogprobs = [nil]
