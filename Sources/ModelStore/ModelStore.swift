@@ -63,7 +63,7 @@ public struct ModelStore: Sendable {
 
     /// Makes a model available locally and returns its path; see `pullModel`.
     public func pull(
-        _ nameOrPath: String, verify: Bool = false, progress: @Sendable (PullProgress) -> Void = { _ in }
+        _ nameOrPath: String, verify: Bool = false, progress: @escaping @Sendable (PullProgress) -> Void = { _ in }
     ) async throws(ModelStoreError) -> URL {
         try await pullModel(nameOrPath, verify: verify, progress: progress).path
     }
@@ -77,20 +77,18 @@ public struct ModelStore: Sendable {
     ///
     /// - Parameters:
     ///   - verify: re-hash a file that is already stored.
-    ///   - progress: called (from any thread) as the pull goes; it should return quickly.
+    ///   - progress: called from any thread as the pull goes, never after it returns; it
+    ///     should return quickly.
     public func pullModel(
-        _ nameOrPath: String, verify: Bool = false, progress: @Sendable (PullProgress) -> Void = { _ in }
+        _ nameOrPath: String, verify: Bool = false, progress: @escaping @Sendable (PullProgress) -> Void = { _ in }
     ) async throws(ModelStoreError) -> PulledModel {
-        // The callback only has to outlive this call: every thread that uses it is joined first.
-        try await withoutActuallyEscaping(progress) { progress async throws(ModelStoreError) -> PulledModel in
-            switch target(nameOrPath) {
-            case .catalog(let entry):
-                return try await pullCatalogModel(entry, verify: verify, progress: progress)
-            case .local(let url):
-                return try await checkLocalFile(url, progress: progress)
-            case .unknown:
-                throw .unknownModel(name: nameOrPath, known: catalog.entries.map(\.name))
-            }
+        switch target(nameOrPath) {
+        case .catalog(let entry):
+            try await pullCatalogModel(entry, verify: verify, progress: progress)
+        case .local(let url):
+            try await checkLocalFile(url, progress: progress)
+        case .unknown:
+            throw .unknownModel(name: nameOrPath, known: catalog.entries.map(\.name))
         }
     }
 

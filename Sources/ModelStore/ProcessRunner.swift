@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Runs a subprocess to completion on the calling (non-cooperative) thread, passing each line
 /// of its combined output to a callback and keeping the last few kilobytes for error messages.
 enum ProcessRunner {
@@ -32,7 +40,10 @@ enum ProcessRunner {
         let handle = ProcessHandle(process)
         cancellation.whenCancelled { handle.terminate() }
 
-        let reader = pipe.fileHandleForReading
+        // Poll rather than read to end-of-file: a grandchild that inherited the pipe must not
+        // keep us waiting after the process itself has exited.
+        let descriptor = pipe.fileHandleForReading.fileDescriptor
+        var buffer = [UInt8](repeating: 0, count: 65536)
         var pending = Data()
         var kept = Data()
         func emit(_ line: Data) {
@@ -43,9 +54,20 @@ enum ProcessRunner {
             if kept.count > keptOutputBytes { kept.removeFirst(kept.count - keptOutputBytes) }
         }
         while true {
-            let data = reader.availableData  // blocks; empty at end of output
-            if data.isEmpty { break }
-            pending.append(data)
+            var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&request, 1, 200)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if ready == 0 {
+                if process.isRunning { continue }
+                break  // exited, and nothing more arrived
+            }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR || errno == EAGAIN { continue }
+            if count <= 0 { break }  // end of output
+            pending.append(contentsOf: buffer[0..<count])
             while let end = pending.firstIndex(where: { $0 == 10 || $0 == 13 }) {
                 emit(pending[pending.startIndex..<end])
                 pending.removeSubrange(pending.startIndex...end)
