@@ -1,8 +1,8 @@
 import Foundation
 
-/// While a downloader runs, reports every half second how many bytes sit in its temporary
-/// folder (the most seen so far, as the downloader cleans up at the end): a progress measure
-/// that works with any pip version, whatever it prints.
+/// While a downloader runs, reports every half second the size of the largest file in its
+/// temporary folder (the download in progress; the most seen so far, as the downloader
+/// cleans up at the end): a progress measure that works with any pip version.
 final class DownloadMonitor: @unchecked Sendable {
     private let directory: URL
     private let package: String
@@ -55,7 +55,7 @@ final class DownloadMonitor: @unchecked Sendable {
     }
 
     private func report() {
-        let measured = Self.bytes(under: directory)
+        let measured = Self.largestFile(under: directory)
         let (received, expected) = condition.withLock {
             largest = max(largest, measured)
             return (largest, self.expected)
@@ -63,15 +63,16 @@ final class DownloadMonitor: @unchecked Sendable {
         progress(.downloading(package: package, receivedBytes: received, expectedBytes: expected))
     }
 
-    /// The total size of the regular files under `directory`.
-    static func bytes(under directory: URL) -> Int64 {
+    /// The size of the largest regular file under `directory` (pip may hold more than one
+    /// copy of the wheel there for a moment, so a sum would overshoot).
+    static func largestFile(under directory: URL) -> Int64 {
         guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else { return 0 }
-        var total: Int64 = 0
+        var largest: Int64 = 0
         while let relative = enumerator.nextObject() as? String {
             if let size = FileSystemSupport.regularFileSize(directory.appendingPathComponent(relative)) {
-                total += size
+                largest = max(largest, size)
             }
         }
-        return total
+        return largest
     }
 }

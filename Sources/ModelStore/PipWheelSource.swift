@@ -63,6 +63,10 @@ public struct PipWheelSource: WheelSource {
         guard let wheel = entry.matchingWheel(in: wheels) else {
             throw .wheelNotFound(requirement: entry.requirement, directory: wheels.path)
         }
+        // pip's announced size is rounded; close the download phase on the exact figure.
+        if let size = FileSystemSupport.regularFileSize(wheel) {
+            progress(.downloading(package: entry.packageName, receivedBytes: size, expectedBytes: size))
+        }
         return wheel
     }
 

@@ -32,13 +32,21 @@ enum ProcessRunner {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
+        // A child inherits the spawning thread's signal mask, and this thread descends from a
+        // pool thread that blocks signals: unblock them around the spawn so that Ctrl-C
+        // reaches the child too.
+        var previousMask = sigset_t()
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        pthread_sigmask(SIG_SETMASK, &emptyMask, &previousMask)
+        defer { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
         do {
             try process.run()
         } catch {
             throw .fileSystem(operation: "run", path: executable.path, reason: "\(error)")
         }
         let handle = ProcessHandle(process)
-        cancellation.whenCancelled { handle.terminate() }
+        cancellation.whenCancelled { handle.forceStop() }
 
         // Poll rather than read to end-of-file: a grandchild that inherited the pipe must not
         // keep us waiting after the process itself has exited.
@@ -80,7 +88,7 @@ enum ProcessRunner {
     }
 }
 
-/// Lets the cancellation handler, on another thread, terminate the process.
+/// Lets the cancellation handler, on another thread, stop the process.
 private final class ProcessHandle: @unchecked Sendable {
     private let process: Process
 
@@ -88,7 +96,10 @@ private final class ProcessHandle: @unchecked Sendable {
         self.process = process
     }
 
-    func terminate() {
-        if process.isRunning { process.terminate() }
+    /// SIGKILL, not SIGTERM: a child inherits ignored signals (a server ignores SIGTERM to
+    /// handle it itself), and nothing of pip's needs cleaning up, as its files all live in
+    /// the store's work folder, which the store removes.
+    func forceStop() {
+        if process.isRunning { _ = kill(process.processIdentifier, SIGKILL) }
     }
 }

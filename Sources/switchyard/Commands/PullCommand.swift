@@ -66,16 +66,12 @@ struct PullCommand: AsyncParsableCommand {
         return what + "\n" + pulled.path.path
     }
 
+    /// `{"path": ..., "sha256": ..., "bytes": ...}`, keys in that order.
     static func json(_ pulled: PulledModel) throws -> String {
-        struct Report: Encodable {
-            var path: String
-            var sha256: String
-            var bytes: Int64
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        let data = try encoder.encode(Report(path: pulled.path.path, sha256: pulled.sha256, bytes: pulled.byteCount))
-        return String(decoding: data, as: UTF8.self)
+        func quoted(_ text: String) throws -> String { String(decoding: try encoder.encode(text), as: UTF8.self) }
+        return "{\"path\": \(try quoted(pulled.path.path)), \"sha256\": \(try quoted(pulled.sha256)), \"bytes\": \(pulled.byteCount)}"
     }
 }
 
