@@ -1,7 +1,9 @@
 /// The models `switchyard pull` knows by name. Add a model by adding an entry to `standard`.
 public struct ModelCatalog: Sendable {
+    /// The models, in the order `pull --help` lists them.
     public var entries: [ModelCatalogEntry]
 
+    /// A catalogue of `entries` (tests build their own; the command uses `standard`).
     public init(_ entries: [ModelCatalogEntry]) {
         self.entries = entries
     }

@@ -16,6 +16,7 @@ public struct ModelCatalogEntry: Sendable, Hashable {
     /// The file's name under `$SWITCHYARD_HOME/models/`.
     public var fileName: String
 
+    /// An entry; `sha256` is stored lowercased.
     public init(
         name: String, packageName: String, packageVersion: String, pathInWheel: String,
         sha256: String, byteCount: Int64, fileName: String

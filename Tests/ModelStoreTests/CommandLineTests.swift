@@ -24,7 +24,7 @@ enum SwitchyardBinary {
 
     static func run(_ arguments: [String], environment overrides: [String: String]) throws -> Outcome {
         let process = Process()
-        process.executableURL = try #require(url)
+        process.executableURL = url  // the suite runs only when it was found
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(overrides) { _, new in new }
         let output = Pipe()
