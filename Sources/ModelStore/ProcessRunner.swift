@@ -39,10 +39,9 @@ enum ProcessRunner {
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
         pthread_sigmask(SIG_SETMASK, &emptyMask, &previousMask)
-        defer { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
-        do {
-            try process.run()
-        } catch {
+        let started = Result { try process.run() }
+        pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+        if case .failure(let error) = started {
             throw .fileSystem(operation: "run", path: executable.path, reason: "\(error)")
         }
         let handle = ProcessHandle(process)
