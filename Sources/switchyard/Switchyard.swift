@@ -10,6 +10,8 @@ struct Switchyard: AsyncParsableCommand {
             // One line per command; each command lives in Commands/<Name>Command.swift.
             PullCommand.self,
             TokenizeCommand.self,
+            RunCommand.self,
+            EngineBenchCommand.self,
         ]
     )
 }
