@@ -1,7 +1,8 @@
 # Generates hf_random_smollm2.json: random mixed-script strings tokenized by Hugging Face
 # `tokenizers` configured as SmolLM2 (individual digits, then GPT-2 byte-level), an
 # implementation independent of llama.cpp that agrees with every llama.cpp fixture.
-# Usage: pip install gguf tokenizers; python3 make_hf_random.py [count] [out.json] [model.gguf]
+# With pre-tokenizer 'gpt-2' as a fourth argument, the digit splitting is left out (plain GPT-2).
+# Usage: pip install gguf tokenizers; python3 make_hf_random.py [count] [out.json] [model.gguf] [smollm|gpt-2]
 import json, random, sys
 from gguf import GGUFReader
 from tokenizers import Tokenizer, models, pre_tokenizers, decoders, AddedToken, Regex
@@ -11,13 +12,16 @@ merges = [bytes(f['tokenizer.ggml.merges'].parts[i]).decode() for i in f['tokeni
 vocab = {t: i for i, t in enumerate(toks)}
 bpe = models.BPE(vocab=vocab, merges=[tuple(m.split(' ', 1)) for m in merges])
 tk = Tokenizer(bpe)
-tk.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+mode = sys.argv[4] if len(sys.argv) > 4 else 'smollm'
+byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+tk.pre_tokenizer = byte_level if mode == 'gpt-2' else pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
 tk.decoder = decoders.ByteLevel()
 tk.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in toks[:17]])
 # sanity vs fixtures
 fx = json.load(open('/work/shared/fixtures/smollm2/tokenizer.json'))
-bad = sum(tk.encode(e['text']).ids != e['tokens_parse_special'] for e in fx)
-print("fixture mismatches vs HF:", bad, file=sys.stderr)
+if mode == 'smollm':
+    bad = sum(tk.encode(e['text']).ids != e['tokens_parse_special'] for e in fx)
+    print("fixture mismatches vs HF:", bad, file=sys.stderr)
 rng = random.Random(1)
 pools = ["abcdefghij", "ABCxyz", " ", "  ", "\n", "\t", "0123456789", ".,;:!?'\"-()[]{}<>/\\@#$%^&*_=+|~`", "'s", "'ll", "'re", "éàüßçñ", "日本語中文한국어", "😀👍🏽🇫🇷", "\u00a0", "\u3000", "٣٤", "½Ⅷ", "\u0301", "<|im_start|>", "<|im_end|>", "\r\n", "ſ", "ǅ"]
 cases = []
