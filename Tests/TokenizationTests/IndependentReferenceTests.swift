@@ -24,20 +24,30 @@ import Tokenization
         try Self.check(SmolLM2Tokenizer.load(), against: "hf_random_smollm2.json", minimumCount: 400)
     }
 
-    /// The same vocabulary and merges under the plain GPT-2 pre-tokenizer (`gpt-2`). SmolLM2's
-    /// merges never join digits, so this checks the GPT-2 word splitting at full scale; the
-    /// digit handling that tells the pre-tokenizers apart is checked in `LoadingTests`.
-    @Test func plainGPT2PreTokenizerMatchesHuggingFaceTokenizers() throws {
+    /// SmolLM2's vocabulary and merges re-labelled with another `tokenizer.ggml.pre`.
+    static func smolLM2Vocabulary(preTokenizer: String) throws -> Tokenizer {
         let metadata = try GGUFFile(path: SharedFixtures.modelPath).metadata
         let path = try TinyGGUF.write([
             ("tokenizer.ggml.model", .string("gpt2")),
-            ("tokenizer.ggml.pre", .string("gpt-2")),
+            ("tokenizer.ggml.pre", .string(preTokenizer)),
             ("tokenizer.ggml.tokens", .strings(metadata.stringArray("tokenizer.ggml.tokens"))),
             ("tokenizer.ggml.token_type", .ints(metadata.intArray("tokenizer.ggml.token_type").map { Int32($0) })),
             ("tokenizer.ggml.merges", .strings(metadata.stringArray("tokenizer.ggml.merges"))),
         ])
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let tokenizer = try Tokenizer(gguf: GGUFFile(path: path))
-        try Self.check(tokenizer, against: "hf_random_gpt2.json", minimumCount: 200)
+        return try Tokenizer(gguf: GGUFFile(path: path))
+    }
+
+    /// The plain GPT-2 pre-tokenizer (`gpt-2`) at full scale. SmolLM2's merges never join
+    /// digits, so the digit handling that tells pre-tokenizers apart is checked in `LoadingTests`.
+    @Test func plainGPT2PreTokenizerMatchesHuggingFaceTokenizers() throws {
+        try Self.check(Self.smolLM2Vocabulary(preTokenizer: "gpt-2"), against: "hf_random_gpt2.json", minimumCount: 200)
+    }
+
+    /// The Llama 3 regex (with `ignore_merges`) and Qwen 2's variant of it; with SmolLM2's
+    /// vocabulary, where digits never merge, Hugging Face gives both the same ids.
+    @Test(arguments: ["llama-bpe", "qwen2"])
+    func llama3StylePreTokenizersMatchHuggingFaceTokenizers(name: String) throws {
+        try Self.check(Self.smolLM2Vocabulary(preTokenizer: name), against: "hf_random_llama3.json", minimumCount: 250)
     }
 }
