@@ -3,8 +3,8 @@
 /// previous pass produced, with unmatched stretches kept as pieces of their own.
 ///
 /// The regexes are hand-written matchers over Unicode scalars (no regex engine). The choice
-/// of passes per model lives in `init(name:)` only; adding llama3 or qwen2 means adding
-/// their matcher as a `Pass` and a case there.
+/// of passes per model lives in `init(name:)` only; another model's regex is another `Pass`
+/// (a matcher in `ScalarText+<Name>.swift`) and a case there.
 struct PreTokenizer: Sendable {
     /// One regex of llama.cpp's list.
     enum Pass: Sendable {
@@ -29,7 +29,9 @@ struct PreTokenizer: Sendable {
     /// Words found whole in the vocabulary skip merging (llama3-style tokenizers).
     let ignoresMerges: Bool
 
-    static let supportedNames = ["default", "gpt-2", "smollm", "starcoder", "refact", "codeshell", "llama-bpe", "qwen2"]
+    static var supportedNames: [String] {
+        (["default"] + gpt2Names.sorted() + digitSplittingNames.sorted() + llama3Names.sorted() + qwen2Names.sorted())
+    }
 
     private static let gpt2Names: Set = ["gpt-2", "phi-2", "mpt", "olmo", "jais", "jina-es", "jina-de", "gigachat", "mellum"]
     private static let digitSplittingNames: Set = ["smollm", "starcoder", "refact", "codeshell", "command-r", "exaone", "minerva-7b"]
