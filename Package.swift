@@ -81,6 +81,6 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization"], swiftSettings: sharedSettings),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire"], swiftSettings: sharedSettings),
     ]
 )
