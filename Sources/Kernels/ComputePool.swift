@@ -95,22 +95,30 @@ struct ParallelRunner {
 }
 
 /// The state the caller and the workers share.
+///
+/// A region is published as one 64-bit ticket: region number (24 bits), task count (20 bits)
+/// and next task index (20 bits). Threads claim a task by compare-and-swap on the ticket, so a
+/// worker that wakes late (or not at all) never holds the caller up: the caller waits only for
+/// the tasks that were claimed to complete, and a late worker's claim fails once the region
+/// moved on, so it never touches a finished region's closure.
 final class PoolState: @unchecked Sendable {
+    /// The most tasks one region carries; `run` splits larger loops.
+    static let maximumTasks = (1 << 20) - 1
+    private static let fieldMask: UInt64 = (1 << 20) - 1
+
     private(set) var workerCount: Int
     private let spinNanoseconds: UInt64
 
-    /// Bumped to publish a region (and once more to shut down).
-    private let epoch = Atomic<Int>(0)
-    private let nextTask = Atomic<Int>(0)
-    /// Workers that have not yet finished the current region.
-    private let pending = Atomic<Int>(0)
+    private let ticket = Atomic<UInt64>(0)
+    private let completed = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let busy = Atomic<Bool>(false)
+    private var region: UInt64 = 0
 
-    // Written by the caller before `epoch` is released; read by workers after acquiring it.
+    // Written by the caller before the ticket is published; read by a worker only after it
+    // claimed a task of that region (the region cannot end before that task completes).
     private var job: ((Int) -> Void)?
-    private var taskCount = 0
 
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -154,77 +162,121 @@ final class PoolState: @unchecked Sendable {
         return buffer
     }
 
-    /// Only while acquired.
+    /// Runs `body` for `0..<count` on the caller and the workers. Only while acquired.
     func run(_ count: Int, _ body: (Int) -> Void) {
         guard workerCount > 0 else {
             for i in 0..<count { body(i) }
             return
         }
+        var start = 0
+        while start < count {
+            let size = min(count - start, Self.maximumTasks)
+            let offset = start
+            if offset == 0 {
+                runRegion(size, body)
+            } else {
+                runRegion(size) { body(offset + $0) }
+            }
+            start += size
+        }
+    }
+
+    private func runRegion(_ count: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             job = body
-            taskCount = count
-            nextTask.store(0, ordering: .relaxed)
-            pending.store(workerCount, ordering: .relaxed)
-            epoch.add(1, ordering: .sequentiallyConsistent)
+            region = (region + 1) & ((1 << 24) - 1)
+            completed.store(0, ordering: .relaxed)
+            ticket.store(region << 40 | UInt64(count) << 20, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 pthread_mutex_lock(mutex)
                 pthread_cond_broadcast(condition)
                 pthread_mutex_unlock(mutex)
             }
-            claimTasks(body, count)
-            var spins = 0
-            while pending.load(ordering: .acquiring) != 0 {
-                spins += 1
-                if spins & 0xFFF == 0 { sched_yield() }
+            let done = claimTasks(region: region, body)
+            if done < count {
+                completed.add(done, ordering: .relaxed)
+                var spins = 0
+                while completed.load(ordering: .acquiring) != count {
+                    spins += 1
+                    if spins & 0x3FF == 0 { sched_yield() }
+                }
             }
             job = nil
         }
     }
 
+    /// Claims and runs tasks of `region` until none is left; returns how many this thread ran.
     @inline(__always)
-    private func claimTasks(_ body: (Int) -> Void, _ count: Int) {
-        while true {
-            let i = nextTask.wrappingAdd(1, ordering: .relaxed).oldValue
-            if i >= count { return }
-            body(i)
+    private func claimTasks(region: UInt64, _ body: (Int) -> Void) -> Int {
+        var ran = 0
+        var current = ticket.load(ordering: .acquiring)
+        while current >> 40 == region {
+            let index = current & Self.fieldMask
+            if index >= (current >> 20) & Self.fieldMask { break }
+            let (exchanged, original) = ticket.compareExchange(
+                expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+            if exchanged {
+                body(Int(index))
+                ran += 1
+                current = ticket.load(ordering: .acquiring)
+            } else {
+                current = original
+            }
         }
+        return ran
     }
 
     func shutDown() {
         stopping.store(true, ordering: .sequentiallyConsistent)
-        epoch.add(1, ordering: .sequentiallyConsistent)
+        // A region number no caller uses wakes every worker.
+        ticket.store(UInt64.max, ordering: .sequentiallyConsistent)
         pthread_mutex_lock(mutex)
         pthread_cond_broadcast(condition)
         pthread_mutex_unlock(mutex)
     }
 
     func workerLoop() {
-        // Epoch 0 is the state before any region, even if this thread starts after the first one.
-        var seen = 0
+        // Region 0 is the state before any region, even if this thread starts after the first one.
+        var seen: UInt64 = 0
         while true {
-            seen = waitForEpoch(after: seen)
+            seen = waitForRegion(after: seen)
             if stopping.load(ordering: .acquiring) { return }
-            if let job { claimTasks(job, taskCount) }
-            pending.subtract(1, ordering: .releasing)
+            var ran = 0
+            var current = ticket.load(ordering: .acquiring)
+            while current >> 40 == seen {
+                let index = current & Self.fieldMask
+                if index >= (current >> 20) & Self.fieldMask { break }
+                let (exchanged, original) = ticket.compareExchange(
+                    expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+                if exchanged {
+                    // The claim keeps the region open, so `job` is this region's closure.
+                    job?(Int(index))
+                    ran += 1
+                    current = ticket.load(ordering: .acquiring)
+                } else {
+                    current = original
+                }
+            }
+            if ran > 0 { completed.add(ran, ordering: .releasing) }
         }
     }
 
-    /// Spins, then parks, until the epoch moves past `seen`; returns the new epoch.
-    private func waitForEpoch(after seen: Int) -> Int {
+    /// Spins, then parks, until the ticket shows a region other than `seen`; returns it.
+    private func waitForRegion(after seen: UInt64) -> UInt64 {
         let start = Self.now()
         var spins = 0
         while true {
-            let current = epoch.load(ordering: .acquiring)
+            let current = ticket.load(ordering: .acquiring) >> 40
             if current != seen { return current }
             spins += 1
             if spins & 0xFF == 0, Self.now() &- start > spinNanoseconds { break }
         }
         pthread_mutex_lock(mutex)
         sleepers.add(1, ordering: .sequentiallyConsistent)
-        var current = epoch.load(ordering: .sequentiallyConsistent)
+        var current = ticket.load(ordering: .sequentiallyConsistent) >> 40
         while current == seen {
             pthread_cond_wait(condition, mutex)
-            current = epoch.load(ordering: .sequentiallyConsistent)
+            current = ticket.load(ordering: .sequentiallyConsistent) >> 40
         }
         sleepers.subtract(1, ordering: .sequentiallyConsistent)
         pthread_mutex_unlock(mutex)

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Measures the quantized products in GFLOP/s (2 × rows × columns × tokens per product), for
+/// comparing builds and machines. Run it from an optimized build on an otherwise idle machine.
+public enum KernelBenchmark {
+    /// Runs every case, each for about `secondsPerCase`, and returns GFLOP/s per case name,
+    /// e.g. `"q4_1 1536x576 tokens=1 threads=2 avx2"`.
+    public static func run(secondsPerCase: Double = 0.3) -> [String: Double] {
+        var results: [String: Double] = [:]
+        let pools = [1: ComputePool(threadCount: 1), 2: ComputePool(threadCount: 2)]
+        let backends: [KernelBackend] = KernelBackend.best == .avx2 ? [.avx2, .portable] : [.portable]
+        let shapes = [(1536, 576), (576, 1536)]
+        for backend in backends {
+            for (rows, columns) in shapes {
+                for threads in [1, 2] {
+                    for tokens in [1, 64, 512] where backend == .avx2 || tokens == 1 {
+                        guard let pool = pools[threads] else { continue }
+                        let name = "q4_1 \(rows)x\(columns) tokens=\(tokens) threads=\(threads) \(backend)"
+                        results[name] = measure(format: .q4_1, rows: rows, columns: columns, tokens: tokens,
+                                                pool: pool, backend: backend, seconds: secondsPerCase)
+                    }
+                }
+            }
+        }
+        if let pool = pools[2] {
+            results["q8_0 49152x576 tokens=1 threads=2 \(KernelBackend.best)"] = measure(
+                format: .q8_0, rows: 49152, columns: 576, tokens: 1, pool: pool, backend: .best, seconds: secondsPerCase)
+        }
+        return results
+    }
+
+    /// GFLOP/s of the best of several timed batches of one product.
+    static func measure(
+        format: WeightFormat, rows: Int, columns: Int, tokens: Int, pool: ComputePool, backend: KernelBackend, seconds: Double
+    ) -> Double {
+        let matrixBytes = rows * columns / format.blockSize * format.bytesPerBlock
+        let weights = UnsafeMutableRawPointer.allocate(byteCount: matrixBytes, alignment: 64)
+        let input = UnsafeMutablePointer<Float>.allocate(capacity: tokens * columns)
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: tokens * rows)
+        defer { weights.deallocate(); input.deallocate(); output.deallocate() }
+        var state: UInt32 = 12345
+        for i in 0..<matrixBytes {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            weights.storeBytes(of: UInt8(truncatingIfNeeded: state >> 24), toByteOffset: i, as: UInt8.self)
+        }
+        // Sane scales: every block's first halves are small positive numbers (0x2000 ≈ 0.0078).
+        if format.isBlockQuantized {
+            for b in 0..<(matrixBytes / format.bytesPerBlock) {
+                weights.storeBytes(of: UInt16(0x2000), toByteOffset: b * format.bytesPerBlock, as: UInt16.self)
+            }
+        }
+        for i in 0..<(tokens * columns) { input[i] = Float(i % 97) / 97 - 0.5 }
+        let matrix = WeightMatrix(format: format, rows: rows, columns: columns, data: UnsafeRawPointer(weights))
+        let flops = 2 * Double(rows) * Double(columns) * Double(tokens)
+        MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+        // Short batches, best of many: on a shared machine some batches run undisturbed.
+        let repetitions = max(1, Int(2e7 / flops))
+        var best = Double.infinity
+        let deadline = now() + seconds
+        repeat {
+            let start = now()
+            for _ in 0..<repetitions {
+                MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+            }
+            best = min(best, (now() - start) / Double(repetitions))
+        } while now() < deadline
+        return flops / best / 1e9
+    }
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+}
