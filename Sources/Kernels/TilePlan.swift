@@ -11,7 +11,7 @@ struct TilePlan {
     init(rows: Int, tokens: Int, threads: Int) {
         self.rows = rows
         self.tokens = tokens
-        // Multiples of the kernels' tile (4 rows × 3 tokens).
+        // Multiples of the AVX2 kernel's register tile (4 rows × 2 tokens).
         tokensPerTask = tokens <= 48 ? tokens : 48
         tokenTasks = (tokens + tokensPerTask - 1) / tokensPerTask
         // One token: ~8 tasks a thread, at least 64 rows each. Many tokens: rectangles of

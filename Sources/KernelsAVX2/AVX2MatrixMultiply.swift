@@ -1,7 +1,7 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 
-/// Quantized weight × quantized activation products with AVX2, tiled 4 rows × 3 tokens so an
+/// Quantized weight × quantized activation products with AVX2, tiled 4 rows × 2 tokens so an
 /// unpacked weight block serves several tokens and an activation block several rows.
 public enum AVX2MatrixMultiply {
     /// Computes `output[t * outputStride + r]` for `r` in `rows`, `t` in `tokens`.
@@ -24,6 +24,10 @@ public enum AVX2MatrixMultiply {
         }
     }
 
+    /// Tokens per register tile: 4 rows × 2 tokens of accumulators fit the 16 ymm registers
+    /// beside the operands (4 × 3 spilled and measured slower).
+    static let tileTokens = 2
+
     private static func run<F: AVX2BlockFormat>(
         _ format: F.Type, _ weights: UnsafeRawPointer, _ rowBytes: Int, _ rows: Range<Int>,
         _ activations: UnsafeRawPointer, _ activationStride: Int, _ tokens: Range<Int>, _ blocks: Int,
@@ -31,7 +35,7 @@ public enum AVX2MatrixMultiply {
     ) {
         var t = tokens.lowerBound
         while t < tokens.upperBound {
-            let rn = min(3, tokens.upperBound - t)
+            let rn = min(Self.tileTokens, tokens.upperBound - t)
             let a = activations + t * activationStride
             var r = rows.lowerBound
             while r < rows.upperBound {
@@ -39,10 +43,8 @@ public enum AVX2MatrixMultiply {
                 let w = weights + r * rowBytes
                 let o = output + t * outputStride + r
                 switch (rm, rn) {
-                case (4, 3): tile(F.self, 4, 3, w, rowBytes, a, activationStride, blocks, o, outputStride)
                 case (4, 2): tile(F.self, 4, 2, w, rowBytes, a, activationStride, blocks, o, outputStride)
                 case (4, 1): tile(F.self, 4, 1, w, rowBytes, a, activationStride, blocks, o, outputStride)
-                case (_, 3): tile(F.self, 1, 3, w, rowBytes, a, activationStride, blocks, o, outputStride)
                 case (_, 2): tile(F.self, 1, 2, w, rowBytes, a, activationStride, blocks, o, outputStride)
                 default: tile(F.self, 1, 1, w, rowBytes, a, activationStride, blocks, o, outputStride)
                 }
@@ -52,7 +54,7 @@ public enum AVX2MatrixMultiply {
         }
     }
 
-    /// An `rm` × `rn` tile (rm ≤ 4, rn ≤ 3, constants after inlining so the accumulators
+    /// An `rm` × `rn` tile (rm ≤ 4, rn ≤ 2, constants after inlining so the accumulators
     /// live in registers).
     @inline(__always)
     private static func tile<F: AVX2BlockFormat>(
@@ -60,33 +62,46 @@ public enum AVX2MatrixMultiply {
         _ a: UnsafeRawPointer, _ activationStride: Int, _ blocks: Int,
         _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
     ) {
-        var accumulators = InlineArray<12, SIMD8<Float>>(repeating: .zero)
-        var offsets = InlineArray<12, Float>(repeating: 0)
+        var accumulators = InlineArray<8, SIMD8<Float>>(repeating: .zero)
+        var offsets = InlineArray<8, Float>(repeating: 0)
         let ones = _mm256_set1_epi16(1)
         let scaleOffset = QuantizedActivations.scaleOffset(blocks: blocks)
         let sumOffset = QuantizedActivations.sumOffset(blocks: blocks)
         for b in 0..<blocks {
-            for i in 0..<rm {
-                let (quants, scale, offset) = F.unpack(w + i * rowBytes + b * F.bytesPerBlock)
-                let magnitudes = F.signedWeights ? _mm256_abs_epi8(quants) : quants
-                for j in 0..<rn {
-                    let token = a + j * activationStride
-                    let y = token.loadUnaligned(fromByteOffset: 32 * b, as: SIMD4<Int64>.self)
-                    let d = token.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self)
-                    let products = F.signedWeights
-                        ? _mm256_maddubs_epi16(magnitudes, _mm256_sign_epi8(y, quants))
-                        : _mm256_maddubs_epi16(magnitudes, y)
-                    let sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(products, ones))
-                    accumulators[i * rn + j] = _mm256_fmadd_ps(sums, _mm256_set1_ps(scale * d), accumulators[i * rn + j])
-                    if F.hasOffset {
-                        offsets[i * rn + j] += offset * token.load(fromByteOffset: sumOffset + 4 * b, as: Float.self)
-                    }
-                }
-            }
+            // Rows spelled out (not a loop) so every accumulator index is a constant and the
+            // accumulators stay in registers.
+            accumulate(F.self, 0, rn, w, rowBytes, a, activationStride, b, scaleOffset, sumOffset, ones, &accumulators, &offsets)
+            if rm > 1 { accumulate(F.self, 1, rn, w, rowBytes, a, activationStride, b, scaleOffset, sumOffset, ones, &accumulators, &offsets) }
+            if rm > 2 { accumulate(F.self, 2, rn, w, rowBytes, a, activationStride, b, scaleOffset, sumOffset, ones, &accumulators, &offsets) }
+            if rm > 3 { accumulate(F.self, 3, rn, w, rowBytes, a, activationStride, b, scaleOffset, sumOffset, ones, &accumulators, &offsets) }
         }
         for i in 0..<rm {
             for j in 0..<rn {
                 output[j * outputStride + i] = accumulators[i * rn + j].sum() + offsets[i * rn + j]
+            }
+        }
+    }
+
+    /// Row `i` of a tile times its `rn` tokens, for block `b`.
+    @inline(__always)
+    private static func accumulate<F: AVX2BlockFormat>(
+        _ format: F.Type, _ i: Int, _ rn: Int, _ w: UnsafeRawPointer, _ rowBytes: Int,
+        _ a: UnsafeRawPointer, _ activationStride: Int, _ b: Int, _ scaleOffset: Int, _ sumOffset: Int,
+        _ ones: SIMD4<Int64>, _ accumulators: inout InlineArray<8, SIMD8<Float>>, _ offsets: inout InlineArray<8, Float>
+    ) {
+        let (quants, scale, offset) = F.unpack(w + i * rowBytes + b * F.bytesPerBlock)
+        let magnitudes = F.signedWeights ? _mm256_abs_epi8(quants) : quants
+        for j in 0..<rn {
+            let token = a + j * activationStride
+            let y = token.loadUnaligned(fromByteOffset: 32 * b, as: SIMD4<Int64>.self)
+            let d = token.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self)
+            let products = F.signedWeights
+                ? _mm256_maddubs_epi16(magnitudes, _mm256_sign_epi8(y, quants))
+                : _mm256_maddubs_epi16(magnitudes, y)
+            let sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(products, ones))
+            accumulators[i * rn + j] = _mm256_fmadd_ps(sums, _mm256_set1_ps(scale * d), accumulators[i * rn + j])
+            if F.hasOffset {
+                offsets[i * rn + j] += offset * token.load(fromByteOffset: sumOffset + 4 * b, as: Float.self)
             }
         }
     }
