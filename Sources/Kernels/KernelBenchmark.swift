@@ -26,8 +26,9 @@ public enum KernelBenchmark {
                 }
             }
         }
-        if let pool = pools[2] {
-            results["q8_0 49152x576 tokens=1 threads=2 \(KernelBackend.best)"] = measure(
+        // The tied output projection (embedding matrix): large enough to be memory-bound.
+        for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
+            results["q8_0 49152x576 tokens=1 threads=\(threads) \(KernelBackend.best)"] = measure(
                 format: .q8_0, rows: 49152, columns: 576, tokens: 1, pool: pool, backend: .best, seconds: secondsPerCase)
         }
         return results
