@@ -30,20 +30,78 @@ public enum MatrixMultiply {
         ReferenceKernels.dequantizeRow(weights, row: row, into: output)
     }
 
+    /// Several products of the same input in one parallel region, quantizing the input once:
+    /// `outputs[i][t*rows_i + r] = sum_c weights[i][r,c] * input[t*columns + c]`. For the
+    /// projections that share an input (query/key/value, gate/up), this saves a region and a
+    /// quantization per matrix, which matters when a decode step is made of small products.
+    /// - Parameter weights: matrices with the same `columns`; `outputs` has one pointer for each.
+    public static func multiply(
+        _ weights: [WeightMatrix], input: UnsafePointer<Float>, tokens: Int,
+        outputs: [UnsafeMutablePointer<Float>], pool: ComputePool, backend: KernelBackend = .best
+    ) {
+        let count = min(weights.count, outputs.count)
+        guard count > 0, tokens > 0 else { return }
+        let columns = weights[0].columns
+        let sameInput = weights.prefix(count).allSatisfy { $0.columns == columns && $0.format.isBlockQuantized }
+        guard sameInput else {
+            for i in 0..<count {
+                multiply(weights[i], input: input, tokens: tokens, output: outputs[i], pool: pool, backend: backend)
+            }
+            return
+        }
+        weights.withUnsafeBufferPointer { weights in
+            outputs.withUnsafeBufferPointer { outputs in
+                multiplyQuantized(UnsafeBufferPointer(rebasing: weights[0..<count]), input: input, tokens: tokens,
+                                  outputs: UnsafeBufferPointer(rebasing: outputs[0..<count]), pool: pool,
+                                  backend: backend.resolved)
+            }
+        }
+    }
+
     private static func multiplyQuantized(
         _ weights: WeightMatrix, input: UnsafePointer<Float>, tokens: Int,
         output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend
     ) {
-        let blocks = weights.columns / 32
+        withUnsafeTemporaryAllocation(of: WeightMatrix.self, capacity: 1) { matrices in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 1) { outputs in
+                matrices.initializeElement(at: 0, to: weights)
+                outputs.initializeElement(at: 0, to: output)
+                multiplyQuantized(UnsafeBufferPointer(matrices), input: input, tokens: tokens,
+                                  outputs: UnsafeBufferPointer(outputs), pool: pool, backend: backend)
+            }
+        }
+    }
+
+    /// Quantizes the input once, then runs every matrix's tiles in one region.
+    private static func multiplyQuantized(
+        _ weights: UnsafeBufferPointer<WeightMatrix>, input: UnsafePointer<Float>, tokens: Int,
+        outputs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>, pool: ComputePool, backend: KernelBackend
+    ) {
+        let columns = weights[0].columns
+        let blocks = columns / 32
         let stride = QuantizedActivations.stride(blocks: blocks)
         pool.withScratch(bytes: stride * tokens) { scratch, parallel in
-            quantize(input, tokens: tokens, columns: weights.columns, into: scratch, parallel: parallel, backend: backend)
-            let plan = TilePlan(rows: weights.rows, tokens: tokens, threads: parallel.width)
+            quantize(input, tokens: tokens, columns: columns, into: scratch, parallel: parallel, backend: backend)
             let activations = UnsafeRawPointer(scratch)
-            parallel(plan.taskCount) { task in
-                let (rows, tokenRange) = plan.task(task)
-                compute(weights, rows: rows, tokens: tokenRange, activations: activations, stride: stride,
-                        output: output, backend: backend)
+            withUnsafeTemporaryAllocation(of: TilePlan.self, capacity: weights.count) { plans in
+                var taskCount = 0
+                for (i, matrix) in weights.enumerated() {
+                    let plan = TilePlan(rows: matrix.rows, tokens: tokens, threads: parallel.width)
+                    plans.initializeElement(at: i, to: plan)
+                    taskCount += plan.taskCount
+                }
+                let plans = UnsafeBufferPointer(plans)
+                parallel(taskCount) { task in
+                    var matrix = 0
+                    var index = task
+                    while index >= plans[matrix].taskCount {
+                        index -= plans[matrix].taskCount
+                        matrix += 1
+                    }
+                    let (rows, tokenRange) = plans[matrix].task(index)
+                    compute(weights[matrix], rows: rows, tokens: tokenRange, activations: activations, stride: stride,
+                            output: outputs[matrix], backend: backend)
+                }
             }
         }
     }

@@ -107,3 +107,44 @@ func check(
     }
     #expect(failures == 0, sourceLocation: sourceLocation)
 }
+
+@Suite struct GroupedMultiplyTests {
+    @Test(arguments: [1, 2, 7], [KernelBackend.portable, .avx2])
+    func groupMatchesSeparateProducts(tokens: Int, backend: KernelBackend) {
+        let pool = ComputePool(threadCount: 2)
+        let columns = 96
+        let matrices = [
+            RandomMatrix(format: .q4_1, rows: 45, columns: columns, seed: 1),
+            RandomMatrix(format: .q8_0, rows: 13, columns: columns, seed: 2),
+            RandomMatrix(format: .q4_0, rows: 70, columns: columns, seed: 3),
+        ]
+        let input = randomActivations(count: tokens * columns, seed: 4)
+        let outputs = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: tokens * $0.matrix.rows) }
+        defer { outputs.forEach { $0.deallocate() } }
+        MatrixMultiply.multiply(matrices.map(\.matrix), input: input, tokens: tokens, outputs: outputs, pool: pool, backend: backend)
+        for (matrix, output) in zip(matrices, outputs) {
+            var separate = [Float](repeating: 0, count: tokens * matrix.matrix.rows)
+            MatrixMultiply.multiply(matrix.matrix, input: input, tokens: tokens, output: &separate, pool: pool, backend: backend)
+            #expect(Array(UnsafeBufferPointer(start: output, count: separate.count)) == separate)
+        }
+    }
+
+    @Test func groupWithFloatMatricesFallsBackToSeparateProducts() {
+        let pool = ComputePool(threadCount: 2)
+        let a = RandomMatrix(format: .f16, rows: 9, columns: 64, seed: 5)
+        let b = RandomMatrix(format: .q4_1, rows: 11, columns: 64, seed: 6)
+        let input = randomActivations(count: 3 * 64, seed: 7)
+        var outA = [Float](repeating: 0, count: 27), outB = [Float](repeating: 0, count: 33)
+        var refA = outA, refB = outB
+        outA.withUnsafeMutableBufferPointer { pa in
+            outB.withUnsafeMutableBufferPointer { pb in
+                MatrixMultiply.multiply([a.matrix, b.matrix], input: input, tokens: 3,
+                                        outputs: [pa.baseAddress!, pb.baseAddress!], pool: pool)
+            }
+        }
+        MatrixMultiply.multiply(a.matrix, input: input, tokens: 3, output: &refA, pool: pool)
+        MatrixMultiply.multiply(b.matrix, input: input, tokens: 3, output: &refB, pool: pool)
+        #expect(outA == refA)
+        #expect(outB == refB)
+    }
+}
