@@ -1,4 +1,3 @@
-import KernelsAVX2
 import Synchronization
 #if canImport(Glibc)
 import Glibc
