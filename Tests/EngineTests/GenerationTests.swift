@@ -137,7 +137,7 @@ import Tokenization
                                          configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))
         let tokens = try prompt("Tell me a long story.")
         var received = 0
-        for try await event in engine.generate(GenerationRequest(promptTokens: tokens, maxTokens: 500, ignoreEOS: true)) {
+        for try await event in engine.generate(GenerationRequest(promptTokens: tokens, maxTokens: 400, ignoreEOS: true)) {
             if case .token = event { received += 1 }
             if received == 3 { break }
         }

@@ -236,8 +236,7 @@ final class Scheduler: @unchecked Sendable {
         let suppressEnd = request.ignoreEOS || sequence.generatedCount < request.minTokens
         let stopIDs = request.stopTokenIDs
         let token = sequence.sampler.sample(
-            logits: logits, vocabularySize: vocabularySize,
-            isAllowed: suppressEnd ? { [endTokens] id in !endTokens.contains(id) && !stopIDs.contains(id) } : nil)
+            logits: logits, vocabularySize: vocabularySize, banned: suppressEnd ? endTokens.union(stopIDs) : [])
         sequence.sampler.record(token)
         sequence.generatedCount += 1
         sequence.tokens.append(token)

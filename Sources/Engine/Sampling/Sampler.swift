@@ -29,12 +29,15 @@ struct Sampler: Sendable {
         if parameters.repetitionPenalty != 1 { seenTokens.insert(token) }
     }
 
-    /// Picks the next token. `logits` is modified in place. `isAllowed` masks tokens out
-    /// (end tokens before `min_tokens`, grammar constraints); at least one token must stay allowed.
+    /// Picks the next token. `logits` is modified in place. `banned` ids can never be chosen
+    /// (end tokens before `min_tokens`); `isAllowed`, when given, masks every other token it
+    /// rejects (grammar constraints). At least one token must stay allowed.
     mutating func sample(
-        logits: UnsafeMutablePointer<Float>, vocabularySize: Int, isAllowed: ((Int) -> Bool)? = nil
+        logits: UnsafeMutablePointer<Float>, vocabularySize: Int, banned: some Collection<Int> = [Int](),
+        isAllowed: ((Int) -> Bool)? = nil
     ) -> Int {
         applyAdjustments(logits)
+        for id in banned { logits[id] = -.infinity }
         if let isAllowed {
             for id in 0..<vocabularySize where !isAllowed(id) { logits[id] = -.infinity }
         }
