@@ -11,6 +11,14 @@ extension SchemaCompilation {
         }
         var result = object
         result["allOf"] = .none
+        // Each part's additionalProperties only sees that part's own properties, so merging
+        // would be wrong: such combinations are not supported.
+        if strict {
+            let parts = [JSONValue.object(object)] + list
+            if parts.contains(where: { ($0["additionalProperties"] ?? .bool(true)) != .bool(true) }) {
+                throw SchemaError("unsupported JSON Schema keyword 'allOf' at \(path): parts with 'additionalProperties' cannot be merged", keyword: "allOf")
+            }
+        }
         for (index, part) in list.enumerated() {
             result = try merged(result, with: part, document: document, path: "\(path)/allOf/\(index)", keyword: "allOf")
         }
