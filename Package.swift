@@ -82,6 +82,6 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire"], swiftSettings: sharedSettings),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire", "ConstrainedDecoding"], swiftSettings: sharedSettings),
     ]
 )
