@@ -37,12 +37,14 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["KernelsAVX2"], swiftSettings: kernelSettings),
         .target(name: "Tokenization", dependencies: ["GGUF"], swiftSettings: sharedSettings),
         .target(name: "Templating", swiftSettings: sharedSettings),
-        .target(name: "ConstrainedDecoding", dependencies: ["OpenAIWire"], swiftSettings: sharedSettings),
+        // Mask computation runs once per decoded token: optimized even in debug builds.
+        .target(name: "ConstrainedDecoding", dependencies: ["OpenAIWire"], swiftSettings: sharedSettings + [.unsafeFlags(["-O"])]),
         .target(
             name: "Engine",
             dependencies: [
                 "GGUF", "Kernels", "Tokenization", "Templating", "ConstrainedDecoding", "OpenAIWire",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: sharedSettings
         ),
@@ -58,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Engine", "GGUF", "Tokenization", "ModelStore",
+                "Engine", "GGUF", "Tokenization", "ModelStore", "OpenAIWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,8 +75,16 @@ let package = Package(
             name: "TemplatingTests", dependencies: ["TestSupport", "Templating", "GGUF"],
             exclude: ["Templates", "render_reference.py"], swiftSettings: sharedSettings
         ),
-        .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire"], swiftSettings: sharedSettings),
-        .testTarget(name: "ModelStoreTests", dependencies: ["TestSupport", "ModelStore", "GGUF"], swiftSettings: sharedSettings),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization"], swiftSettings: sharedSettings),
+        .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire", "GGUF"], exclude: ["validate_outputs.py"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "ModelStoreTests",
+            dependencies: [
+                "TestSupport", "ModelStore", "GGUF",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire", "ConstrainedDecoding"], swiftSettings: sharedSettings),
     ]
 )
