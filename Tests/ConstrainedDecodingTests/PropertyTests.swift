@@ -17,10 +17,12 @@ struct PropertyTests {
         var cases: [String] = []
         var allTimes: [Double] = []
         var totalTokens = 0
+        var largestGrammar = 0
         for index in 0..<PropertyTests.schemaCount {
             var generator = SchemaGenerator(seed: UInt64(1000 + index))
             let schema = generator.root(index: index)
             let grammar = try JSONSchemaCompiler.compile(schema, strict: true)
+            largestGrammar = max(largestGrammar, grammar.stateCount)
             for walkIndex in 0..<PropertyTests.walksPerSchema {
                 var walk = RandomWalk(grammar: grammar, vocabulary: vocabulary, seed: UInt64(index * 31 + walkIndex))
                 let ended = walk.run(checkEvery: walkIndex == 0 ? 9 : 0)
@@ -38,7 +40,7 @@ struct PropertyTests {
         }
         let verdict = try PythonJudge.validate(lines: cases)
         #expect(verdict.status == 0, "\(verdict.output)")
-        print("property test: \(cases.count) outputs, \(totalTokens) tokens; mask p50 \(percentile(allTimes, 0.5)) ms, p99 \(percentile(allTimes, 0.99)) ms (cold caches included); judge: \(verdict.output.split(separator: "\n").last ?? "")")
+        print("property test: \(cases.count) outputs, \(totalTokens) tokens; mask p50 \(percentile(allTimes, 0.5)) ms, p99 \(percentile(allTimes, 0.99)) ms (cold caches included); largest grammar \(largestGrammar) states; judge: \(verdict.output.split(separator: "\n").last ?? "")")
     }
 
     @Test func toolCallWalksProduceValidArguments() throws {
