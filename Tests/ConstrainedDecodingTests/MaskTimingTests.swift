@@ -41,6 +41,10 @@ struct MaskTimingTests {
             return (times, tokens)
         }
         let cold = run()
+        // Warming json_object (as an engine would at model load) shares its string/number masks.
+        let warmStart = threadCPUMilliseconds()
+        let warmed = vocabulary.precomputeMasks(for: .jsonObject)
+        print(String(format: "precomputeMasks(json_object): %d states in %.1f ms CPU", warmed, threadCPUMilliseconds() - warmStart))
         let warm = run()
         func line(_ label: String, _ times: [Double]) -> String {
             String(format: "%@: p50 %.3f ms, p99 %.3f ms, max %.3f ms", label, percentile(times, 0.5), percentile(times, 0.99), times.max() ?? 0)
