@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "GGUF", "Kernels", "Tokenization", "Templating", "ConstrainedDecoding", "OpenAIWire",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: sharedSettings
         ),
@@ -59,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Engine", "GGUF", "Tokenization", "ModelStore",
+                "Engine", "GGUF", "Tokenization", "ModelStore", "OpenAIWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,9 +71,20 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF"], swiftSettings: sharedSettings),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"], swiftSettings: sharedSettings),
         .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "Tokenization", "GGUF"], swiftSettings: sharedSettings),
-        .testTarget(name: "TemplatingTests", dependencies: ["TestSupport", "Templating"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "TemplatingTests", dependencies: ["TestSupport", "Templating", "GGUF"],
+            exclude: ["Templates", "render_reference.py"], swiftSettings: sharedSettings
+        ),
         .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire", "GGUF"], exclude: ["validate_outputs.py"], swiftSettings: sharedSettings),
-        .testTarget(name: "ModelStoreTests", dependencies: ["TestSupport", "ModelStore", "GGUF"], swiftSettings: sharedSettings),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "ModelStoreTests",
+            dependencies: [
+                "TestSupport", "ModelStore", "GGUF",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire", "ConstrainedDecoding"], swiftSettings: sharedSettings),
     ]
 )
