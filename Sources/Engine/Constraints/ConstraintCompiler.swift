@@ -19,6 +19,9 @@ final class ConstraintCompiler: Sendable {
             let built = TokenVocabulary(tokenBytes: tokenizer.allTokenBytes,
                                         endOfGenerationTokenIDs: tokenizer.endOfGenerationTokenIDs,
                                         specialTokenIDs: special)
+            // The string, number and value states are shared by every JSON grammar: working out
+            // their masks once here removes the first-use spikes from later requests.
+            built.precomputeMasks(for: .jsonObject)
             cached = built
             return built
         }
