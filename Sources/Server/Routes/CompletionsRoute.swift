@@ -40,7 +40,7 @@ struct CompletionsRoute: Sendable {
             defer { ticket.release() }
             var usage = Usage(promptTokens: plan.promptTokenCount)
             if echo {
-                for slot in builders.indices { builders[slot].echo(text: plan.promptTexts[builders[slot].promptIndex], scored: nil) }
+                for slot in builders.indices { builders[slot].text += plan.promptTexts[builders[slot].promptIndex] }
             }
             for try await item in events {
                 guard let slot = position[item.index] else { continue }
