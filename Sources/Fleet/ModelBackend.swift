@@ -8,8 +8,9 @@ public protocol ModelBackend: Sendable {
     var descriptor: ModelDescriptor { get }
     /// Requests waiting inside the backend and sequences it is generating now.
     var load: BackendLoad { get }
-    /// Token ids of `text` in the model's own vocabulary; `parseSpecial` reads special-token text as those tokens.
-    func tokenize(_ text: String, parseSpecial: Bool) throws -> [Int]
+    /// Token ids of `text` in the model's own vocabulary. With `addSpecialTokens`, special-token
+    /// text is read as those tokens and the model's BOS token is prepended where the model wants one.
+    func tokenize(_ text: String, addSpecialTokens: Bool) throws -> [Int]
     /// The text of token ids (invalid UTF-8 replaced).
     func detokenize(_ tokens: [Int]) throws -> String
     /// The model's chat template applied to messages in OpenAI's JSON shape.

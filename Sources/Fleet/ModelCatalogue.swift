@@ -10,7 +10,9 @@ public struct ModelCatalogue: Sendable {
 
     /// The backend serving `id`.
     public func backend(for id: String) throws(FleetError) -> any ModelBackend {
-        guard let backend = backends.first(where: { $0.descriptor.id == id }) else {
+        let backend =
+            backends.first { $0.descriptor.id == id } ?? backends.first { $0.descriptor.aliases.contains(id) }
+        guard let backend else {
             throw FleetError.modelNotFound(id)
         }
         return backend

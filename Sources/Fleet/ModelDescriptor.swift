@@ -10,6 +10,8 @@ public struct ModelDescriptor: Sendable, Equatable {
     /// Unix seconds (the model file's date).
     public var created: Int
     public var ownedBy: String
+    /// Other names requests may use for it (the file name, the catalogue name).
+    public var aliases: [String]
     /// Whether image or audio content parts can be given to it.
     public var acceptsMedia: Bool
     /// Whether it can answer with tool calls.
@@ -17,7 +19,7 @@ public struct ModelDescriptor: Sendable, Equatable {
 
     public init(
         id: String, contextLength: Int, vocabularySize: Int, fingerprint: String, created: Int, ownedBy: String = "switchyard",
-        acceptsMedia: Bool = false, supportsToolCalls: Bool = false
+        aliases: [String] = [], acceptsMedia: Bool = false, supportsToolCalls: Bool = false
     ) {
         self.id = id
         self.contextLength = contextLength
@@ -25,6 +27,7 @@ public struct ModelDescriptor: Sendable, Equatable {
         self.fingerprint = fingerprint
         self.created = created
         self.ownedBy = ownedBy
+        self.aliases = aliases.filter { $0 != id }
         self.acceptsMedia = acceptsMedia
         self.supportsToolCalls = supportsToolCalls
     }

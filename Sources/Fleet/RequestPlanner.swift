@@ -37,7 +37,7 @@ public struct RequestPlanner: Sendable {
                 message: "The messages could not be rendered with the model's chat template: \(error)", param: "messages",
                 code: "invalid_messages")
         }
-        let tokens = try backend.tokenize(prompt, parseSpecial: true)
+        let tokens = try backend.tokenize(prompt, addSpecialTokens: true)
         var defaulted: [String] = []
         let maxTokens = try maxTokens(
             requested: request.options.maxTokens, defaultTokens: defaults.chatMaxTokens, promptTokens: tokens.count,
@@ -68,7 +68,7 @@ public struct RequestPlanner: Sendable {
             let param = request.prompts.count > 1 ? "prompt[\(index)]" : "prompt"
             switch prompt {
             case .text(let text):
-                promptTokens.append(try backend.tokenize(text, parseSpecial: true))
+                promptTokens.append(try backend.tokenize(text, addSpecialTokens: true))
                 promptTexts.append(text)
             case .tokens(let ids):
                 if let bad = ids.first(where: { $0 >= model.vocabularySize }) {

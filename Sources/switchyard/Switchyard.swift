@@ -12,6 +12,7 @@ struct Switchyard: AsyncParsableCommand {
             TokenizeCommand.self,
             RunCommand.self,
             EngineBenchCommand.self,
+            ServeCommand.self,
         ]
     )
 }

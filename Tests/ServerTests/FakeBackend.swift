@@ -43,7 +43,7 @@ final class FakeBackend: ModelBackend {
 
     var load: BackendLoad { BackendLoad(queued: 0, active: running) }
 
-    func tokenize(_ text: String, parseSpecial: Bool) throws -> [Int] {
+    func tokenize(_ text: String, addSpecialTokens: Bool) throws -> [Int] {
         text.utf8.map { Int($0) }
     }
 

@@ -13,7 +13,7 @@ struct TokenizeRoutes: Sendable {
         let tokens: [Int]
         switch tokenize.input {
         case .prompt(let prompt):
-            tokens = try backend.tokenize(prompt, parseSpecial: tokenize.addSpecialTokens)
+            tokens = try backend.tokenize(prompt, addSpecialTokens: tokenize.addSpecialTokens)
         case .messages(let messages, let addGenerationPrompt):
             let prompt: String
             do {
@@ -24,7 +24,7 @@ struct TokenizeRoutes: Sendable {
                     message: "The messages could not be rendered with the model's chat template: \(error)", param: "messages",
                     code: "invalid_messages")
             }
-            tokens = try backend.tokenize(prompt, parseSpecial: true)
+            tokens = try backend.tokenize(prompt, addSpecialTokens: true)
         }
         return ResponseHeaders.json([
             "tokens": .array(tokens.map(JSONValue.int)),
