@@ -54,7 +54,7 @@ import Testing
         #expect(request.ignoreEOS)
         #expect(request.stopSequences == ["zz"])
         let prompt = try FakeBackend().detokenize(request.promptTokens)
-        #expect(prompt == "system: Be brief\ndeveloper: x\nuser: Hi there\nassistant:")
+        #expect(prompt == "system: Be brief\nsystem: x\nuser: Hi there\nassistant:")
     }
 
     @Test func streamFramingFollowsTheWireContract() async throws {

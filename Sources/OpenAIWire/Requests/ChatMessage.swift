@@ -80,9 +80,11 @@ public struct ChatMessage: Sendable, Equatable {
     }
 
     /// The message in OpenAI's JSON shape with text content, as chat templates take it.
+    /// `developer` (OpenAI's newer name for system instructions) becomes `system`, which
+    /// every open model's template knows.
     public var templateValue: JSONValue {
         var object = JSONObject()
-        object["role"] = .string(role.rawValue)
+        object["role"] = .string(role == .developer ? Role.system.rawValue : role.rawValue)
         object["content"] = content.isEmpty && toolCalls != nil ? .null : .string(text)
         if let name { object["name"] = .string(name) }
         if let toolCalls { object["tool_calls"] = toolCalls }

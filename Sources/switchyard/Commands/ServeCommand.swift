@@ -72,7 +72,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try configuration.validate()
         } catch {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
         }
 
         let modelPath = try await modelOptions.resolvePath()
