@@ -78,7 +78,8 @@ class RunningServer:
 
         kwargs.setdefault("max_retries", 0)
         kwargs.setdefault("timeout", 120)
-        return openai.OpenAI(base_url=self.base_url + "/v1", api_key=self.api_key or "unused", **kwargs)
+        kwargs.setdefault("api_key", self.api_key or "unused")
+        return openai.OpenAI(base_url=self.base_url + "/v1", **kwargs)
 
     def stop(self):
         if self.process.poll() is None:
