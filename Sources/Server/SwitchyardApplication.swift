@@ -9,14 +9,17 @@ public enum SwitchyardApplication {
     ///   - configuration: address, keys, limits; call `configuration.validate()` first.
     ///   - catalogue: the models served.
     ///   - metrics: where metrics go (a fresh registry by default).
+    ///   - onListening: called with the bound port once the server listens (useful with port 0).
     public static func build(
-        configuration: ServerConfiguration, catalogue: ModelCatalogue, metrics: ServerMetrics = ServerMetrics(), logger: Logger
+        configuration: ServerConfiguration, catalogue: ModelCatalogue, metrics: ServerMetrics = ServerMetrics(), logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = makeRouter(configuration: configuration, catalogue: catalogue, metrics: metrics)
         return Application(
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "switchyard"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
 

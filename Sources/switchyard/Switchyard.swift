@@ -13,6 +13,7 @@ struct Switchyard: AsyncParsableCommand {
             RunCommand.self,
             EngineBenchCommand.self,
             ServeCommand.self,
+            ServeBenchCommand.self,
         ]
     )
 }
