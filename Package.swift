@@ -106,7 +106,10 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF"], swiftSettings: sharedSettings),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"], swiftSettings: sharedSettings),
         .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "Tokenization", "GGUF"], swiftSettings: sharedSettings),
-        .testTarget(name: "TemplatingTests", dependencies: ["TestSupport", "Templating"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "TemplatingTests", dependencies: ["TestSupport", "Templating", "GGUF"],
+            exclude: ["Templates", "render_reference.py"], swiftSettings: sharedSettings
+        ),
         .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire", "GGUF"], exclude: ["validate_outputs.py"], swiftSettings: sharedSettings),
         .testTarget(
             name: "ModelStoreTests",
@@ -117,7 +120,7 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire"], swiftSettings: sharedSettings),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire", "ConstrainedDecoding"], swiftSettings: sharedSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -40,3 +40,11 @@ func percentile(_ values: [Double], _ fraction: Double) -> Double {
     let rank = min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))
     return sorted[rank]
 }
+
+/// CPU time of the calling thread in milliseconds: timings stay meaningful on a loaded
+/// machine, where wall-clock time mostly measures waiting for a core.
+func threadCPUMilliseconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
+}

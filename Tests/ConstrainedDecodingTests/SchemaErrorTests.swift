@@ -40,6 +40,7 @@ import Testing
             #"{"type":"strin"}"#, ##"{"$ref":"#/$defs/missing"}"##, #"{"type":"integer","minimum":5,"maximum":4}"#,
             #"{"type":"array","minItems":3,"maxItems":2}"#, #"{"enum":[]}"#, "false", "3",
             #"{"type":"object","required":["a"],"additionalProperties":false}"#,
+            ##"{"$ref":"#"}"##, ##"{"anyOf":[{"type":"null"},{"$ref":"#/$defs/a"}],"$defs":{"a":{"$ref":"#"}}}"##,
         ] {
             #expect(throws: SchemaError.self, "\(text)") { try JSONSchemaCompiler.compile(JSONValue.parse(text), strict: false) }
         }

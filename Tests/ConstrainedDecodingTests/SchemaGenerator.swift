@@ -89,6 +89,8 @@ struct SchemaGenerator {
         var object: JSONObject = ["type": "object", "properties": .object(properties), "required": .array(required)]
         if count == 0 && chance(0.5) {
             object = ["type": "object", "additionalProperties": integer()]
+        } else if chance(0.2) {
+            object["additionalProperties"] = chance(0.5) ? true : ["type": "boolean"]
         } else {
             object["additionalProperties"] = false
         }

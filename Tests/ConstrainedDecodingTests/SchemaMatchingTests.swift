@@ -77,7 +77,13 @@ func expectLanguage(
         let schemaValues = try compileSchema(#"{"type":"object","additionalProperties":{"type":"integer"}}"#)
         expectLanguage(schemaValues, accepts: ["{}", #"{"x":1,"y":2}"#], rejects: [#"{"x":"1"}"#])
         let open = try compileSchema(#"{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"],"additionalProperties":true}"#)
-        expectLanguage(open, accepts: [#"{"a":1}"#, #"{"a":1,"z":[null]}"#], rejects: [#"{"z":1}"#])
+        expectLanguage(
+            open,
+            accepts: [#"{"a":1}"#, #"{"a":1,"z":[null]}"#, #"{"a":1,"ab":2}"#, #"{"a":1,"":2}"#, #"{"a":1,"b\u0061":2}"#],
+            rejects: [#"{"z":1}"#, #"{"a":1,"a":2}"#, #"{"a":1,"\u0061":2}"#]
+        )
+        let both = try compileSchema(#"{"type":"object","properties":{"ab":{"type":"integer"},"b":{"type":"integer"}},"additionalProperties":{"type":"string"}}"#)
+        expectLanguage(both, accepts: [#"{"x":"1"}"#, #"{"ab":1,"a":"y","abc":"z","bb":"w"}"#], rejects: [#"{"b":1,"ab":"x"}"#, #"{"b":1,"b":"x"}"#])
         let bare = try compileSchema(#"{"type":"object"}"#)
         expectLanguage(bare, accepts: ["{}", #"{"k":{"n":[1]}}"#], rejects: ["[]"])
     }

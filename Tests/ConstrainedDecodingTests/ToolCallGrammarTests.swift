@@ -67,4 +67,15 @@ import Testing
         let lenient = ToolSpec(name: "f", parameters: ["type": "object", "minProperties": 1], strict: false)
         #expect((try? ToolCallGrammar.build(tools: [lenient], choice: .required, parallel: false)) != nil)
     }
+
+    @Test func parsesCallsBack() {
+        let format = ToolCallFormat.hermes
+        #expect(format.beginsToolCall(weather) && !format.beginsToolCall("Hi"))
+        #expect(format.parseCalls(weather + "\n" + add) == [
+            ParsedToolCall(name: "get_weather", arguments: #"{"city":"Paris","unit":"c"}"#),
+            ParsedToolCall(name: "add", arguments: #"{"a":1,"b":2}"#),
+        ])
+        #expect(format.parseCalls("plain text") == nil)
+        #expect(format.parseCalls("<tool_call>\n{\"name\": \"add\"}\n</tool_call>") == nil)
+    }
 }

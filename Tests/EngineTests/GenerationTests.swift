@@ -131,6 +131,26 @@ import Tokenization
         #expect(together == solo, "batched decoding must give each sequence the tokens it gets alone")
     }
 
+    @Test func repeatedPrefixIsServedFromTheCache() async throws {
+        let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,
+                                         configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))
+        let first = try prompt("Tell me about caching.")
+        let cold = try await SharedEngine.collect(
+            GenerationRequest(promptTokens: first, sampling: .greedy, maxTokens: 4, ignoreEOS: true), on: engine)
+        #expect(cold.usage?.cachedPromptTokens == 0)
+        // The next turn repeats the whole first prompt and answer: all of it is reused.
+        let next = first + cold.ids + (try prompt("And more?"))
+        let warm = try await SharedEngine.collect(
+            GenerationRequest(promptTokens: next, sampling: .greedy, maxTokens: 4, ignoreEOS: true), on: engine)
+        #expect(warm.usage?.cachedPromptTokens == first.count + cold.ids.count - 1)
+        // Same tokens as without the cache.
+        let fresh = try InferenceEngine(modelPath: SharedFixtures.modelPath,
+                                        configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))
+        let uncached = try await SharedEngine.collect(
+            GenerationRequest(promptTokens: next, sampling: .greedy, maxTokens: 4, ignoreEOS: true), on: fresh)
+        #expect(uncached.ids == warm.ids)
+    }
+
     @Test func droppedConsumerFreesItsSlot() async throws {
         // An engine of its own: other tests' sequences would show in the shared one's count.
         let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,

@@ -30,7 +30,7 @@ enum SharedEngine {
             case .finished(let reason, let usage):
                 outcome.reason = reason
                 outcome.usage = usage
-            case .promptScored:
+            case .promptScored, .toolCall:
                 break
             }
         }

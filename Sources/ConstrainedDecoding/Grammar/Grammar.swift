@@ -10,24 +10,25 @@ public struct Grammar: Sendable {
         self.storage = storage
     }
 
-    /// Any JSON object (the `{"type":"json_object"}` response format).
-    public static var jsonObject: Grammar {
+    /// Any JSON object (the `{"type":"json_object"}` response format). Built once, so its
+    /// cached token masks serve every request.
+    public static let jsonObject: Grammar = {
         var parts = JSONGrammarParts()
         let rule = parts.builder.newRule(name: "root")
         let body = parts.objectCall()
         parts.builder.define(rule: rule, body: body)
         // Cannot fail: every rule used above is defined by JSONGrammarParts.
         return (try? parts.builder.build(root: rule)) ?? Grammar.emptyLanguageFallback
-    }
+    }()
 
     /// Any JSON value.
-    public static var jsonValue: Grammar {
+    public static let jsonValue: Grammar = {
         var parts = JSONGrammarParts()
         let rule = parts.builder.newRule(name: "root")
         let body = parts.valueCall()
         parts.builder.define(rule: rule, body: body)
         return (try? parts.builder.build(root: rule)) ?? Grammar.emptyLanguageFallback
-    }
+    }()
 
     /// Exactly the given text.
     public static func literal(_ text: String) -> Grammar {

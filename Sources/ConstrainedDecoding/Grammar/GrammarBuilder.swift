@@ -222,6 +222,9 @@ struct GrammarBuilder {
             callStart: callStart, callRules: callRules, callReturns: callReturns,
             isReturn: isReturn, ruleStart: ruleStart, rootRule: Int32(root)
         )
+        if let rule = storage.leftRecursiveRule() {
+            throw SchemaError("the schema refers to '\(ruleNames[rule])' recursively before any value is written (left recursion)", keyword: "$ref")
+        }
         return Grammar(storage: storage)
     }
 }

@@ -51,6 +51,10 @@ extension JSONGrammarParts {
     /// Digit strings of one width between `low` and `high` (digit arrays, equal length).
     private mutating func fixedWidth(_ low: [Int], _ high: [Int]) -> GrammarBuilder.Fragment {
         if low.isEmpty { return builder.empty() }
+        // Any digits at all: one state per position (also keeps the recursion linear).
+        if low.allSatisfy({ $0 == 0 }) && high.allSatisfy({ $0 == 9 }) {
+            return builder.byteSequence([ByteSet](repeating: JSONGrammarParts.digits, count: low.count))
+        }
         let first = low[0]
         let last = high[0]
         if low.count == 1 { return builder.byteSet(digitRange(first, last)) }

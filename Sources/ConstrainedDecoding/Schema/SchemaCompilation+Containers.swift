@@ -2,7 +2,8 @@ import OpenAIWire
 
 extension SchemaCompilation {
     /// Objects: listed properties in schema order, each optional one may be left out;
-    /// extra properties (any key) only when `additionalProperties` is `true` or a schema.
+    /// extra properties only when `additionalProperties` is `true` or a schema, with keys
+    /// that differ from the listed names.
     mutating func objectFragment(_ object: JSONObject, document: Int, path: String) throws(SchemaError) -> Fragment {
         var properties: [(name: String, schema: JSONValue)] = []
         if let value = object["properties"] {
@@ -54,12 +55,27 @@ extension SchemaCompilation {
         let last = states[properties.count]
         if let additional, allowsAdditional {
             let valueRule = try rule(for: additional, document: document, path: "\(path)/additionalProperties")
+            // Extra keys must differ from the listed ones (a repeated key would be ambiguous).
+            let listedNames = properties.map(\.name)
+            let keyRule = parts.builder.newRule(name: "\(path)/additionalProperties/key")
+            var keyBody: Fragment
+            if listedNames.isEmpty {
+                keyBody = parts.stringCall()
+            } else if let excluding = parts.string(excluding: listedNames) {
+                keyBody = excluding
+            } else {
+                if strict {
+                    throw SchemaError("unsupported JSON Schema keyword 'additionalProperties' at \(path): listed property names must be printable ASCII when extra properties are allowed", keyword: "additionalProperties")
+                }
+                keyBody = parts.stringCall()
+            }
+            parts.builder.define(rule: keyRule, body: keyBody)
             // Extra members: `first` decides whether a comma comes before the first one.
             let loop = parts.builder.newState()
-            let firstMember = parts.builder.sequence([parts.stringCall(), parts.colon(), parts.builder.call(valueRule)])
+            let firstMember = parts.builder.sequence([parts.builder.call(keyRule), parts.colon(), parts.builder.call(valueRule)])
             parts.builder.epsilon(from: last[1], to: firstMember.start)
             parts.builder.epsilon(from: firstMember.end, to: loop)
-            let laterMember = parts.builder.sequence([parts.comma(), parts.stringCall(), parts.colon(), parts.builder.call(valueRule)])
+            let laterMember = parts.builder.sequence([parts.comma(), parts.builder.call(keyRule), parts.colon(), parts.builder.call(valueRule)])
             parts.builder.epsilon(from: last[0], to: laterMember.start)
             parts.builder.epsilon(from: loop, to: laterMember.start)
             parts.builder.epsilon(from: laterMember.end, to: loop)

@@ -28,14 +28,22 @@ final class MaskCache: @unchecked Sendable {
 
     var wordCount: Int { (vocabulary.count + 63) / 64 }
 
-    /// The masks of `state`, computed on first use (outside the lock: two sequences may
+    /// The masks of `state`, computed on first use (or taken from the vocabulary's store
+    /// when another grammar had a state with the same signature) (outside the lock: two sequences may
     /// compute the same entry at once, which is harmless).
     func masks(for state: Int32) -> StateMasks {
         lock.lock()
         let existing = entries[state]
         lock.unlock()
         if let existing { return existing }
-        let computed = compute(state)
+        let signature = grammar.signature(of: state)
+        let computed: StateMasks
+        if let signature, let shared = vocabulary.sharedMasks.masks(for: signature) {
+            computed = shared
+        } else {
+            computed = compute(state)
+            if let signature { vocabulary.sharedMasks.store(computed, for: signature) }
+        }
         lock.lock()
         entries[state] = computed
         lock.unlock()

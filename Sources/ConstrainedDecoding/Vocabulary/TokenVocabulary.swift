@@ -8,6 +8,8 @@ public final class TokenVocabulary: Sendable {
     /// Tokens never allowed inside a grammar (control tokens such as `<|im_start|>`).
     public let specialTokenIDs: Set<Int>
     let trie: TokenTrie
+    /// Per-state masks shared across grammars (see `StateSignature`).
+    let sharedMasks = SharedMaskStore()
 
     /// - Parameters:
     ///   - tokenBytes: the bytes each token stands for, by token ID.

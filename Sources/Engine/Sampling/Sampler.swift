@@ -1,3 +1,4 @@
+import ConstrainedDecoding
 import Foundation
 
 /// Chooses each next token of one sequence from the model's logits, applying in order:
@@ -34,17 +35,28 @@ struct Sampler: Sendable {
     /// rejects (grammar constraints). At least one token must stay allowed.
     mutating func sample(
         logits: UnsafeMutablePointer<Float>, vocabularySize: Int, banned: some Collection<Int> = [Int](),
-        isAllowed: ((Int) -> Bool)? = nil
+        mask: TokenMask? = nil
     ) -> Int {
         applyAdjustments(logits)
-        for id in banned { logits[id] = -.infinity }
-        if let isAllowed {
-            for id in 0..<vocabularySize where !isAllowed(id) { logits[id] = -.infinity }
+        if let mask { Self.apply(mask, to: logits, count: vocabularySize) }
+        let allowedBefore = mask == nil ? Int.max : mask?.allowedCount ?? 0
+        if allowedBefore > banned.count {
+            for id in banned { logits[id] = -.infinity }
         }
         if parameters.temperature <= 0 {
             return argmax(logits, count: vocabularySize)
         }
         return draw(logits, count: vocabularySize)
+    }
+
+    /// Sets every token the mask rejects to -inf, 64 at a time.
+    static func apply(_ mask: TokenMask, to logits: UnsafeMutablePointer<Float>, count: Int) {
+        for (wordIndex, word) in mask.words.enumerated() where word != .max {
+            let base = wordIndex * 64
+            for bit in 0..<64 where word & (1 << UInt64(bit)) == 0 && base + bit < count {
+                logits[base + bit] = -.infinity
+            }
+        }
     }
 
     private func applyAdjustments(_ logits: UnsafeMutablePointer<Float>) {
