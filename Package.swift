@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "Fleet",
             dependencies: [
-                "Engine", "OpenAIWire", "Tokenization",
+                "Engine", "OpenAIWire", "Tokenization", "ConstrainedDecoding",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: sharedSettings

@@ -23,7 +23,8 @@ public final class EmbeddedBackend: ModelBackend {
         let created = (attributes?[.modificationDate] as? Date).map { Int($0.timeIntervalSince1970) } ?? 0
         descriptor = ModelDescriptor(
             id: id ?? stem, contextLength: info.contextLength, vocabularySize: info.vocabularySize,
-            fingerprint: info.fingerprint, created: created, aliases: aliases + [stem])
+            fingerprint: info.fingerprint, created: created, aliases: aliases + [stem],
+            supportsToolCalls: true)
     }
 
     public var load: BackendLoad { BackendLoad(queued: engine.queueDepth, active: engine.activeSequences) }

@@ -1,3 +1,4 @@
+import ConstrainedDecoding
 public import Engine
 public import OpenAIWire
 
@@ -46,12 +47,15 @@ public struct RequestPlanner: Sendable {
             throw FleetError.invalidRequest(
                 message: "'max_tokens' must be at least 1 for chat completions.", param: "max_tokens", code: "invalid_value")
         }
-        let constraint: OutputConstraint? =
+        var constraint: OutputConstraint? =
             switch request.responseFormat {
             case .jsonObject: .jsonObject
-            case .jsonSchema(_, let schema, _): .jsonSchema(schema.jsonString)
+            case .jsonSchema(_, let schema, let strict): .jsonSchema(schema, strict: strict)
             case .text, nil: nil
             }
+        if toolsWanted, let tools = request.tools {
+            constraint = .toolCalls(try toolConstraint(tools: tools, choice: request.toolChoice, parallel: request.parallelToolCalls))
+        }
         let logprobs = request.logprobs ? (request.topLogprobs ?? 0) : nil
         let choices = try makeChoices(
             options: request.options, promptTokens: [tokens], maxTokens: [maxTokens], logprobs: logprobs, promptLogprobs: nil,
@@ -99,6 +103,41 @@ public struct RequestPlanner: Sendable {
             options: request.options, promptTokens: promptTokens, maxTokens: limits, logprobs: request.logprobs,
             promptLogprobs: promptLogprobs, constraint: nil, vocabularySize: model.vocabularySize, defaulted: &defaulted)
         return GenerationPlan(choices: choices, promptTokens: promptTokens, promptTexts: promptTexts, defaulted: defaulted)
+    }
+
+    /// `tools` and `tool_choice` as the engine's tool-call constraint.
+    func toolConstraint(tools: JSONValue, choice: JSONValue?, parallel: Bool) throws(FleetError) -> ToolCallConstraint {
+        var specs: [ToolSpec] = []
+        for (index, tool) in (tools.arrayValue ?? []).enumerated() {
+            let param = "tools[\(index)]"
+            guard tool["type"]?.stringValue ?? "function" == "function", let function = tool["function"],
+                let name = function["name"]?.stringValue, !name.isEmpty
+            else {
+                throw FleetError.invalidRequest(
+                    message: "'\(param)' must be {\"type\": \"function\", \"function\": {\"name\": ..., \"parameters\": {...}}}.",
+                    param: param, code: "invalid_value")
+            }
+            let parameters = function["parameters"].flatMap { $0.isNull ? nil : $0 }
+            specs.append(ToolSpec(name: name, parameters: parameters, strict: function["strict"]?.boolValue ?? false))
+        }
+        let mode: ToolChoiceMode
+        switch choice {
+        case nil, .some(.null), .some(.string("auto")): mode = .auto
+        case .some(.string("required")): mode = .required
+        case .some(let value):
+            guard let name = value["function"]?["name"]?.stringValue else {
+                throw FleetError.invalidRequest(
+                    message: "'tool_choice' must be 'none', 'auto', 'required' or {\"type\": \"function\", \"function\": {\"name\": ...}}.",
+                    param: "tool_choice", code: "invalid_value")
+            }
+            guard specs.contains(where: { $0.name == name }) else {
+                throw FleetError.invalidRequest(
+                    message: "'tool_choice' names the function '\(name)', which is not in 'tools'.", param: "tool_choice",
+                    code: "invalid_value")
+            }
+            mode = .function(name)
+        }
+        return ToolCallConstraint(tools: specs, choice: mode, parallel: parallel)
     }
 
     /// The completion budget: the request's, checked against the window, or the default clipped to it.

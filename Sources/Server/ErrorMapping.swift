@@ -22,6 +22,7 @@ enum ErrorMapping {
             switch error {
             case .contextLengthExceeded: return .contextLengthExceeded(error.description, param: "messages")
             case .invalidRequest(let reason): return .invalidRequest(reason)
+            case .invalidSchema(let message, _): return .invalidRequest(message, param: "response_format", code: "invalid_schema")
             case .cancelled: return OpenAIError(status: 499, message: error.description, type: "invalid_request_error", code: "cancelled")
             case .shutDown: return .serverError(error.description, status: 503)
             case .unsupportedModel, .invalidModel: return .serverError(error.description)

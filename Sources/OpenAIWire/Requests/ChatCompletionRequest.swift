@@ -11,12 +11,14 @@ public struct ChatCompletionRequest: Sendable, Equatable {
     public var tools: JSONValue?
     /// `tool_choice`, as sent (`"none"`, `"auto"`, `"required"` or a named function).
     public var toolChoice: JSONValue?
+    /// `parallel_tool_calls` (default true).
+    public var parallelToolCalls: Bool
     public var responseFormat: ResponseFormat?
     /// Top-level fields the server does not act on, in request order.
     public var ignoredFields: [String]
 
     static let keys: Set<String> = GenerationOptions.keys.union([
-        "model", "messages", "logprobs", "top_logprobs", "tools", "tool_choice", "response_format",
+        "model", "messages", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format",
     ])
 
     /// Parses and validates a request body.
@@ -50,6 +52,7 @@ public struct ChatCompletionRequest: Sendable, Equatable {
             self.tools = tools.isEmpty ? nil : .array(tools)
         }
         toolChoice = reader.value("tool_choice")
+        parallelToolCalls = try reader.bool("parallel_tool_calls") ?? true
         responseFormat = try reader.object("response_format").map { (object) throws(OpenAIError) in try ResponseFormat(object) }
         ignoredFields = object.keys.filter { !Self.keys.contains($0) }
     }

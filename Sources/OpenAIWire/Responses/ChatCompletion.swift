@@ -7,12 +7,27 @@ public struct ChatCompletion: Sendable, Equatable {
         public var finishReason: String
         /// Per-token log-probabilities, when requested.
         public var logprobs: [TokenLogprobInfo]?
+        /// Whole tool calls; with calls and no text, `content` is sent as null.
+        public var toolCalls: [ToolCallFragment]
 
-        public init(index: Int, content: String, finishReason: String, logprobs: [TokenLogprobInfo]? = nil) {
+        public init(
+            index: Int, content: String, finishReason: String, logprobs: [TokenLogprobInfo]? = nil, toolCalls: [ToolCallFragment] = []
+        ) {
             self.index = index
             self.content = content
             self.finishReason = finishReason
             self.logprobs = logprobs
+            self.toolCalls = toolCalls
+        }
+
+        var messageValue: JSONValue {
+            var message = JSONObject([
+                "role": "assistant",
+                "content": content.isEmpty && !toolCalls.isEmpty ? .null : .string(content),
+                "refusal": .null,
+            ])
+            if !toolCalls.isEmpty { message["tool_calls"] = .array(toolCalls.map(\.messageValue)) }
+            return .object(message)
         }
     }
 
@@ -43,7 +58,7 @@ public struct ChatCompletion: Sendable, Equatable {
                 choices.map { choice in
                     [
                         "index": .int(choice.index),
-                        "message": ["role": "assistant", "content": .string(choice.content), "refusal": .null],
+                        "message": choice.messageValue,
                         "logprobs": choice.logprobs.map(TokenLogprobInfo.chatLogprobs) ?? .null,
                         "finish_reason": .string(choice.finishReason),
                     ]

@@ -8,13 +8,19 @@ public struct ChatCompletionChunk: Sendable, Equatable {
         public var content: String?
         public var logprobs: [TokenLogprobInfo]?
         public var finishReason: String?
+        /// Tool-call pieces in this delta.
+        public var toolCalls: [ToolCallFragment]
 
-        public init(index: Int, role: String? = nil, content: String? = nil, logprobs: [TokenLogprobInfo]? = nil, finishReason: String? = nil) {
+        public init(
+            index: Int, role: String? = nil, content: String? = nil, logprobs: [TokenLogprobInfo]? = nil, finishReason: String? = nil,
+            toolCalls: [ToolCallFragment] = []
+        ) {
             self.index = index
             self.role = role
             self.content = content
             self.logprobs = logprobs
             self.finishReason = finishReason
+            self.toolCalls = toolCalls
         }
     }
 
@@ -54,6 +60,7 @@ public struct ChatCompletionChunk: Sendable, Equatable {
                     var delta = JSONObject()
                     if let role = choice.role { delta["role"] = .string(role) }
                     if let content = choice.content { delta["content"] = .string(content) }
+                    if !choice.toolCalls.isEmpty { delta["tool_calls"] = .array(choice.toolCalls.map(\.deltaValue)) }
                     return [
                         "index": .int(choice.index),
                         "delta": .object(delta),

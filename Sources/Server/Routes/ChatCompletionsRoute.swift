@@ -28,6 +28,7 @@ struct ChatCompletionsRoute: Sendable {
             var texts = [String](repeating: "", count: plan.choices.count)
             var logprobs = [[TokenLogprobInfo]](repeating: [], count: plan.choices.count)
             var finish = [String](repeating: "stop", count: plan.choices.count)
+            var toolCalls = [[ToolCallFragment]](repeating: [], count: plan.choices.count)
             var usage = Usage(promptTokens: plan.promptTokenCount)
             for try await item in events {
                 switch item.event {
@@ -36,6 +37,8 @@ struct ChatCompletionsRoute: Sendable {
                     timer.tokenArrived()
                     texts[item.index] += token.text
                     if let logprob = token.logprob { logprobs[item.index].append(TokenLogprobInfo(logprob)) }
+                case .toolCall(let delta):
+                    ToolCallAssembly.add(delta, to: &toolCalls[item.index])
                 case .finished(let reason, let counts):
                     finish[item.index] = reason.rawValue
                     usage.completionTokens += counts.completionTokens
@@ -48,11 +51,15 @@ struct ChatCompletionsRoute: Sendable {
                 choices: plan.choices.map { choice in
                     ChatCompletion.Choice(
                         index: choice.index, content: texts[choice.index], finishReason: finish[choice.index],
-                        logprobs: chat.logprobs ? logprobs[choice.index] : nil)
+                        logprobs: chat.logprobs ? logprobs[choice.index] : nil, toolCalls: toolCalls[choice.index])
                 }, usage: usage)
             return ResponseHeaders.json(completion.value, headers: headers)
         }
 
+        // Wait for the first event before the headers go out, so a request the engine refuses
+        // (an invalid schema, a full context) still gets its HTTP error status.
+        let pending = PendingEvents(events)
+        try await pending.prefetch()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         let includeUsage = chat.options.includeUsage
@@ -73,7 +80,7 @@ struct ChatCompletionsRoute: Sendable {
             }
             var usage = Usage(promptTokens: promptTokens)
             do {
-                for try await item in events {
+                while let item = try await pending.next() {
                     switch item.event {
                     case .promptScored: break
                     case .token(let token):
@@ -81,6 +88,9 @@ struct ChatCompletionsRoute: Sendable {
                         let logprobs = wantsLogprobs ? token.logprob.map { [TokenLogprobInfo($0)] } : nil
                         guard !token.text.isEmpty || logprobs != nil else { continue }
                         try await sse.send(chunk([.init(index: item.index, content: token.text, logprobs: logprobs)]).value)
+                    case .toolCall(let delta):
+                        let fragment = ToolCallFragment(index: delta.index, id: delta.id, name: delta.name, arguments: delta.arguments)
+                        try await sse.send(chunk([.init(index: item.index, toolCalls: [fragment])]).value)
                     case .finished(let reason, let counts):
                         usage.completionTokens += counts.completionTokens
                         usage.cachedTokens = max(usage.cachedTokens, counts.cachedPromptTokens)

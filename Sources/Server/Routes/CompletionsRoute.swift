@@ -50,6 +50,8 @@ struct CompletionsRoute: Sendable {
                 case .token(let token):
                     timer.tokenArrived()
                     builders[slot].add(token)
+                case .toolCall:
+                    break  // legacy completions offer no tools
                 case .finished(let reason, let counts):
                     builders[slot].finishReason = reason.rawValue
                     usage.completionTokens += counts.completionTokens
@@ -96,6 +98,8 @@ struct CompletionsRoute: Sendable {
                         let piece = builders[slot].piece { $0.add(token) }
                         guard !piece.text.isEmpty || piece.logprobs != nil else { continue }
                         try await sse.send(chunk([piece]))
+                    case .toolCall:
+                        continue
                     case .finished(let reason, let counts):
                         usage.completionTokens += counts.completionTokens
                         usage.cachedTokens = max(usage.cachedTokens, counts.cachedPromptTokens)
