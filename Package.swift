@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "TestSupport", "Server", "Fleet", "OpenAIWire", "Engine",
+                "TestSupport", "Server", "Fleet", "OpenAIWire", "Engine", "ConstrainedDecoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import HTTPTypes
+import ConstrainedDecoding
 import Engine
 import Fleet
 import OpenAIWire
@@ -15,6 +16,8 @@ final class FakeBackend: ModelBackend {
         /// Throw after this many tokens.
         var failAfter: Int?
         var acceptsMedia = false
+        /// Answer requests that offer tools with one call of the first tool, `{"x":1}` in two pieces.
+        var callsTools = false
     }
 
     let descriptor: ModelDescriptor
@@ -32,7 +35,7 @@ final class FakeBackend: ModelBackend {
     init(id: String = "fake-model", contextLength: Int = 256, behaviour: Behaviour = Behaviour()) {
         self.descriptor = ModelDescriptor(
             id: id, contextLength: contextLength, vocabularySize: 256, fingerprint: "fp_fake", created: 1_700_000_000,
-            acceptsMedia: behaviour.acceptsMedia)
+            acceptsMedia: behaviour.acceptsMedia, supportsToolCalls: behaviour.callsTools)
         self.behaviour = behaviour
     }
 
@@ -88,6 +91,14 @@ final class FakeBackend: ModelBackend {
                         position == 0 ? nil : Self.tokenLogprob(id, alternatives: alternatives)
                     }
                     continuation.yield(.promptScored(scored))
+                }
+                if behaviour.callsTools, case .toolCalls(let tools) = request.constraint, let tool = tools.tools.first {
+                    continuation.yield(.toolCall(ToolCallDelta(index: 0, id: "call_fake", name: tool.name, arguments: "")))
+                    continuation.yield(.toolCall(ToolCallDelta(index: 0, arguments: "{\"x\":")))
+                    continuation.yield(.toolCall(ToolCallDelta(index: 0, arguments: "1}")))
+                    continuation.yield(.finished(.toolCalls, GenerationUsage(promptTokens: request.promptTokens.count, completionTokens: 6)))
+                    continuation.finish()
+                    return
                 }
                 // A seed changes the reply's first letter, so seeds are visible in the text.
                 var reply = Array(behaviour.reply.utf8)
