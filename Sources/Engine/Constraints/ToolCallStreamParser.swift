@@ -110,7 +110,10 @@ struct ToolCallStreamParser: Sendable {
         guard !pending.isEmpty else { return [] }
         switch phase {
         case .deciding, .text: return [.content(pending)]
-        case .arguments: return [.call(ToolCallDelta(index: callIndex, arguments: pending))]
+        case .arguments:
+            // Cut off inside the closing "}\n</tool_call>": the arguments themselves are complete.
+            if argumentsEnd.hasPrefix(pending) { return [] }
+            return [.call(ToolCallDelta(index: callIndex, arguments: pending))]
         case .header, .between: return []
         }
     }
