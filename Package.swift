@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(name: "OpenAIWire", swiftSettings: sharedSettings),
@@ -55,10 +58,22 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        .target(
+            name: "Cutover",
+            dependencies: [
+                "OpenAIWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Engine", "GGUF", "Tokenization", "ModelStore",
+                "Engine", "GGUF", "Tokenization", "ModelStore", "Cutover", "OpenAIWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,6 +87,7 @@ let package = Package(
         .testTarget(name: "TemplatingTests", dependencies: ["TestSupport", "Templating"], swiftSettings: sharedSettings),
         .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire"], swiftSettings: sharedSettings),
         .testTarget(name: "ModelStoreTests", dependencies: ["TestSupport", "ModelStore", "GGUF"], swiftSettings: sharedSettings),
+        .testTarget(name: "CutoverTests", dependencies: ["TestSupport", "Cutover", "OpenAIWire"], exclude: ["Fixtures"], swiftSettings: sharedSettings),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization"], swiftSettings: sharedSettings),
     ]
 )

@@ -8,6 +8,11 @@ struct Switchyard: AsyncParsableCommand {
         abstract: "An OpenAI-compatible inference server and migration kit.",
         subcommands: [
             // One line per command; each command lives in Commands/<Name>Command.swift.
+            SmokeCommand.self,
+            ProbeCommand.self,
+            GoldenCommand.self,
+            BenchCommand.self,
+            AuditCommand.self,
         ]
     )
 }
