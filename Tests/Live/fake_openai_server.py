@@ -4,7 +4,7 @@
 Profiles make endpoints behave differently, so that comparisons show real differences:
   full    supports every feature the probe asks about, streams by the contract, fast
   strict  rejects unknown fields, logprobs, n>1 and images; ignores seed and json_schema;
-          one tool call per turn; no usage chunk; two words per streamed chunk; greedy
+          one tool call per turn; usage on the last content chunk instead of a usage chunk; two words per streamed chunk; greedy
           defaults; a non-OpenAI error shape for unknown models; slower
   broken  500 on tools and logprobs, malformed SSE (a non-JSON chunk, no [DONE])
 
@@ -66,7 +66,7 @@ def has_image(messages):
     return False
 
 
-def instance(schema):
+def instance(schema, name=""):
     """A value satisfying a simple JSON schema."""
     kind = schema.get("type")
     if isinstance(kind, list):
@@ -74,18 +74,18 @@ def instance(schema):
     if "enum" in schema:
         return schema["enum"][0]
     if kind == "object" or "properties" in schema:
-        return {name: instance(sub) for name, sub in schema.get("properties", {}).items()}
+        return {name: instance(sub, name) for name, sub in schema.get("properties", {}).items()}
     if kind == "array":
         return [instance(schema.get("items", {"type": "string"}))]
     if kind == "integer":
-        return max(30, schema.get("minimum", 30))
+        return min(max(30, schema.get("minimum", 30)), schema.get("maximum", 30))
     if kind == "number":
         return 1.5
     if kind == "boolean":
         return True
     if kind == "null":
         return None
-    return "Paris" if "city" in json.dumps(schema) else "Ada"
+    return "Paris" if "city" in name.lower() else ("rotate API keys" if name == "query" else "Ada")
 
 
 def answer(prompt):
@@ -364,7 +364,13 @@ class Handler(BaseHTTPRequestHandler):
                     self.write_chunk(chunk([choice]))
                     if profile == "broken" and start == 2:
                         self.write_chunk("data: {\"id\": \"" + ident + "\", \"choices\": [{\"delta\": {\"content\": \"oops\"\n\n")
-                self.write_chunk(chunk([{"index": index, "delta": {}, "finish_reason": finish}]))
+                final = [{"index": index, "delta": {}, "finish_reason": finish}]
+                if profile == "strict" and index == len(choices) - 1:
+                    # Like some older servers: usage rides on the last content chunk, unasked.
+                    self.write_chunk(chunk(final, {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
+                                                   "total_tokens": prompt_tokens + completion}))
+                else:
+                    self.write_chunk(chunk(final))
         include_usage = (request.get("stream_options") or {}).get("include_usage")
         if include_usage and profile != "strict":
             self.write_chunk(chunk([], {"prompt_tokens": prompt_tokens, "completion_tokens": completion,

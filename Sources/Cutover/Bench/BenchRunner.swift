@@ -57,6 +57,8 @@ public struct BenchRunner: Sendable {
                                          metrics: BenchMetrics(requests: requests, duration: duration), requests: requests))
             }
         }
+        let withoutUsage = levels.reduce(0) { $0 + $1.metrics.requestsWithoutUsage }
+        if withoutUsage > 0 { notes.append("\(withoutUsage) request(s) had no usage; chunk counts stand in for token counts") }
         if levels.allSatisfy({ $0.metrics.completed == 0 }), let first = levels.first?.metrics.failures.first {
             notes.append("every request failed: \(first)")
         }
