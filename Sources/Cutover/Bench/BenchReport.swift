@@ -7,6 +7,14 @@ public struct BenchLevel: Sendable, Codable, Hashable {
     public var metrics: BenchMetrics
     public var requests: [RequestMetrics]
 
+    public init(label: String, concurrency: Int?, requestRate: Double?, metrics: BenchMetrics, requests: [RequestMetrics]) {
+        self.label = label
+        self.concurrency = concurrency
+        self.requestRate = requestRate
+        self.metrics = metrics
+        self.requests = requests
+    }
+
     enum CodingKeys: String, CodingKey { case label, concurrency, requestRate = "request_rate", metrics, requests }
 }
 
@@ -20,6 +28,15 @@ public struct ColdStartResult: Sendable, Codable, Hashable {
     public var warmTTFTp50Milliseconds: Double
     public var succeeded: Bool
     public var detail: String
+
+    public init(method: String, ttftMilliseconds: Double, totalMilliseconds: Double, warmTTFTp50Milliseconds: Double, succeeded: Bool, detail: String) {
+        self.method = method
+        self.ttftMilliseconds = ttftMilliseconds
+        self.totalMilliseconds = totalMilliseconds
+        self.warmTTFTp50Milliseconds = warmTTFTp50Milliseconds
+        self.succeeded = succeeded
+        self.detail = detail
+    }
 
     enum CodingKeys: String, CodingKey {
         case method, ttftMilliseconds = "ttft_ms", totalMilliseconds = "total_ms"
@@ -35,6 +52,14 @@ public struct BenchEndpointResult: Sendable, Encodable {
     /// Whether the server accepted `ignore_eos`/`min_tokens` (nil when not asked for).
     public var fixedLengthAccepted: Bool?
     public var notes: [String]
+
+    public init(endpoint: Endpoint, levels: [BenchLevel], coldStart: ColdStartResult?, fixedLengthAccepted: Bool?, notes: [String]) {
+        self.endpoint = endpoint
+        self.levels = levels
+        self.coldStart = coldStart
+        self.fixedLengthAccepted = fixedLengthAccepted
+        self.notes = notes
+    }
 
     enum CodingKeys: String, CodingKey {
         case endpoint, levels, coldStart = "cold_start", fixedLengthAccepted = "fixed_length_accepted", notes

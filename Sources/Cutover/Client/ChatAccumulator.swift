@@ -196,3 +196,24 @@ struct ChatAccumulator {
         }
     }
 }
+
+extension ChatOutcome {
+    /// Reads a streamed response from its SSE `data` payloads, each with its arrival time in
+    /// seconds after the request was sent. The transport is the caller's.
+    public static func reading(streamPayloads payloads: [(payload: String, time: Double)], status: Int = 200, parserProblems: [String] = []) -> ChatOutcome {
+        var accumulator = ChatAccumulator()
+        accumulator.outcome.status = status
+        accumulator.outcome.streamed = true
+        for item in payloads { accumulator.readEvent(item.payload, time: item.time) }
+        accumulator.finishStream(parserProblems: parserProblems)
+        return accumulator.outcome
+    }
+
+    /// Reads a whole (non-streamed) response body that took `elapsed` seconds.
+    public static func reading(body: String, status: Int = 200, elapsed: Double = 0) -> ChatOutcome {
+        var accumulator = ChatAccumulator()
+        accumulator.outcome.status = status
+        accumulator.readBody(body, elapsed: elapsed)
+        return accumulator.outcome
+    }
+}

@@ -4,6 +4,12 @@ public struct ExpectationResult: Sendable, Codable, Hashable {
     public var kind: String
     public var passed: Bool
     public var detail: String
+
+    public init(kind: String, passed: Bool, detail: String) {
+        self.kind = kind
+        self.passed = passed
+        self.detail = detail
+    }
 }
 
 /// What one endpoint answered to one golden case.
@@ -25,6 +31,25 @@ public struct GoldenRecord: Sendable, Codable, Hashable {
     public var expectations: [ExpectationResult]
     /// Why the request failed or what was malformed; nil on a clean response.
     public var error: String?
+
+    public init(
+        output: String, finishReason: String?, promptTokens: Int?, completionTokens: Int?, ttftMilliseconds: Double?,
+        meanITLMilliseconds: Double?, totalMilliseconds: Double, toolCalls: [ToolCallRecord], toolCallValid: Bool?,
+        schemaValid: Bool?, expectations: [ExpectationResult], error: String?
+    ) {
+        self.output = output
+        self.finishReason = finishReason
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.ttftMilliseconds = ttftMilliseconds
+        self.meanITLMilliseconds = meanITLMilliseconds
+        self.totalMilliseconds = totalMilliseconds
+        self.toolCalls = toolCalls
+        self.toolCallValid = toolCallValid
+        self.schemaValid = schemaValid
+        self.expectations = expectations
+        self.error = error
+    }
 
     enum CodingKeys: String, CodingKey {
         case output, finishReason = "finish_reason", promptTokens = "prompt_tokens"
