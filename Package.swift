@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "GGUF", "Kernels", "Tokenization", "Templating", "ConstrainedDecoding", "OpenAIWire",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: sharedSettings
         ),
@@ -73,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Engine", "GGUF", "Tokenization", "ModelStore", "Cutover", "OpenAIWire",
+                "Engine", "GGUF", "Tokenization", "ModelStore", "OpenAIWire", "Cutover",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +87,15 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "Tokenization", "GGUF"], swiftSettings: sharedSettings),
         .testTarget(name: "TemplatingTests", dependencies: ["TestSupport", "Templating"], swiftSettings: sharedSettings),
         .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire"], swiftSettings: sharedSettings),
-        .testTarget(name: "ModelStoreTests", dependencies: ["TestSupport", "ModelStore", "GGUF"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "ModelStoreTests",
+            dependencies: [
+                "TestSupport", "ModelStore", "GGUF",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         .testTarget(name: "CutoverTests", dependencies: ["TestSupport", "Cutover", "OpenAIWire"], exclude: ["Fixtures"], swiftSettings: sharedSettings),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization"], swiftSettings: sharedSettings),
     ]

@@ -8,6 +8,10 @@ struct Switchyard: AsyncParsableCommand {
         abstract: "An OpenAI-compatible inference server and migration kit.",
         subcommands: [
             // One line per command; each command lives in Commands/<Name>Command.swift.
+            PullCommand.self,
+            TokenizeCommand.self,
+            RunCommand.self,
+            EngineBenchCommand.self,
             SmokeCommand.self,
             ProbeCommand.self,
             GoldenCommand.self,

@@ -1,0 +1,85 @@
+import OpenAIWire
+import Templating
+import Tokenization
+
+/// Turns OpenAI-shaped chat messages into the prompt text the model was trained on, with the
+/// model's own `tokenizer.chat_template` (ChatML when the file has none).
+struct ChatRenderer: Sendable {
+    let template: ChatTemplate
+    /// The template text, to check which variables it reads.
+    let source: String
+    let bosToken: String
+    let eosToken: String
+
+    static let chatMLFallback = """
+        {% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}
+        """
+
+    init(templateSource: String?, tokenizer: Tokenizer) throws(EngineError) {
+        let source = templateSource ?? Self.chatMLFallback
+        do {
+            template = try ChatTemplate(source: source)
+        } catch {
+            throw .invalidModel("its chat template does not parse: \(error)")
+        }
+        self.source = source
+        bosToken = tokenizer.bosTokenID.map { tokenizer.tokenText($0) } ?? ""
+        eosToken = tokenizer.eosTokenID.map { tokenizer.tokenText($0) } ?? ""
+    }
+
+    /// Whether the template renders tool definitions itself.
+    var supportsTools: Bool { source.contains("tools") }
+
+    func render(messages: JSONValue, tools: JSONValue?, addGenerationPrompt: Bool) throws(EngineError) -> String {
+        guard case .array(let list) = messages else { throw .invalidRequest("messages must be an array") }
+        var context: [String: TemplateValue] = [
+            "messages": .array(list.map(Self.templateMessage)),
+            "add_generation_prompt": .bool(addGenerationPrompt),
+            "bos_token": .string(bosToken),
+            "eos_token": .string(eosToken),
+        ]
+        if let tools, tools != .null { context["tools"] = Self.templateValue(tools) }
+        do {
+            return try template.render(context)
+        } catch {
+            // raise_exception(...) in a template rejects the conversation (e.g. roles out of order).
+            throw .invalidRequest("the model's chat template rejected the messages: \(error.message)")
+        }
+    }
+
+    /// One message as templates expect it: text parts joined into a string, and tool-call
+    /// arguments as objects (HF templates apply `tojson` to them) rather than JSON text.
+    static func templateMessage(_ message: JSONValue) -> TemplateValue {
+        guard case .object(var object) = message else { return templateValue(message) }
+        if case .array(let parts) = object["content"] {
+            let text = parts.compactMap { part -> String? in
+                part["type"]?.stringValue == "text" ? part["text"]?.stringValue : nil
+            }.joined()
+            object["content"] = .string(text)
+        }
+        if case .array(let calls) = object["tool_calls"] {
+            object["tool_calls"] = .array(calls.map { call in
+                guard case .object(var callObject) = call, case .object(var function) = callObject["function"],
+                      let arguments = function["arguments"]?.stringValue,
+                      let parsed = try? JSONValue.parse(arguments)
+                else { return call }
+                function["arguments"] = parsed
+                callObject["function"] = .object(function)
+                return .object(callObject)
+            })
+        }
+        return templateValue(.object(object))
+    }
+
+    static func templateValue(_ value: JSONValue) -> TemplateValue {
+        switch value {
+        case .null: .none
+        case .bool(let b): .bool(b)
+        case .int(let i): .int(i)
+        case .double(let d): .double(d)
+        case .string(let s): .string(s)
+        case .array(let a): .array(a.map(templateValue))
+        case .object(let o): .object(TemplateObject(o.entries.map { TemplateObject.Entry(key: $0.key, value: templateValue($0.value)) }))
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// How an `InferenceEngine` is set up.
+public struct EngineConfiguration: Sendable, Equatable {
+    /// Tokens each sequence may hold (prompt + output). `nil` uses the model's training context.
+    public var contextLength: Int?
+    /// Sequences generated concurrently (continuous batching); more requests wait in FIFO order.
+    public var maxConcurrentSequences: Int
+    /// Compute threads, the engine's own thread included. `nil` uses every core.
+    public var threadCount: Int?
+    /// Prompt tokens processed per step at most, so long prompts do not stall other streams.
+    public var prefillChunkTokens: Int
+
+    public init(contextLength: Int? = nil, maxConcurrentSequences: Int = 8, threadCount: Int? = nil,
+                prefillChunkTokens: Int = 256) {
+        self.contextLength = contextLength
+        self.maxConcurrentSequences = maxConcurrentSequences
+        self.threadCount = threadCount
+        self.prefillChunkTokens = prefillChunkTokens
+    }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import Tokenization
+
+/// Runs generation on a dedicated thread with continuous batching: every step packs one
+/// token of each decoding sequence plus a chunk of waiting prompts into a single forward
+/// pass, then samples and streams each sequence's next token.
+///
+/// Compute-bound work stays off Swift's cooperative pool; requests and results cross over
+/// through a locked queue and `AsyncThrowingStream` continuations.
+final class Scheduler: @unchecked Sendable {
+    // Safety: `incoming`, `stopping` and `waitingCount` are guarded by `condition`;
+    // everything else is touched only by the engine thread.
+    private let model: LlamaModel
+    private let tokenizer: Tokenizer
+    private let configuration: ResolvedConfiguration
+    private let endTokens: Set<Int>
+    private let logprobs: LogprobCalculator
+    private let condition = NSCondition()
+    private var incoming: [GenerationSequence] = []
+    private var stopping = false
+    private var nextSerial = 0
+    private var publishedActive = 0
+    private var publishedWaiting = 0
+
+    private var waiting: [GenerationSequence] = []
+    private var active: [GenerationSequence] = []
+    private var slots: SlotTable
+    /// A copy of one row of logits before sampling modifies it.
+    private let rawLogits: UnsafeMutablePointer<Float>
+
+    struct ResolvedConfiguration {
+        var contextLength: Int
+        var slotCount: Int
+        var prefillChunkTokens: Int
+        /// Rows of logits one step may produce (decode rows plus prompt-scoring rows).
+        var maxLogitRows: Int
+    }
+
+    init(model: LlamaModel, tokenizer: Tokenizer, configuration: ResolvedConfiguration) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.configuration = configuration
+        endTokens = tokenizer.endOfGenerationTokenIDs.union(tokenizer.eosTokenID.map { [$0] } ?? [])
+        logprobs = LogprobCalculator(tokenizer: tokenizer)
+        slots = SlotTable(count: configuration.slotCount)
+        rawLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
+    }
+
+    deinit {
+        rawLogits.deallocate()
+    }
+
+    /// Starts the engine thread.
+    func start() {
+        let thread = Thread { [self] in self.runLoop() }
+        thread.name = "switchyard-engine"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Stops the thread after failing every queued and running sequence with `shutDown`.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    var queueDepth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return incoming.count + publishedWaiting
+    }
+
+    var activeSequences: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return publishedActive
+    }
+
+    func submit(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
+        let cancellation = CancellationFlag()
+        continuation.onTermination = { _ in cancellation.cancel() }
+        condition.lock()
+        defer { condition.unlock() }
+        if stopping {
+            continuation.finish(throwing: EngineError.shutDown)
+            return stream
+        }
+        nextSerial += 1
+        incoming.append(GenerationSequence(
+            request: request, serial: nextSerial, tokenizer: tokenizer, continuation: continuation,
+            cancellation: cancellation))
+        condition.signal()
+        return stream
+    }
+
+    // MARK: - Engine thread
+
+    private func runLoop() {
+        while true {
+            condition.lock()
+            while incoming.isEmpty && active.isEmpty && waiting.isEmpty && !stopping {
+                condition.wait()
+            }
+            if stopping {
+                let all = incoming + waiting + active
+                incoming.removeAll()
+                condition.unlock()
+                for sequence in all { sequence.continuation.finish(throwing: EngineError.shutDown) }
+                return
+            }
+            waiting.append(contentsOf: incoming)
+            incoming.removeAll()
+            condition.unlock()
+
+            dropCancelled()
+            admit()
+            publishCounts()
+            if !active.isEmpty { step() }
+        }
+    }
+
+    private func publishCounts() {
+        condition.lock()
+        publishedActive = active.count
+        publishedWaiting = waiting.count
+        condition.unlock()
+    }
+
+    private func dropCancelled() {
+        waiting.removeAll { $0.cancellation.isCancelled }
+        for sequence in active where sequence.cancellation.isCancelled {
+            release(sequence)
+        }
+        active.removeAll { $0.cancellation.isCancelled }
+    }
+
+    /// Moves waiting sequences into free slots, oldest first.
+    private func admit() {
+        while !waiting.isEmpty, slots.hasFreeSlot {
+            let sequence = waiting.removeFirst()
+            if sequence.request.maxTokens == 0 && sequence.request.promptLogprobs == nil {
+                sequence.continuation.yield(.finished(.length, GenerationUsage(
+                    promptTokens: sequence.promptCount, completionTokens: 0)))
+                sequence.continuation.finish()
+                continue
+            }
+            guard let claim = slots.acquire(
+                for: sequence.request.promptTokens, reuseCache: sequence.request.promptLogprobs == nil)
+            else { break }
+            sequence.slot = claim.slot
+            sequence.processed = claim.cachedTokens
+            sequence.cachedPromptTokens = claim.cachedTokens
+            active.append(sequence)
+        }
+    }
+
+    private func release(_ sequence: GenerationSequence) {
+        slots.release(sequence.slot, cachedTokens: sequence.tokens[..<sequence.processed])
+    }
+
+    /// One forward pass over the packed batch, then sampling for every row that produced logits.
+    private func step() {
+        var batch: [BatchToken] = []
+        var owners: [GenerationSequence] = []
+        var logitRows = 0
+        // Decoding sequences first: one token each keeps every stream moving.
+        for sequence in active where !sequence.isPrefilling {
+            batch.append(BatchToken(token: sequence.tokens[sequence.processed], position: sequence.processed,
+                                    slot: sequence.slot, wantsLogits: true))
+            owners.append(sequence)
+            logitRows += 1
+        }
+        var budget = configuration.prefillChunkTokens
+        for sequence in active where sequence.isPrefilling && budget > 0 {
+            let scoring = sequence.request.promptLogprobs != nil
+            var take = min(sequence.promptCount - sequence.processed, budget)
+            if scoring { take = min(take, configuration.maxLogitRows - logitRows) }
+            guard take > 0 else { continue }
+            for offset in 0..<take {
+                let position = sequence.processed + offset
+                let isLast = position == sequence.promptCount - 1
+                batch.append(BatchToken(token: sequence.tokens[position], position: position, slot: sequence.slot,
+                                        wantsLogits: isLast || scoring))
+                owners.append(sequence)
+                if isLast || scoring { logitRows += 1 }
+            }
+            budget -= take
+        }
+        guard !batch.isEmpty else { return }
+
+        let logits = model.forward(batch)
+        let vocabularySize = model.hyperparameters.vocabularySize
+        var row = 0
+        for (index, item) in batch.enumerated() {
+            let sequence = owners[index]
+            sequence.processed = item.position + 1
+            guard item.wantsLogits else { continue }
+            let rowLogits = logits + row * vocabularySize
+            row += 1
+            if item.position + 1 < sequence.promptCount {
+                scorePromptToken(sequence, position: item.position + 1, logits: rowLogits)
+            } else {
+                sampleNext(sequence, logits: rowLogits)
+            }
+        }
+        let finished = active.filter { $0.slot < 0 }
+        if !finished.isEmpty { active.removeAll { $0.slot < 0 } }
+    }
+
+    private func scorePromptToken(_ sequence: GenerationSequence, position: Int, logits: UnsafeMutablePointer<Float>) {
+        let alternatives = sequence.request.promptLogprobs ?? 0
+        sequence.promptLogprobs.append(logprobs.logprob(
+            for: sequence.tokens[position], logits: logits, vocabularySize: model.hyperparameters.vocabularySize,
+            alternatives: alternatives))
+    }
+
+    /// Handles the logits after the last known token of `sequence`: emits prompt scores once,
+    /// samples the next token, streams its text and decides whether the sequence ends.
+    private func sampleNext(_ sequence: GenerationSequence, logits: UnsafeMutablePointer<Float>) {
+        let request = sequence.request
+        let vocabularySize = model.hyperparameters.vocabularySize
+        if sequence.generatedCount == 0, request.promptLogprobs != nil {
+            sequence.continuation.yield(.promptScored(sequence.promptLogprobs))
+            if request.maxTokens == 0 {
+                finish(sequence, reason: .length)
+                return
+            }
+        }
+        if request.logprobs != nil {
+            // Sampling rewrites the logits in place; logprobs report the model's own distribution.
+            rawLogits.update(from: logits, count: vocabularySize)
+        }
+        let suppressEnd = request.ignoreEOS || sequence.generatedCount < request.minTokens
+        let stopIDs = request.stopTokenIDs
+        let token = sequence.sampler.sample(
+            logits: logits, vocabularySize: vocabularySize,
+            isAllowed: suppressEnd ? { [endTokens] id in !endTokens.contains(id) && !stopIDs.contains(id) } : nil)
+        sequence.sampler.record(token)
+        sequence.generatedCount += 1
+        sequence.tokens.append(token)
+        let logprob = request.logprobs.map { alternatives in
+            logprobs.logprob(for: token, logits: rawLogits, vocabularySize: vocabularySize, alternatives: alternatives)
+        }
+
+        let isEnd = !suppressEnd && (endTokens.contains(token) || stopIDs.contains(token))
+        if isEnd {
+            let tail = sequence.stopMatcher.append(sequence.detokenizer.finish())
+            let text = tail.releasedText + sequence.stopMatcher.flush()
+            sequence.continuation.yield(.token(GeneratedToken(id: token, text: text, logprob: logprob)))
+            finish(sequence, reason: .stop)
+            return
+        }
+        var outcome = sequence.stopMatcher.append(sequence.detokenizer.append(token))
+        let outOfRoom = sequence.tokens.count >= configuration.contextLength
+        let atLimit = sequence.generatedCount >= request.maxTokens || outOfRoom
+        if case .text(let text) = outcome, atLimit {
+            let rest = sequence.stopMatcher.append(sequence.detokenizer.finish())
+            outcome = rest.isStop ? .stopped(text + rest.releasedText) : .text(text + rest.releasedText + sequence.stopMatcher.flush())
+        }
+        sequence.continuation.yield(.token(GeneratedToken(id: token, text: outcome.releasedText, logprob: logprob)))
+        if outcome.isStop {
+            finish(sequence, reason: .stop)
+        } else if atLimit {
+            finish(sequence, reason: .length)
+        }
+    }
+
+    private func finish(_ sequence: GenerationSequence, reason: FinishReason) {
+        sequence.continuation.yield(.finished(reason, GenerationUsage(
+            promptTokens: sequence.promptCount, completionTokens: sequence.generatedCount,
+            cachedPromptTokens: sequence.cachedPromptTokens)))
+        sequence.continuation.finish()
+        release(sequence)
+        sequence.slot = -1
+    }
+}
+
+extension StopSequenceMatcher.Outcome {
+    var releasedText: String {
+        switch self {
+        case .text(let text), .stopped(let text): text
+        }
+    }
+
+    var isStop: Bool {
+        if case .stopped = self { true } else { false }
+    }
+}

@@ -1,0 +1,142 @@
+import Crypto
+import Foundation
+import GGUF
+import Kernels
+import Logging
+import OpenAIWire
+import Tokenization
+
+/// The embedded engine: one GGUF model loaded for generation, shared by any number of
+/// concurrent requests (continuous batching on a dedicated thread).
+///
+/// ```swift
+/// let engine = try InferenceEngine(modelPath: path)
+/// for try await event in engine.generate(GenerationRequest(promptTokens: ids, maxTokens: 64)) { ... }
+/// ```
+public final class InferenceEngine: Sendable {
+    public let modelInfo: ModelInfo
+    public let tokenizer: Tokenizer
+    public let configuration: EngineConfiguration
+    /// Compute threads in use, the engine thread included.
+    public let threadCount: Int
+    private let scheduler: Scheduler
+    private let chatRenderer: ChatRenderer
+    private let logger: Logger
+
+    /// Loads the model at `modelPath` (memory-mapped) and starts the engine thread.
+    /// - Throws: `EngineError` naming what is wrong with the file or unsupported in it.
+    public init(modelPath: String, configuration: EngineConfiguration = EngineConfiguration(),
+                logger: Logger = Logger(label: "switchyard.engine")) throws(EngineError) {
+        self.configuration = configuration
+        self.logger = logger
+        let file: GGUFFile
+        do {
+            file = try GGUFFile(path: modelPath)
+        } catch {
+            throw .invalidModel(error.description)
+        }
+        do {
+            tokenizer = try Tokenizer(gguf: file)
+        } catch {
+            throw .invalidModel("tokenizer: \(error)")
+        }
+        chatRenderer = try ChatRenderer(
+            templateSource: file.metadata["tokenizer.chat_template"]?.stringValue, tokenizer: tokenizer)
+        let hyperparameters = try LlamaHyperparameters(metadata: file.metadata, vocabularySize: tokenizer.vocabularySize)
+        let weights = try LlamaWeights(file: file, hyperparameters: hyperparameters)
+
+        let contextLength = min(configuration.contextLength ?? hyperparameters.trainingContextLength,
+                                hyperparameters.trainingContextLength)
+        guard contextLength > 0 else { throw .invalidRequest("context length must be positive") }
+        let slotCount = max(1, configuration.maxConcurrentSequences)
+        let threads = max(1, configuration.threadCount ?? ProcessInfo.processInfo.activeProcessorCount)
+        threadCount = threads
+        let prefillChunk = max(1, configuration.prefillChunkTokens)
+        let resolved = Scheduler.ResolvedConfiguration(
+            contextLength: contextLength, slotCount: slotCount, prefillChunkTokens: prefillChunk,
+            maxLogitRows: slotCount + 64)
+        let cache = try KVCache(slotCount: slotCount, layerCount: hyperparameters.blockCount,
+                                capacity: contextLength, kvDimension: hyperparameters.kvDimension)
+        let model = LlamaModel(weights: weights, hyperparameters: hyperparameters, cache: cache,
+                               pool: ComputePool(threadCount: threads), maxBatchTokens: prefillChunk + slotCount,
+                               maxLogitRows: resolved.maxLogitRows)
+        scheduler = Scheduler(model: model, tokenizer: tokenizer, configuration: resolved)
+
+        let fileHash = SHA256.hash(data: UnsafeRawBufferPointer(file.file.bytes)).hexString
+        let fingerprint = SHA256.hash(data: Data((fileHash + EngineVersion.current).utf8)).hexString.prefix(10)
+        modelInfo = ModelInfo(
+            name: file.metadata["general.name"]?.stringValue
+                ?? URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent,
+            architecture: hyperparameters.architecture, path: modelPath, contextLength: contextLength,
+            trainingContextLength: hyperparameters.trainingContextLength,
+            vocabularySize: hyperparameters.vocabularySize, fileSHA256: fileHash, fingerprint: "fp_\(fingerprint)")
+        scheduler.start()
+        logger.info("model loaded", metadata: [
+            "model.name": "\(modelInfo.name)", "model.context": "\(contextLength)", "engine.threads": "\(threads)",
+            "engine.slots": "\(slotCount)",
+        ])
+    }
+
+    deinit {
+        scheduler.stop()
+    }
+
+    /// Starts generating. The stream yields `GenerationEvent`s and ends after `finished`, or
+    /// throws `EngineError`. Dropping or cancelling the consumer stops the sequence within one step.
+    public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        do {
+            try validate(request)
+        } catch {
+            return AsyncThrowingStream { $0.finish(throwing: error) }
+        }
+        return scheduler.submit(request)
+    }
+
+    /// Checks a request against the model before it queues.
+    public func validate(_ request: GenerationRequest) throws(EngineError) {
+        let vocabularySize = modelInfo.vocabularySize
+        guard !request.promptTokens.isEmpty else { throw .invalidRequest("the prompt is empty") }
+        if let bad = request.promptTokens.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw .invalidRequest("token id \(bad) is outside the vocabulary (0..<\(vocabularySize))")
+        }
+        if let bad = request.sampling.logitBias.keys.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw .invalidRequest("logit_bias token id \(bad) is outside the vocabulary (0..<\(vocabularySize))")
+        }
+        guard request.maxTokens >= 0 else { throw .invalidRequest("max tokens must not be negative") }
+        let total = request.promptTokens.count + request.maxTokens
+        if total > modelInfo.contextLength {
+            throw .contextLengthExceeded(promptTokens: request.promptTokens.count, requestedTokens: request.maxTokens,
+                                         contextLength: modelInfo.contextLength)
+        }
+    }
+
+    /// Renders OpenAI-shaped `messages` (and `tools`, where the template supports them) with
+    /// the model's own chat template.
+    public func renderChat(messages: JSONValue, tools: JSONValue? = nil, addGenerationPrompt: Bool = true)
+        throws(EngineError) -> String
+    {
+        try chatRenderer.render(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt)
+    }
+
+    /// Renders and tokenizes a chat in one go (special tokens in the template are parsed).
+    public func chatPromptTokens(messages: JSONValue, tools: JSONValue? = nil, addGenerationPrompt: Bool = true)
+        throws(EngineError) -> [Int]
+    {
+        let text = try renderChat(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt)
+        return (tokenizer.addsBOS ? tokenizer.bosTokenID.map { [$0] } ?? [] : []) + tokenizer.encode(text, parseSpecial: true)
+    }
+
+    /// Requests waiting for a free sequence slot.
+    public var queueDepth: Int { scheduler.queueDepth }
+    /// Sequences currently generating.
+    public var activeSequences: Int { scheduler.activeSequences }
+
+    /// Fails every queued and running request and stops the engine thread.
+    public func shutdown() {
+        scheduler.stop()
+    }
+}
+
+extension Digest {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,42 @@
+/// Activation buffers for one forward pass of up to `maxTokens` tokens, allocated once.
+final class ForwardScratch: @unchecked Sendable {
+    // Safety: used only by the model's single driving thread (and its pool's workers, on disjoint parts).
+    let hidden: UnsafeMutablePointer<Float>
+    let normed: UnsafeMutablePointer<Float>
+    let query: UnsafeMutablePointer<Float>
+    let key: UnsafeMutablePointer<Float>
+    let value: UnsafeMutablePointer<Float>
+    let attention: UnsafeMutablePointer<Float>
+    let gate: UnsafeMutablePointer<Float>
+    let up: UnsafeMutablePointer<Float>
+    let logits: UnsafeMutablePointer<Float>
+    /// Attention scores, one row of `scoresStride` per pool thread.
+    let scores: UnsafeMutablePointer<Float>
+    let scoresStride: Int
+    private var allocations: [UnsafeMutablePointer<Float>] = []
+
+    init(hyperparameters h: LlamaHyperparameters, maxTokens: Int, maxLogitRows: Int, threadCount: Int, contextLength: Int) {
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            pointer.initialize(repeating: 0, count: max(count, 1))
+            return pointer
+        }
+        let queryWidth = h.headCount * h.headDimension
+        hidden = buffer(maxTokens * h.embeddingLength)
+        normed = buffer(maxTokens * max(h.embeddingLength, queryWidth))
+        query = buffer(maxTokens * queryWidth)
+        key = buffer(maxTokens * h.kvDimension)
+        value = buffer(maxTokens * h.kvDimension)
+        attention = buffer(maxTokens * queryWidth)
+        gate = buffer(maxTokens * h.feedForwardLength)
+        up = buffer(maxTokens * h.feedForwardLength)
+        logits = buffer(maxLogitRows * h.vocabularySize)
+        scoresStride = contextLength
+        scores = buffer(threadCount * contextLength)
+        allocations = [hidden, normed, query, key, value, attention, gate, up, logits, scores]
+    }
+
+    deinit {
+        for pointer in allocations { pointer.deallocate() }
+    }
+}

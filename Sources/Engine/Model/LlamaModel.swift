@@ -1,0 +1,142 @@
+import Foundation
+import Kernels
+
+/// The llama forward pass: embeddings, `blockCount` pre-norm transformer blocks (RMSNorm,
+/// grouped-query attention with RoPE, SwiGLU feed-forward), final norm and output projection.
+///
+/// Works on a batch of tokens from any number of sequences at once; every matrix product
+/// covers the whole batch, so weights stream from memory once per step, not once per token.
+/// Not thread-safe: one engine thread drives it.
+final class LlamaModel: @unchecked Sendable {
+    // Safety: only the engine's scheduler thread calls `forward`; the pool is its own.
+    let hyperparameters: LlamaHyperparameters
+    let weights: LlamaWeights
+    let cache: KVCache
+    let pool: ComputePool
+    /// Most tokens one `forward` call accepts.
+    let maxBatchTokens: Int
+    private let scratch: ForwardScratch
+
+    /// Rows of logits one `forward` call may produce.
+    let maxLogitRows: Int
+
+    init(weights: LlamaWeights, hyperparameters: LlamaHyperparameters, cache: KVCache, pool: ComputePool,
+         maxBatchTokens: Int, maxLogitRows: Int) {
+        self.weights = weights
+        self.hyperparameters = hyperparameters
+        self.cache = cache
+        self.pool = pool
+        self.maxBatchTokens = maxBatchTokens
+        self.maxLogitRows = maxLogitRows
+        self.scratch = ForwardScratch(hyperparameters: hyperparameters, maxTokens: maxBatchTokens, maxLogitRows: maxLogitRows,
+                                      threadCount: pool.threadCount, contextLength: cache.capacity)
+    }
+
+    /// Runs `batch` through the model, writing each cache slot's keys and values, and returns
+    /// a pointer to the logits of the tokens with `wantsLogits`, in batch order, `vocabularySize`
+    /// floats each. The pointer is valid until the next call.
+    func forward(_ batch: [BatchToken]) -> UnsafeMutablePointer<Float> {
+        precondition(batch.count <= maxBatchTokens && !batch.isEmpty, "batch size out of range")
+        let h = hyperparameters
+        let n = batch.count
+        let d = h.embeddingLength
+        let s = scratch
+
+        for (index, item) in batch.enumerated() {
+            MatrixMultiply.dequantizeRow(weights.tokenEmbedding, row: item.token, into: s.hidden + index * d)
+        }
+        let rope = RotaryEmbedding(hyperparameters: h)
+        for (layerIndex, layer) in weights.layers.enumerated() {
+            for t in 0..<n {
+                VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
+                                  output: s.normed + t * d)
+            }
+            MatrixMultiply.multiply(layer.query, input: s.normed, tokens: n, output: s.query, pool: pool)
+            MatrixMultiply.multiply(layer.key, input: s.normed, tokens: n, output: s.key, pool: pool)
+            MatrixMultiply.multiply(layer.value, input: s.normed, tokens: n, output: s.value, pool: pool)
+            for (t, item) in batch.enumerated() {
+                rope.apply(to: s.query + t * h.headCount * h.headDimension, heads: h.headCount, position: item.position)
+                rope.apply(to: s.key + t * h.kvDimension, heads: h.kvHeadCount, position: item.position)
+                let row = item.position * h.kvDimension
+                VectorOps.convertToF16(s.key + t * h.kvDimension, cache.keys(slot: item.slot, layer: layerIndex) + row,
+                                       count: h.kvDimension)
+                VectorOps.convertToF16(s.value + t * h.kvDimension, cache.values(slot: item.slot, layer: layerIndex) + row,
+                                       count: h.kvDimension)
+            }
+            attend(batch, layer: layerIndex)
+            MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool)
+            add(s.normed, into: s.hidden, count: n * d)
+
+            for t in 0..<n {
+                VectorOps.rmsNorm(s.hidden + t * d, weight: layer.feedForwardNorm, epsilon: h.rmsEpsilon, count: d,
+                                  output: s.normed + t * d)
+            }
+            MatrixMultiply.multiply(layer.gate, input: s.normed, tokens: n, output: s.gate, pool: pool)
+            MatrixMultiply.multiply(layer.up, input: s.normed, tokens: n, output: s.up, pool: pool)
+            VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
+            MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool)
+            add(s.normed, into: s.hidden, count: n * d)
+        }
+
+        // Only the tokens whose next-token distribution is needed go through the (large) output projection.
+        var outputCount = 0
+        for (t, item) in batch.enumerated() where item.wantsLogits {
+            VectorOps.rmsNorm(s.hidden + t * d, weight: weights.outputNorm, epsilon: h.rmsEpsilon, count: d,
+                              output: s.normed + outputCount * d)
+            outputCount += 1
+        }
+        if outputCount > 0 {
+            MatrixMultiply.multiply(weights.output, input: s.normed, tokens: outputCount, output: s.logits, pool: pool)
+        }
+        return s.logits
+    }
+
+    /// Causal attention of every batch token over its own slot's cached positions 0...position.
+    /// Work is split into one task per pool thread, (token, head) pairs interleaved so that the
+    /// longer rows of late prefill positions spread evenly.
+    private func attend(_ batch: [BatchToken], layer: Int) {
+        let h = hyperparameters
+        let s = scratch
+        let pairs = batch.count * h.headCount
+        let scale = 1 / Float(h.headDimension).squareRoot()
+        let threads = pool.threadCount
+        pool.parallelFor(threads) { worker in
+            let scores = s.scores + worker * s.scoresStride
+            var pair = worker
+            while pair < pairs {
+                let t = pair / h.headCount
+                let head = pair % h.headCount
+                let item = batch[t]
+                let kvHead = head / h.queryGroupSize
+                let query = s.query + t * h.headCount * h.headDimension + head * h.headDimension
+                let output = s.attention + t * h.headCount * h.headDimension + head * h.headDimension
+                let keys = cache.keys(slot: item.slot, layer: layer) + kvHead * h.headDimension
+                let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
+                let length = item.position + 1
+                var maximum = -Float.infinity
+                for p in 0..<length {
+                    let score = VectorOps.dotF16(query, keys + p * h.kvDimension, count: h.headDimension) * scale
+                    scores[p] = score
+                    maximum = max(maximum, score)
+                }
+                var total: Float = 0
+                for p in 0..<length {
+                    let e = expf(scores[p] - maximum)
+                    scores[p] = e
+                    total += e
+                }
+                output.initialize(repeating: 0, count: h.headDimension)
+                let inverse = 1 / total
+                for p in 0..<length {
+                    VectorOps.addScaledF16(output, values + p * h.kvDimension, scale: scores[p] * inverse,
+                                           count: h.headDimension)
+                }
+                pair += threads
+            }
+        }
+    }
+
+    private func add(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { destination[i] += source[i] }
+    }
+}

@@ -1,0 +1,91 @@
+import GGUF
+import Kernels
+
+/// Views on a llama model's tensors inside the memory-mapped GGUF file. Nothing is copied:
+/// the OS pages weights in on first use and shares them between processes.
+struct LlamaWeights: @unchecked Sendable {
+    // Safety: every pointer points into `file`'s read-only mapping, which this value keeps alive.
+    struct Layer {
+        var attentionNorm: UnsafePointer<Float>
+        var query: WeightMatrix
+        var key: WeightMatrix
+        var value: WeightMatrix
+        var attentionOutput: WeightMatrix
+        var feedForwardNorm: UnsafePointer<Float>
+        var gate: WeightMatrix
+        var up: WeightMatrix
+        var down: WeightMatrix
+    }
+
+    let file: GGUFFile
+    let tokenEmbedding: WeightMatrix
+    let outputNorm: UnsafePointer<Float>
+    /// The output projection; the token embedding itself when the model ties them.
+    let output: WeightMatrix
+    let layers: [Layer]
+
+    init(file: GGUFFile, hyperparameters h: LlamaHyperparameters) throws(EngineError) {
+        self.file = file
+        let loader = TensorLoader(file: file)
+        tokenEmbedding = try loader.matrix("token_embd.weight", rows: h.vocabularySize, columns: h.embeddingLength)
+        outputNorm = try loader.vector("output_norm.weight", count: h.embeddingLength)
+        if file.tensor(named: "output.weight") != nil {
+            output = try loader.matrix("output.weight", rows: h.vocabularySize, columns: h.embeddingLength)
+        } else {
+            output = tokenEmbedding
+        }
+        var layers: [Layer] = []
+        for index in 0..<h.blockCount {
+            let prefix = "blk.\(index)."
+            layers.append(Layer(
+                attentionNorm: try loader.vector(prefix + "attn_norm.weight", count: h.embeddingLength),
+                query: try loader.matrix(prefix + "attn_q.weight", rows: h.headCount * h.headDimension, columns: h.embeddingLength),
+                key: try loader.matrix(prefix + "attn_k.weight", rows: h.kvDimension, columns: h.embeddingLength),
+                value: try loader.matrix(prefix + "attn_v.weight", rows: h.kvDimension, columns: h.embeddingLength),
+                attentionOutput: try loader.matrix(
+                    prefix + "attn_output.weight", rows: h.embeddingLength, columns: h.headCount * h.headDimension),
+                feedForwardNorm: try loader.vector(prefix + "ffn_norm.weight", count: h.embeddingLength),
+                gate: try loader.matrix(prefix + "ffn_gate.weight", rows: h.feedForwardLength, columns: h.embeddingLength),
+                up: try loader.matrix(prefix + "ffn_up.weight", rows: h.feedForwardLength, columns: h.embeddingLength),
+                down: try loader.matrix(prefix + "ffn_down.weight", rows: h.embeddingLength, columns: h.feedForwardLength)
+            ))
+        }
+        self.layers = layers
+    }
+}
+
+/// Finds tensors by name and checks their shape and type before handing out views.
+private struct TensorLoader {
+    let file: GGUFFile
+
+    func tensor(_ name: String, shape: [Int]) throws(EngineError) -> GGUFTensorInfo {
+        guard let tensor = file.tensor(named: name) else { throw .invalidModel("missing tensor '\(name)'") }
+        guard tensor.shape == shape else {
+            throw .invalidModel("tensor '\(name)' has shape \(tensor.shape), expected \(shape)")
+        }
+        return tensor
+    }
+
+    func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
+        let info = try tensor(name, shape: [columns, rows])
+        let format: WeightFormat
+        switch info.type {
+        case .f32: format = .f32
+        case .f16: format = .f16
+        case .q8_0: format = .q8_0
+        case .q4_0: format = .q4_0
+        case .q4_1: format = .q4_1
+        default:
+            throw .unsupportedModel("tensor '\(name)' is \(info.type.name); supported: F32, F16, Q8_0, Q4_0, Q4_1")
+        }
+        guard let base = file.tensorData(info).baseAddress else { throw .invalidModel("tensor '\(name)' is empty") }
+        return WeightMatrix(format: format, rows: rows, columns: columns, data: base)
+    }
+
+    func vector(_ name: String, count: Int) throws(EngineError) -> UnsafePointer<Float> {
+        let info = try tensor(name, shape: [count])
+        guard info.type == .f32 else { throw .unsupportedModel("tensor '\(name)' is \(info.type.name), expected F32") }
+        guard let base = file.tensorData(info).baseAddress else { throw .invalidModel("tensor '\(name)' is empty") }
+        return base.assumingMemoryBound(to: Float.self)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Chooses each next token of one sequence from the model's logits, applying in order:
+/// logit bias, repetition/presence/frequency penalties, the constraint mask, then either
+/// argmax (temperature 0) or temperature, top-k, top-p, min-p and a seeded draw.
+struct Sampler: Sendable {
+    let parameters: SamplingParameters
+    private var generator: RandomGenerator
+    /// Tokens seen in prompt or output (for the multiplicative repetition penalty).
+    private var seenTokens: Set<Int>
+    /// How often each token was generated (for presence and frequency penalties).
+    private var outputCounts: [Int: Int] = [:]
+    private var candidates: [Candidate] = []
+
+    struct Candidate {
+        var id: Int
+        var logit: Float
+    }
+
+    init(parameters: SamplingParameters, promptTokens: [Int]) {
+        self.parameters = parameters
+        generator = RandomGenerator(seed: parameters.seed ?? UInt64.random(in: .min ... .max))
+        seenTokens = parameters.repetitionPenalty != 1 ? Set(promptTokens) : []
+    }
+
+    /// Records a generated token for the penalties.
+    mutating func record(_ token: Int) {
+        outputCounts[token, default: 0] += 1
+        if parameters.repetitionPenalty != 1 { seenTokens.insert(token) }
+    }
+
+    /// Picks the next token. `logits` is modified in place. `isAllowed` masks tokens out
+    /// (end tokens before `min_tokens`, grammar constraints); at least one token must stay allowed.
+    mutating func sample(
+        logits: UnsafeMutablePointer<Float>, vocabularySize: Int, isAllowed: ((Int) -> Bool)? = nil
+    ) -> Int {
+        applyAdjustments(logits)
+        if let isAllowed {
+            for id in 0..<vocabularySize where !isAllowed(id) { logits[id] = -.infinity }
+        }
+        if parameters.temperature <= 0 {
+            return argmax(logits, count: vocabularySize)
+        }
+        return draw(logits, count: vocabularySize)
+    }
+
+    private func applyAdjustments(_ logits: UnsafeMutablePointer<Float>) {
+        for (id, bias) in parameters.logitBias { logits[id] += bias }
+        let penalty = parameters.repetitionPenalty
+        if penalty != 1 {
+            for id in seenTokens {
+                logits[id] = logits[id] > 0 ? logits[id] / penalty : logits[id] * penalty
+            }
+        }
+        if parameters.presencePenalty != 0 || parameters.frequencyPenalty != 0 {
+            for (id, count) in outputCounts {
+                logits[id] -= parameters.presencePenalty + parameters.frequencyPenalty * Float(count)
+            }
+        }
+    }
+
+    private func argmax(_ logits: UnsafePointer<Float>, count: Int) -> Int {
+        var best = 0
+        var bestValue = -Float.infinity
+        for id in 0..<count where logits[id] > bestValue {
+            bestValue = logits[id]
+            best = id
+        }
+        return best
+    }
+
+    private mutating func draw(_ logits: UnsafePointer<Float>, count: Int) -> Int {
+        let temperature = parameters.temperature
+        var maximum = -Float.infinity
+        for id in 0..<count { maximum = max(maximum, logits[id]) }
+        guard maximum > -.infinity else { return 0 }
+        // Tokens more than 30 temperature-scaled nats below the best carry < 1e-13 of the mass
+        // each; dropping them first keeps the sort small without changing any draw measurably.
+        let floor = maximum - 30 * temperature
+        candidates.removeAll(keepingCapacity: true)
+        for id in 0..<count where logits[id] >= floor {
+            candidates.append(Candidate(id: id, logit: logits[id]))
+        }
+        candidates.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
+        if parameters.topK > 0, candidates.count > parameters.topK {
+            candidates.removeSubrange(parameters.topK...)
+        }
+        var probabilities = candidates.map { expf(($0.logit - maximum) / temperature) }
+        var total = probabilities.reduce(0, +)
+        if parameters.topP < 1 {
+            var cumulative: Float = 0
+            var keep = probabilities.count
+            for (index, p) in probabilities.enumerated() {
+                cumulative += p / total
+                if cumulative >= parameters.topP {
+                    keep = index + 1
+                    break
+                }
+            }
+            probabilities.removeSubrange(keep...)
+        }
+        if parameters.minP > 0, let top = probabilities.first {
+            let threshold = parameters.minP * top
+            if let cut = probabilities.firstIndex(where: { $0 < threshold }) {
+                probabilities.removeSubrange(max(cut, 1)...)
+            }
+        }
+        total = probabilities.reduce(0, +)
+        var target = generator.nextUnitFloat() * total
+        for (index, p) in probabilities.enumerated() {
+            target -= p
+            if target < 0 { return candidates[index].id }
+        }
+        return candidates[probabilities.count - 1].id
+    }
+}

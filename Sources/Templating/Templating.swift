@@ -1,2 +1,0 @@
-// The Templating module. See ../shared/DESIGN.md for its place in the whole.
-enum TemplatingModule {}

@@ -1,0 +1,126 @@
+/// A runtime value inside the interpreter: the data of `TemplateValue` plus what only
+/// exists while rendering (namespaces, macros, built-in functions and bound methods).
+enum Value {
+    case undefined(String)
+    case none
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([Value])
+    case object(Dict)
+    case namespace(Namespace)
+    case function(Function)
+
+    static var missing: Value { .undefined("value is undefined") }
+
+    init(_ value: TemplateValue) {
+        switch value {
+        case .undefined: self = .missing
+        case .none: self = .none
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .array(items.map(Value.init))
+        case .object(let object):
+            var dict = Dict()
+            for entry in object.entries { dict[entry.key] = Value(entry.value) }
+            self = .object(dict)
+        }
+    }
+
+    /// Python's type name, for error messages.
+    var typeName: String {
+        switch self {
+        case .undefined: "Undefined"
+        case .none: "NoneType"
+        case .bool: "bool"
+        case .int: "int"
+        case .double: "float"
+        case .string: "str"
+        case .array: "list"
+        case .object: "dict"
+        case .namespace: "Namespace"
+        case .function: "function"
+        }
+    }
+
+    var isUndefined: Bool { if case .undefined = self { true } else { false } }
+
+    /// Python truthiness.
+    var isTruthy: Bool {
+        switch self {
+        case .undefined, .none: false
+        case .bool(let b): b
+        case .int(let i): i != 0
+        case .double(let d): d != 0
+        case .string(let s): !s.isEmpty
+        case .array(let items): !items.isEmpty
+        case .object(let dict): !dict.isEmpty
+        case .namespace, .function: true
+        }
+    }
+
+    /// The value as a number for arithmetic (bools count as 0 and 1, as in Python).
+    var numeric: Numeric? {
+        switch self {
+        case .bool(let b): .int(b ? 1 : 0)
+        case .int(let i): .int(i)
+        case .double(let d): .double(d)
+        default: nil
+        }
+    }
+
+    enum Numeric {
+        case int(Int)
+        case double(Double)
+        var asDouble: Double {
+            switch self {
+            case .int(let i): Double(i)
+            case .double(let d): d
+            }
+        }
+    }
+}
+
+/// An insertion-ordered dictionary with string keys, like a Python dict of a JSON object.
+struct Dict {
+    private(set) var keys: [String] = []
+    private var storage: [String: Value] = [:]
+
+    var count: Int { keys.count }
+    var isEmpty: Bool { keys.isEmpty }
+
+    subscript(key: String) -> Value? {
+        get { storage[key] }
+        set {
+            if let newValue {
+                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+
+    var values: [Value] { keys.map { storage[$0] ?? .none } }
+    var pairs: [(String, Value)] { keys.map { ($0, storage[$0] ?? .none) } }
+}
+
+/// The mutable object `namespace()` returns; `{% set ns.attr = … %}` writes through it
+/// from any scope, which is why it is a reference.
+final class Namespace {
+    var attributes = Dict()
+}
+
+/// A callable: a built-in global, a bound method of a value, or a macro.
+final class Function {
+    typealias Body = (_ positional: [Value], _ keyword: [(String, Value)], _ interpreter: inout Interpreter) throws(TemplateError) -> Value
+    let name: String
+    let body: Body
+
+    init(_ name: String, _ body: @escaping Body) {
+        self.name = name
+        self.body = body
+    }
+}

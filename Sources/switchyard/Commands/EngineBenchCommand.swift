@@ -1,0 +1,100 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `switchyard engine-bench`: the engine alone, prompt processing and decode, as ratios to
+/// llama.cpp (measured in the same run with `--llama-bench`, else the fixtures' figures).
+struct EngineBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine-bench",
+        abstract: "Measure the embedded engine's prompt and decode speed against llama.cpp.",
+        discussion: """
+            Runs a \(512)-token prompt and \(128) decoded tokens (like llama-bench's pp512 and tg128) \
+            and prints tokens per second, peak resident memory, and ratios to llama.cpp: to a \
+            llama-bench binary run in the same process with --llama-bench PATH, else to the \
+            figures measured on this machine kind in ../shared/fixtures/smollm2/README.md \
+            (pp512 267 tok/s, tg128 107 tok/s with 2 threads). Build with -c release.
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .customLong("prompt-tokens")) var promptTokens = 512
+    @Option(name: .customLong("decode-tokens")) var decodeTokens = 128
+    @Option(help: "Threads (default: every core).") var threads: Int?
+    @Option(name: .customLong("llama-bench"), help: "Path of a llama-bench binary to run as the baseline.")
+    var llamaBench: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    /// llama.cpp on this machine kind with 2 threads (fixtures README).
+    static let fixtureBaseline = (prefill: 267.0, decode: 107.0)
+
+    func run() async throws {
+        let path = try await modelOptions.resolvePath(showProgress: !json)
+        let engine = try InferenceEngine(modelPath: path, configuration: EngineConfiguration(
+            contextLength: 4096, maxConcurrentSequences: 1, threadCount: threads,
+            prefillChunkTokens: promptTokens))
+        let result = try await EngineBenchmark(promptTokens: promptTokens, decodeTokens: decodeTokens).run(on: engine)
+        engine.shutdown()
+
+        var baseline = Self.fixtureBaseline
+        var baselineSource = "fixtures README (llama-bench -t 2 on this machine kind)"
+        if let llamaBench {
+            baseline = try LlamaBenchRunner(binary: llamaBench).run(
+                model: path, threads: result.threads, promptTokens: promptTokens, decodeTokens: decodeTokens)
+            baselineSource = "llama-bench run now (\(llamaBench))"
+        }
+        let prefillRatio = result.prefillTokensPerSecond / baseline.prefill
+        let decodeRatio = result.decodeTokensPerSecond / baseline.decode
+        if json {
+            var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(result)) as? [String: Any] ?? [:]
+            object["baseline"] = ["source": baselineSource, "prefill_tokens_per_second": baseline.prefill,
+                                  "decode_tokens_per_second": baseline.decode]
+            object["prefill_ratio"] = prefillRatio
+            object["decode_ratio"] = decodeRatio
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("""
+                engine-bench (\(result.threads) threads)
+                  prompt processing pp\(promptTokens): \(String(format: "%7.1f", result.prefillTokensPerSecond)) tok/s  \
+                (\(String(format: "%.2f", prefillRatio))x llama.cpp \(String(format: "%.0f", baseline.prefill)))
+                  decode tg\(decodeTokens):            \(String(format: "%7.1f", result.decodeTokensPerSecond)) tok/s  \
+                (\(String(format: "%.2f", decodeRatio))x llama.cpp \(String(format: "%.0f", baseline.decode)))
+                  peak resident memory:     \(result.peakRSSBytes >> 20) MiB
+                  baseline: \(baselineSource)
+                """)
+        }
+    }
+}
+
+/// Runs llama.cpp's `llama-bench` and reads its JSON output.
+struct LlamaBenchRunner {
+    let binary: String
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func run(model: String, threads: Int, promptTokens: Int, decodeTokens: Int) throws -> (prefill: Double, decode: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["-m", model, "-t", String(threads), "-p", String(promptTokens), "-n", String(decodeTokens),
+                             "-r", "3", "-o", "json"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { throw Failure(description: "cannot run \(binary): \(error)") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let rows = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { throw Failure(description: "llama-bench failed (status \(process.terminationStatus))") }
+        var prefill = 0.0, decode = 0.0
+        for row in rows {
+            let speed = row["avg_ts"] as? Double ?? 0
+            if (row["n_prompt"] as? Int ?? 0) > 0 { prefill = speed } else if (row["n_gen"] as? Int ?? 0) > 0 { decode = speed }
+        }
+        guard prefill > 0, decode > 0 else { throw Failure(description: "llama-bench printed no pp/tg rows") }
+        return (prefill, decode)
+    }
+}

@@ -1,0 +1,146 @@
+import Engine
+import Foundation
+import OpenAIWire
+import Testing
+import TestSupport
+
+/// Generation behaviour through the public API, on the real model.
+@Suite struct GenerationTests {
+    func prompt(_ text: String) throws -> [Int] {
+        try SharedEngine.get().chatPromptTokens(messages: [["role": "user", "content": .string(text)]])
+    }
+
+    @Test func greedyIsDeterministicAndRespectsMaxTokens() async throws {
+        let engine = try SharedEngine.get()
+        let request = GenerationRequest(promptTokens: try prompt("Name a fruit."), sampling: .greedy, maxTokens: 12,
+                                        ignoreEOS: true)
+        let first = try await SharedEngine.collect(request, on: engine)
+        let second = try await SharedEngine.collect(request, on: engine)
+        #expect(first.ids == second.ids)
+        #expect(first.ids.count == 12)
+        #expect(first.reason == .length)
+        #expect(first.usage?.completionTokens == 12)
+        #expect(first.usage?.promptTokens == request.promptTokens.count)
+        #expect(first.text == engine.tokenizer.decode(first.ids, skipSpecial: true))
+    }
+
+    @Test func sameSeedSameTextDifferentSeedsVary() async throws {
+        let engine = try SharedEngine.get()
+        let tokens = try prompt("Write a sentence about the sea.")
+        func run(_ seed: UInt64) async throws -> [Int] {
+            try await SharedEngine.collect(GenerationRequest(
+                promptTokens: tokens, sampling: SamplingParameters(temperature: 1.0, seed: seed), maxTokens: 24,
+                ignoreEOS: true), on: engine).ids
+        }
+        let a = try await run(42)
+        let b = try await run(42)
+        #expect(a == b)
+        var others: Set<[Int]> = []
+        for seed in 1...4 { others.insert(try await run(UInt64(seed))) }
+        #expect(others.count > 1, "four different seeds all gave the same 24 tokens")
+    }
+
+    @Test func stopSequenceEndsTextBeforeIt() async throws {
+        let engine = try SharedEngine.get()
+        let tokens = try prompt("Count from one to twenty in words, separated by commas.")
+        let free = try await SharedEngine.collect(
+            GenerationRequest(promptTokens: tokens, sampling: .greedy, maxTokens: 40, ignoreEOS: true), on: engine)
+        // Pick a stop string from the middle of the free text; the stopped text must be its prefix.
+        let characters = Array(free.text)
+        try #require(characters.count > 12)
+        let stop = String(characters[8..<11])
+        let expected = String(free.text[..<try #require(free.text.range(of: stop)).lowerBound])
+        let stopped = try await SharedEngine.collect(GenerationRequest(
+            promptTokens: tokens, sampling: .greedy, maxTokens: 40, ignoreEOS: true, stopSequences: ["\u{0}never", stop]),
+                                                     on: engine)
+        #expect(stopped.text == expected)
+        #expect(stopped.reason == .stop)
+    }
+
+    @Test func minTokensAndIgnoreEOSFixTheLength() async throws {
+        let engine = try SharedEngine.get()
+        let outcome = try await SharedEngine.collect(GenerationRequest(
+            promptTokens: try prompt("Say hi."), sampling: .greedy, maxTokens: 30, minTokens: 30), on: engine)
+        #expect(outcome.ids.count == 30)
+        #expect(!outcome.ids.contains { engine.tokenizer.endOfGenerationTokenIDs.contains($0) })
+    }
+
+    @Test func logprobsDescribeTheChosenToken() async throws {
+        let engine = try SharedEngine.get()
+        let outcome = try await SharedEngine.collect(GenerationRequest(
+            promptTokens: try prompt("Say hi."), sampling: .greedy, maxTokens: 5, ignoreEOS: true, logprobs: 3),
+                                                     on: engine)
+        #expect(outcome.logprobs.count == 5)
+        for (id, logprob) in zip(outcome.ids, outcome.logprobs) {
+            #expect(logprob.id == id)
+            #expect(logprob.top.count == 3)
+            #expect(logprob.top.first?.id == id, "greedy picks the most likely token")
+            #expect(logprob.logprob <= 0)
+            #expect(logprob.top.map(\.logprob) == logprob.top.map(\.logprob).sorted(by: >))
+        }
+    }
+
+    @Test func promptOverTheContextWindowIsRefused() async throws {
+        let engine = try SharedEngine.get()
+        let tokens = Array(repeating: 198, count: engine.modelInfo.contextLength)
+        await #expect(throws: EngineError.self) {
+            for try await _ in engine.generate(GenerationRequest(promptTokens: tokens, maxTokens: 1)) {}
+        }
+        do {
+            try engine.validate(GenerationRequest(promptTokens: tokens, maxTokens: 1))
+            Issue.record("expected contextLengthExceeded")
+        } catch {
+            guard case .contextLengthExceeded(let prompt, let requested, let context) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(prompt == tokens.count && requested == 1 && context == engine.modelInfo.contextLength)
+        }
+    }
+
+    @Test func invalidTokenIDsAreRefused() async throws {
+        let engine = try SharedEngine.get()
+        #expect(throws: EngineError.self) { try engine.validate(GenerationRequest(promptTokens: [-1], maxTokens: 1)) }
+        #expect(throws: EngineError.self) {
+            try engine.validate(GenerationRequest(promptTokens: [engine.modelInfo.vocabularySize], maxTokens: 1))
+        }
+        #expect(throws: EngineError.self) { try engine.validate(GenerationRequest(promptTokens: [], maxTokens: 1)) }
+    }
+
+    @Test func concurrentSequencesMatchSoloRuns() async throws {
+        let engine = try SharedEngine.get()
+        let prompts = try ["Name a color.", "Name an animal.", "Name a planet.", "Name a city."].map(prompt)
+        var solo: [[Int]] = []
+        for tokens in prompts {
+            solo.append(try await SharedEngine.collect(
+                GenerationRequest(promptTokens: tokens, sampling: .greedy, maxTokens: 10, ignoreEOS: true), on: engine).ids)
+        }
+        let together = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for (index, tokens) in prompts.enumerated() {
+                group.addTask {
+                    (index, try await SharedEngine.collect(GenerationRequest(
+                        promptTokens: tokens, sampling: .greedy, maxTokens: 10, ignoreEOS: true), on: engine).ids)
+                }
+            }
+            var results = Array(repeating: [Int](), count: prompts.count)
+            for try await (index, ids) in group { results[index] = ids }
+            return results
+        }
+        #expect(together == solo, "batched decoding must give each sequence the tokens it gets alone")
+    }
+
+    @Test func droppedConsumerFreesItsSlot() async throws {
+        let engine = try SharedEngine.get()
+        let tokens = try prompt("Tell me a long story.")
+        var received = 0
+        for try await event in engine.generate(GenerationRequest(promptTokens: tokens, maxTokens: 500, ignoreEOS: true)) {
+            if case .token = event { received += 1 }
+            if received == 3 { break }
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while engine.activeSequences > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(engine.activeSequences == 0)
+    }
+}
