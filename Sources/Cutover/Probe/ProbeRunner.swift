@@ -220,10 +220,13 @@ public struct ProbeRunner: Sendable {
     private func samplingDefaults() async throws(CutoverError) -> ProbeResult {
         let prompt = "Write one short sentence about the sea."
         var omitted: [String] = []
+        var announced: String?
         for _ in 0..<3 {
             let outcome = try await chat(Prompts.chat(prompt, maxTokens: 24))
             if outcome.failureReason != nil { return judge(.samplingDefaults, outcome) { _ in (.broken, "") } }
             omitted.append(outcome.text)
+            // Some servers (Switchyard among them) name the parameters they filled in.
+            announced = announced ?? outcome.headers["x-switchyard-defaulted"]
         }
         var greedy: [String] = []
         for _ in 0..<2 {
@@ -236,6 +239,7 @@ public struct ProbeRunner: Sendable {
             : "omitted → \(distinct) distinct outputs of 3 (sampling by default)"
         let zero = Set(greedy).count == 1 ? "temperature 0 → identical" : "temperature 0 → outputs differ"
         let matches = greedy.first == omitted.first ? "; omitted matches temperature 0" : ""
-        return ProbeResult(feature: .samplingDefaults, status: .supported, detail: "\(defaults); \(zero)\(matches)", httpStatus: 200)
+        let header = announced.map { "; server says it defaulted: \($0)" } ?? ""
+        return ProbeResult(feature: .samplingDefaults, status: .supported, detail: "\(defaults); \(zero)\(matches)\(header)", httpStatus: 200)
     }
 }
