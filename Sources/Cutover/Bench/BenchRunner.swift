@@ -1,6 +1,5 @@
 import Foundation
 import OpenAIWire
-import Synchronization
 
 /// Drives the canned traffic pattern against each endpoint in turn and measures it.
 public struct BenchRunner: Sendable {
@@ -168,25 +167,5 @@ public struct BenchRunner: Sendable {
             object["min_tokens"] = .int(configuration.outputTokens)
         }
         return .object(object)
-    }
-}
-
-/// Counts finished requests across tasks and reports progress.
-final class ProgressCounter: Sendable {
-    private let state = Mutex(0)
-    let total: Int
-    let handler: ProgressHandler?
-
-    init(total: Int, handler: ProgressHandler?) {
-        self.total = total
-        self.handler = handler
-    }
-
-    func advance(_ label: String) {
-        let done = state.withLock { value in
-            value += 1
-            return value
-        }
-        handler?(ProgressUpdate(completed: done, total: total, label: label))
     }
 }

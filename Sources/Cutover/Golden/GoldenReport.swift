@@ -1,5 +1,5 @@
 /// A golden run: every case on every endpoint, per-endpoint summaries and threshold checks.
-public struct GoldenReport: Sendable, Codable {
+public struct GoldenReport: Sendable, Encodable {
     public var endpoints: [Endpoint]
     public var cases: [GoldenCaseResult]
     public var summaries: [GoldenSummary]
@@ -14,14 +14,6 @@ public struct GoldenReport: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey { case endpoints, cases, summaries, thresholds, passed }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        cases = try container.decode([GoldenCaseResult].self, forKey: .cases)
-        summaries = try container.decode([GoldenSummary].self, forKey: .summaries)
-        thresholds = try container.decode([ThresholdCheck].self, forKey: .thresholds)
-        endpoints = []
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
