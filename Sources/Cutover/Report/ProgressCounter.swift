@@ -1,8 +1,8 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Counts finished requests across tasks and reports progress.
 final class ProgressCounter: Sendable {
-    private let state = Mutex(0)
+    private let state = NIOLockedValueBox(0)
     let total: Int
     let handler: ProgressHandler?
 
@@ -12,7 +12,7 @@ final class ProgressCounter: Sendable {
     }
 
     func advance(_ label: String) {
-        let done = state.withLock { value in
+        let done = state.withLockedValue { value in
             value += 1
             return value
         }
