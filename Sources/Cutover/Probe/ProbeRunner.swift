@@ -183,7 +183,9 @@ public struct ProbeRunner: Sendable {
         if let reason = outcome.failureReason {
             return ProbeResult(feature: feature, status: .broken, detail: reason, httpStatus: outcome.status)
         }
-        let (status, detail) = decide(outcome)
+        var (status, detail) = decide(outcome)
+        // Observed behaviour decides the status; a server's own account is added to the detail.
+        if let ignored = outcome.headers["x-switchyard-ignored"] { detail += "; server says it ignored: \(ignored)" }
         return ProbeResult(feature: feature, status: status, detail: detail, httpStatus: outcome.status)
     }
 
