@@ -183,7 +183,8 @@ public struct ProbeRunner: Sendable {
         if let reason = outcome.failureReason {
             return ProbeResult(feature: feature, status: .broken, detail: reason, httpStatus: outcome.status)
         }
-        var (status, detail) = decide(outcome)
+        let (status, decided) = decide(outcome)
+        var detail = decided
         // Observed behaviour decides the status; a server's own account is added to the detail.
         if let ignored = outcome.headers["x-switchyard-ignored"] { detail += "; server says it ignored: \(ignored)" }
         return ProbeResult(feature: feature, status: status, detail: detail, httpStatus: outcome.status)
