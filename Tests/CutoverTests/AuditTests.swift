@@ -77,6 +77,23 @@ import Testing
         #expect(Auditor().scan(text: js, file: "x.js", language: .javascript).isEmpty)
     }
 
+    @Test func declarationsAndNonClientCodeAreNotRequestFindings() {
+        // No LLM client in the file: `seed` and `max_tokens` here are someone else's.
+        let game = "def roll(seed=42, max_tokens=3):\n    return {\"seed\": seed}"
+        #expect(Auditor().scan(text: game, file: "game.py", language: .python).isEmpty)
+        let swift = """
+            import OpenAI
+            struct Settings {
+                var seed: UInt64
+                let tools: [Tool]
+                case logprobs
+            }
+            let query = ChatQuery(messages: messages, model: model, temperature: 0, seed: 7)
+            """
+        let findings = Auditor().scan(text: swift, file: "S.swift", language: .swift)
+        #expect(findings.map { "\($0.line) \($0.rule.rawValue)" } == ["7 feature_needs_probe"])
+    }
+
     @Test func missingPathIsAnInputError() {
         #expect(throws: CutoverError.self) { try Auditor().scan(root: "/nonexistent/switchyard-audit") }
     }

@@ -21,6 +21,12 @@ enum AuditPatterns {
     /// A quoted URL of a hosted API, or any URL ending in /v1.
     static let baseURL = regex(#"["'`](https?://[^"'`\s]*(?:openai\.com|openai\.azure\.com|anthropic\.com|together\.xyz|together\.ai|groq\.com|fireworks\.ai|mistral\.ai|deepseek\.com|openrouter\.ai|/v1)[^"'`\s]*)["'`]"#)
 
+    /// Files that talk to an LLM API; request-shape rules only apply inside them.
+    static let llmClient = regex(#"(?i)openai|chat\.completions|chat/completions|chatcompletion|chatquery|anthropic|litellm|langchain|/v1/completions"#)
+
+    /// A declaration or type annotation rather than a request key (`var seed: UInt64`, `seed: number`).
+    static let declaration = regex(#"(?:\b(?:var|let|const|val|case|func|def|type|interface|struct|enum|class)\s+\w+\b|\b\w+\s*\??:\s*(?:\[[A-Z]|[A-Z]\w*\b|number\b|string\b|boolean\b|any\b|unknown\b))"#)
+
     /// Request keys whose support varies between servers (as keys or keyword arguments).
     static let featureKey = regex(#"\b(logprobs|top_logprobs|topLogprobs|TopLogProbs|LogProbs|seed|Seed|tool_choice|toolChoice|ToolChoice|tools|Tools|image_url|imageUrl|ImageURL|response_format|responseFormat|ResponseFormat|json_schema|parallel_tool_calls|parallelToolCalls|ParallelToolCalls)\b["']?\s*(?::|=(?!=)|=>)"#)
     /// `n` above 1 as a quoted key, keyword argument or struct field.
@@ -36,6 +42,19 @@ enum AuditPatterns {
 
     static func readsConfiguration(_ line: String) -> Bool { first(configuration, in: line) != nil }
 
+    static func talksToLLM(_ text: String) -> Bool { first(llmClient, in: text) != nil }
+
+    /// Whether `key` on `line` is declared (`var key`, `case key`) or annotated with a type.
+    static func isDeclaration(of key: String, in line: String) -> Bool {
+        guard let declaration else { return false }
+        let range = NSRange(line.startIndex..., in: line)
+        return declaration.matches(in: line, range: range).contains { match in
+            guard let found = Range(match.range, in: line) else { return false }
+            let text = line[found]
+            return text.hasSuffix(key) || text.hasPrefix(key) || text.contains(" \(key)")
+        }
+    }
+
     /// The first match (or capture group) of `regex` in `line`.
     static func first(_ regex: NSRegularExpression?, in line: String, group: Int = 0) -> String? {
         guard let regex else { return nil }
@@ -46,9 +65,9 @@ enum AuditPatterns {
         return String(line[found])
     }
 
-    /// A feature key on this line, if any.
+    /// A feature key on this line, if any; declarations and type annotations do not count.
     static func feature(in line: String, language: SourceLanguage) -> String? {
-        if let key = first(featureKey, in: line, group: 1) { return key }
+        if let key = first(featureKey, in: line, group: 1), !isDeclaration(of: key, in: line) { return key }
         if first(choicesKey, in: line) != nil { return "n > 1" }
         if language == .java, let method = first(featureBuilder, in: line, group: 1) { return method }
         return nil

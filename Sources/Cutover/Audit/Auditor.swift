@@ -43,6 +43,8 @@ public struct Auditor: Sendable {
     public func scan(text: String, file: String, language: SourceLanguage) -> [AuditFinding] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let code = AuditPatterns.codeLines(lines, language: language)
+        // Request-shape rules (limits, features, sampling) only where the file talks to an LLM API.
+        let requestRules = AuditPatterns.talksToLLM(text)
         var findings: [AuditFinding] = []
         var seen: Set<String> = []
         func add(_ rule: AuditRule, _ index: Int, _ what: String) {
@@ -59,16 +61,16 @@ public struct Auditor: Sendable {
             } else if let estimate = AuditPatterns.first(AuditPatterns.charsPerToken, in: line) {
                 add(.clientSideTokenCount, index, "characters-per-token estimate `\(estimate)`")
             }
-            if !configurable, let limit = AuditPatterns.first(AuditPatterns.tokenLimit, in: line) {
+            if requestRules, !configurable, let limit = AuditPatterns.first(AuditPatterns.tokenLimit, in: line) {
                 add(.hardCodedTokenLimit, index, "literal limit `\(limit)`")
             }
             if !configurable, let url = AuditPatterns.first(AuditPatterns.baseURL, in: line, group: 1) {
                 add(.hardCodedBaseURL, index, "base URL \(url)")
             }
-            if let feature = AuditPatterns.feature(in: line, language: language) {
+            if requestRules, let feature = AuditPatterns.feature(in: line, language: language) {
                 add(.featureNeedsProbe, index, "uses `\(feature)`")
             }
-            if let call = AuditPatterns.first(AuditPatterns.completionCall, in: line) {
+            if requestRules, let call = AuditPatterns.first(AuditPatterns.completionCall, in: line) {
                 let span = AuditPatterns.callSpan(code, from: index, call: call)
                 if AuditPatterns.isInlineRequest(span), !AuditPatterns.pinsSampling(span) {
                     add(.unpinnedSampling, index, "`\(call)` without temperature or top_p")
