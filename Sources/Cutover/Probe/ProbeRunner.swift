@@ -42,7 +42,7 @@ public struct ProbeRunner: Sendable {
             return judge(feature, second) { second in
                 second.text == first.text
                     ? (.supported, "identical outputs: '\(excerpt(first.text, limit: 40))'")
-                    : (.ignored, "outputs differ: '\(excerpt(first.text, limit: 30))' vs '\(excerpt(second.text, limit: 30))'")
+                    : (.ignored, "outputs differ: \(Self.firstDifference(first.text, second.text))")
             }
         case .multipleChoices:
             let outcome = try await chat(Prompts.chat("Say a color.", maxTokens: 8, extra: ["n": 2]))
@@ -166,6 +166,14 @@ public struct ProbeRunner: Sendable {
         case .samplingDefaults:
             return try await samplingDefaults()
         }
+    }
+
+    /// "…'abc' vs …'abd'" from where two texts start to differ.
+    static func firstDifference(_ a: String, _ b: String) -> String {
+        let common = zip(a, b).prefix { $0 == $1 }.count
+        let skip = max(0, common - 10)
+        let marker = skip > 0 ? "…" : ""
+        return "\(marker)'\(excerpt(String(a.dropFirst(skip)), limit: 40))' vs \(marker)'\(excerpt(String(b.dropFirst(skip)), limit: 40))'"
     }
 
     private func chat(_ body: JSONValue) async throws(CutoverError) -> ChatOutcome {
