@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["KernelsAVX2"], swiftSettings: kernelSettings),
         .target(name: "Tokenization", dependencies: ["GGUF"], swiftSettings: sharedSettings),
         .target(name: "Templating", swiftSettings: sharedSettings),
-        .target(name: "ConstrainedDecoding", dependencies: ["OpenAIWire"], swiftSettings: sharedSettings),
+        // Mask computation runs once per decoded token: optimized even in debug builds.
+        .target(name: "ConstrainedDecoding", dependencies: ["OpenAIWire"], swiftSettings: sharedSettings + [.unsafeFlags(["-O"])]),
         .target(
             name: "Engine",
             dependencies: [
@@ -86,8 +87,11 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF"], swiftSettings: sharedSettings),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"], swiftSettings: sharedSettings),
         .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "Tokenization", "GGUF"], swiftSettings: sharedSettings),
-        .testTarget(name: "TemplatingTests", dependencies: ["TestSupport", "Templating"], swiftSettings: sharedSettings),
-        .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "TemplatingTests", dependencies: ["TestSupport", "Templating", "GGUF"],
+            exclude: ["Templates", "render_reference.py"], swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "ConstrainedDecodingTests", dependencies: ["TestSupport", "ConstrainedDecoding", "OpenAIWire", "GGUF"], exclude: ["validate_outputs.py"], swiftSettings: sharedSettings),
         .testTarget(
             name: "ModelStoreTests",
             dependencies: [
@@ -98,6 +102,6 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "CutoverTests", dependencies: ["TestSupport", "Cutover", "OpenAIWire"], exclude: ["Fixtures"], swiftSettings: sharedSettings),
-        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization"], swiftSettings: sharedSettings),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire", "ConstrainedDecoding"], swiftSettings: sharedSettings),
     ]
 )

@@ -8,6 +8,9 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
     case invalidModel(String)
     /// A request the engine cannot run (bad token ids, invalid schema...).
     case invalidRequest(String)
+    /// A JSON schema (response format or tool parameters) that cannot be compiled or
+    /// enforced; `keyword` names the unsupported keyword where that is the reason.
+    case invalidSchema(message: String, keyword: String?)
     /// The request was cancelled (client gone, shutdown).
     case cancelled
     /// The engine was shut down.
@@ -20,6 +23,7 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         case .unsupportedModel(let reason): "unsupported model: \(reason)"
         case .invalidModel(let reason): "invalid model: \(reason)"
         case .invalidRequest(let reason): reason
+        case .invalidSchema(let message, _): message
         case .cancelled: "the request was cancelled"
         case .shutDown: "the engine is shutting down"
         }

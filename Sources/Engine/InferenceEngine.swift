@@ -21,6 +21,7 @@ public final class InferenceEngine: Sendable {
     public let threadCount: Int
     private let scheduler: Scheduler
     private let chatRenderer: ChatRenderer
+    private let constraintCompiler: ConstraintCompiler
     private let logger: Logger
 
     /// Loads the model at `modelPath` (memory-mapped) and starts the engine thread.
@@ -40,6 +41,7 @@ public final class InferenceEngine: Sendable {
         } catch {
             throw .invalidModel("tokenizer: \(error)")
         }
+        constraintCompiler = ConstraintCompiler(tokenizer: tokenizer)
         chatRenderer = try ChatRenderer(
             templateSource: file.metadata["tokenizer.chat_template"]?.stringValue, tokenizer: tokenizer)
         let hyperparameters = try LlamaHyperparameters(metadata: file.metadata, vocabularySize: tokenizer.vocabularySize)
@@ -86,10 +88,13 @@ public final class InferenceEngine: Sendable {
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         do {
             try validate(request)
+            let matcher = try request.constraint.map { constraint throws(EngineError) in
+                try constraintCompiler.matcher(for: constraint)
+            }
+            return scheduler.submit(request, matcher: matcher)
         } catch {
             return AsyncThrowingStream { $0.finish(throwing: error) }
         }
-        return scheduler.submit(request)
     }
 
     /// Checks a request against the model before it queues.

@@ -16,7 +16,7 @@ enum Filters {
     static func length(_ value: Value) throws(TemplateError) -> Int {
         switch value {
         case .string(let s): return s.unicodeScalars.count
-        case .array(let items): return items.count
+        case .array(let items), .tuple(let items): return items.count
         case .object(let dict): return dict.count
         case .undefined: return 0
         default: throw TemplateError(.type, "object of type '\(value.typeName)' has no len()")
@@ -92,7 +92,7 @@ enum Filters {
             default: throw TemplateError(.type, "You can only sort by either 'key' or 'value'")
             }
             let reverse = call.argument(2, "reverse")?.isTruthy ?? false
-            let pairs = dict.pairs.map { Value.array([.string($0.0), $0.1]) }
+            let pairs = dict.itemTuples
             return .array(try sorted(pairs, reverse: reverse, caseSensitive: caseSensitive, attribute: .int(byValue ? 1 : 0), interpreter))
         },
         "escape": escapeFilter,
@@ -171,8 +171,8 @@ enum Filters {
         },
         "items": { value, _, _ throws(TemplateError) in
             switch value {
-            case .undefined: return .array([])
-            case .object(let dict): return .array(dict.pairs.map { .array([.string($0.0), $0.1]) })
+            case .undefined: return .iterator([], kind: "generator")
+            case .object(let dict): return .iterator(dict.itemTuples, kind: "generator")
             default: throw TemplateError(.type, "Can only get item pairs from a mapping.")
             }
         },
@@ -193,7 +193,7 @@ enum Filters {
         "lower": { value, _, _ throws(TemplateError) in .string(try strictString(value).lowercased()) },
         "upper": { value, _, _ throws(TemplateError) in .string(try strictString(value).uppercased()) },
         "map": { value, call, interpreter throws(TemplateError) in
-            let items = try interpreter.iterate(value)
+            let items = value.isTruthy ? try interpreter.iterate(value) : []
             if let attribute = call.keyword.first(where: { $0.0 == "attribute" })?.1 {
                 let fallback = call.keyword.first { $0.0 == "default" }?.1
                 var mapped: [Value] = []
@@ -201,14 +201,14 @@ enum Filters {
                     let found = try lookupPath(item, attribute, interpreter)
                     mapped.append(found.isUndefined ? (fallback ?? found) : found)
                 }
-                return .array(mapped)
+                return .iterator(mapped, kind: "generator")
             }
             guard case .string(let filter)? = call.positional.first else { throw TemplateError(.type, "map requires a filter argument") }
             var mapped: [Value] = []
             for item in items {
                 mapped.append(try apply(filter, item, Array(call.positional.dropFirst()), call.keyword, &interpreter))
             }
-            return .array(mapped)
+            return .iterator(mapped, kind: "generator")
         },
         "max": { value, call, interpreter throws(TemplateError) in
             let items = try sorted(try interpreter.iterate(value), reverse: true, caseSensitive: call.argument(0, "case_sensitive")?.isTruthy ?? false, attribute: call.argument(1, "attribute"), interpreter)
@@ -231,7 +231,8 @@ enum Filters {
         },
         "reverse": { value, _, interpreter throws(TemplateError) in
             if case .string(let s) = value { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
-            return .array(try interpreter.iterate(value).reversed())
+            if case .iterator(let items, _) = value { return .array(items.reversed()) }
+            return .iterator(try interpreter.iterate(value).reversed(), kind: value.reverseIteratorKind)
         },
         "round": { value, call, _ throws(TemplateError) in
             var precision = 0
@@ -275,7 +276,7 @@ enum Filters {
                 dumper.indent = String(repeating: " ", count: max(0, n))
             }
             if dumper.indent != nil { dumper.itemSeparator = "," }
-            if let separators = call.argument(2, "separators"), case .array(let pair) = separators {
+            if let separators = call.argument(2, "separators"), let pair = separators.sequenceItems {
                 guard pair.count == 2, case .string(let item) = pair[0], case .string(let key) = pair[1] else {
                     throw TemplateError(.type, "tojson separators must be two strings")
                 }
@@ -303,7 +304,7 @@ enum Filters {
                     result.append(item)
                 }
             }
-            return .array(result)
+            return .iterator(result, kind: "generator")
         },
         "wordcount": { value, _, _ throws(TemplateError) in
             var count = 0
@@ -360,7 +361,7 @@ enum Filters {
             testName = name
         }
         var result: [Value] = []
-        for item in try interpreter.iterate(value) {
+        for item in value.isTruthy ? try interpreter.iterate(value) : [] {
             let subject = try path.map { p throws(TemplateError) in try lookupPath(item, p, interpreter) } ?? item
             let passed: Bool
             if let testName {
@@ -370,7 +371,7 @@ enum Filters {
             }
             if passed == keep { result.append(item) }
         }
-        return .array(result)
+        return .iterator(result, kind: "generator")
     }
 }
 

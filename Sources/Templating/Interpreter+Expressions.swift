@@ -15,16 +15,20 @@ extension Interpreter {
             return Value(value)
         case .name(let name):
             return lookup(name)
-        case .list(let items), .tuple(let items):
+        case .list(let items):
             var values: [Value] = []
             for item in items { values.append(try evaluate(item)) }
             return .array(values)
+        case .tuple(let items):
+            var values: [Value] = []
+            for item in items { values.append(try evaluate(item)) }
+            return .tuple(values)
         case .dict(let pairs):
             var dict = Dict()
             for (keyExpr, valueExpr) in pairs {
                 let key = try evaluate(keyExpr)
-                guard case .string(let name) = key else {
-                    throw TemplateError(.type, "only string keys are supported in dict literals, got '\(key.typeName)'")
+                guard let name = Dict.storageKey(key) else {
+                    throw TemplateError(.type, "only string and integer keys are supported in dict literals, got '\(key.typeName)'")
                 }
                 dict[name] = try evaluate(valueExpr)
             }
@@ -137,9 +141,12 @@ extension Interpreter {
         case (.object(let dict), .string(let name)):
             if let found = dict[name] { return found }
             return Methods.bound(value, name) ?? .undefined("'dict object' has no attribute '\(name)'")
+        case (.object(let dict), .int), (.object(let dict), .bool):
+            if let storage = Dict.storageKey(key), let found = dict[storage] { return found }
+            return .undefined("'dict object' has no item \(key.pythonRepr())")
         case (.namespace, .string(let name)):
             return try attribute(of: value, name)
-        case (.array, _), (.string, _):
+        case (.array, _), (.tuple, _), (.string, _):
             guard case .int(let raw)? = key.numeric else {
                 if case .string(let name) = key { return try attribute(of: value, name) }
                 return .undefined("'\(value.undefinedOwnerName)' has no item \(key.pythonRepr())")
@@ -160,6 +167,7 @@ extension Interpreter {
     private func elements(of value: Value) -> [Value] {
         if case .string(let s) = value { return s.unicodeScalars.map { .string(String($0)) } }
         if case .array(let items) = value { return items }
+        if case .tuple(let items) = value { return items }
         return []
     }
 
@@ -182,6 +190,8 @@ extension Interpreter {
             throw TemplateError(.undefined, hint)
         case .array(let items):
             return .array(indices(items.count).map { items[$0] })
+        case .tuple(let items):
+            return .tuple(indices(items.count).map { items[$0] })
         case .string(let s):
             let scalars = Array(s.unicodeScalars)
             var view = String.UnicodeScalarView()
@@ -200,6 +210,7 @@ extension Value {
         case .none: "None"
         case .object: "dict object"
         case .array: "list object"
+        case .tuple: "tuple object"
         case .string: "str object"
         case .int: "int object"
         case .double: "float object"

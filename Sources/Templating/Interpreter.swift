@@ -195,8 +195,8 @@ struct Interpreter {
     /// The items a `for` loop (or `list()`) sees: list items, dict keys, string characters.
     func iterate(_ value: Value) throws(TemplateError) -> [Value] {
         switch value {
-        case .array(let items): return items
-        case .object(let dict): return dict.keys.map { .string($0) }
+        case .array(let items), .tuple(let items), .iterator(let items, _): return items
+        case .object(let dict): return dict.keyValues
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []
         default: throw TemplateError(.type, "'\(value.typeName)' object is not iterable")

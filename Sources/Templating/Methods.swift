@@ -20,7 +20,7 @@ enum Methods {
             return .function(Function("dict.\(name)") { positional, _, _ throws(TemplateError) in
                 try dictMethod(dict, name, positional)
             })
-        case .array(let items) where listMethods.contains(name):
+        case .array(let items) where listMethods.contains(name), .tuple(let items) where listMethods.contains(name):
             return .function(Function("list.\(name)") { positional, _, _ throws(TemplateError) in
                 guard positional.count == 1 else { throw TemplateError(.type, "\(name)() takes exactly one argument") }
                 if name == "count" { return .int(items.filter { $0.pythonEquals(positional[0]) }.count) }
@@ -80,7 +80,7 @@ enum Methods {
         case "startswith", "endswith":
             let candidates: [Value]
             switch first {
-            case .array(let items)?: candidates = items
+            case .array(let items)?, .tuple(let items)?: candidates = items
             case let value?: candidates = [value]
             case nil: throw TemplateError(.type, "\(name)() takes at least 1 argument (0 given)")
             }
@@ -124,9 +124,9 @@ enum Methods {
             guard let iterable = positional.first else { throw TemplateError(.type, "join() takes exactly one argument") }
             let items: [Value]
             switch iterable {
-            case .array(let list): items = list
+            case .array(let list), .tuple(let list): items = list
             case .string(let text): items = text.unicodeScalars.map { .string(String($0)) }
-            case .object(let dict): items = dict.keys.map(Value.string)
+            case .object(let dict): items = dict.keyValues
             default: throw TemplateError(.type, "can only join an iterable")
             }
             var parts: [String] = []
@@ -164,10 +164,10 @@ enum Methods {
         case "get":
             guard let key = positional.first else { throw TemplateError(.type, "get expected at least 1 argument, got 0") }
             let fallback = positional.count > 1 ? positional[1] : .none
-            guard case .string(let k) = key else { return fallback }
+            guard let k = Dict.storageKey(key) else { return fallback }
             return dict[k] ?? fallback
-        case "items": return .array(dict.pairs.map { .array([.string($0.0), $0.1]) })
-        case "keys": return .array(dict.keys.map(Value.string))
+        case "items": return .array(dict.itemTuples)
+        case "keys": return .array(dict.keyValues)
         case "values": return .array(dict.values)
         default: throw TemplateError(.type, "'dict' object has no attribute '\(name)'")
         }

@@ -42,6 +42,8 @@ enum Operators {
             return .string(x + y)
         case (.add, .array(let x), .array(let y)):
             return .array(x + y)
+        case (.add, .tuple(let x), .tuple(let y)):
+            return .tuple(x + y)
         case (.multiply, .string(let s), _), (.multiply, _, .string(let s)):
             guard case .int(let count)? = (a.numeric ?? b.numeric) else { throw unsupported("*", a, b) }
             let times = max(0, count)
@@ -52,6 +54,11 @@ enum Operators {
             let times = max(0, count)
             guard times == 0 || items.count <= Interpreter.maxRange / times else { throw TemplateError(.limit, "list result longer than \(Interpreter.maxRange) items") }
             return .array(Array([[Value]](repeating: items, count: times).joined()))
+        case (.multiply, .tuple(let items), _), (.multiply, _, .tuple(let items)):
+            guard case .int(let count)? = (a.numeric ?? b.numeric) else { throw unsupported("*", a, b) }
+            let times = max(0, count)
+            guard times == 0 || items.count <= Interpreter.maxRange / times else { throw TemplateError(.limit, "tuple result longer than \(Interpreter.maxRange) items") }
+            return .tuple(Array([[Value]](repeating: items, count: times).joined()))
         case (.modulo, .string(let format), _):
             return .string(try PythonFormat.percent(format, a: b, limits: limits))
         default:
@@ -158,10 +165,10 @@ enum Operators {
                 throw TemplateError(.type, "'in <string>' requires string as left operand, not \(needle.typeName)")
             }
             return PythonText.find(Array(part.unicodeScalars), in: Array(haystack.unicodeScalars), from: 0) != nil
-        case .array(let items):
+        case .array(let items), .tuple(let items), .iterator(let items, _):
             return items.contains { $0.pythonEquals(needle) }
         case .object(let dict):
-            guard case .string(let key) = needle else { return false }
+            guard let key = Dict.storageKey(needle) else { return false }
             return dict[key] != nil
         case .undefined:
             return false

@@ -6,6 +6,10 @@ struct Parser {
     /// names only when they run ("soft" frames); elsewhere an unknown name fails at parse time.
     private var soft = false
     private var loopDepth = 0
+    /// While parsing what may turn out to be the value of a conditional expression, unknown
+    /// filter/test names wait here: `x|nosuch if c` is soft in jinja2, `x|nosuch` is not.
+    private var deferUnknown = false
+    private var pendingUnknown: [TemplateError] = []
     private var depth = 0
 
     static let maxDepth = 100
@@ -319,7 +323,16 @@ struct Parser {
         try enter()
         defer { depth -= 1 }
         let start = current.position
+        let mark = pendingUnknown.count
+        let outerDefers = deferUnknown
+        deferUnknown = true
         var expr = try parseOr()
+        deferUnknown = outerDefers
+        if isName("if") {
+            pendingUnknown.removeSubrange(mark...)
+        } else if !outerDefers, let first = pendingUnknown.dropFirst(mark).first {
+            throw first
+        }
         while skipName("if") {
             let wasSoft = soft
             soft = true
@@ -561,13 +574,20 @@ struct Parser {
         return name
     }
 
-    private func checkKnown(_ name: String, isFilter: Bool, _ token: Token) throws(TemplateError) {
+    private mutating func checkKnown(_ name: String, isFilter: Bool, _ token: Token) throws(TemplateError) {
         guard !soft else { return }
+        var error: TemplateError?
         if isFilter && !Filters.isKnown(name) {
-            throw TemplateError(.unknownFilter, "No filter named '\(name)'.", line: token.position.line, column: token.position.column)
+            error = TemplateError(.unknownFilter, "No filter named '\(name)'.", line: token.position.line, column: token.position.column)
         }
         if !isFilter && !Tests.isKnown(name) {
-            throw TemplateError(.unknownTest, "No test named '\(name)'.", line: token.position.line, column: token.position.column)
+            error = TemplateError(.unknownTest, "No test named '\(name)'.", line: token.position.line, column: token.position.column)
+        }
+        guard let error else { return }
+        if deferUnknown {
+            pendingUnknown.append(error)
+        } else {
+            throw error
         }
     }
 

@@ -6,7 +6,7 @@ enum PythonFormat {
         var arguments: [Value]
         var named: Dict?
         switch argument {
-        case .array(let items): arguments = items
+        case .tuple(let items): arguments = items
         case .object(let dict):
             arguments = [argument]
             named = dict

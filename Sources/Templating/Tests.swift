@@ -35,12 +35,12 @@ enum Tests {
         case "mapping": if case .object = value { return true } else { return false }
         case "iterable":
             switch value {
-            case .string, .array, .object, .undefined: return true
+            case .string, .array, .tuple, .object, .undefined, .iterator: return true
             default: return false
             }
         case "sequence":
             switch value {
-            case .string, .array, .object: return true
+            case .string, .array, .tuple, .object: return true
             default: return false
             }
         case "callable": if case .function = value { return true } else { return false }

@@ -28,7 +28,7 @@ struct JSONDumper {
         case .double(let d):
             if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else { out += PythonFloat.repr(d) }
         case .string(let s): writeString(s, into: &out)
-        case .array(let items):
+        case .array(let items), .tuple(let items):
             if items.isEmpty {
                 out += "[]"
                 return
@@ -43,7 +43,7 @@ struct JSONDumper {
             out += "]"
         case .object(let dict):
             try writeObject(dict, into: &out, level: level)
-        case .namespace, .function, .undefined:
+        case .namespace, .function, .undefined, .iterator:
             throw TemplateError(.type, "Object of type \(value.typeName) is not JSON serializable")
         }
     }
@@ -59,7 +59,7 @@ struct JSONDumper {
         for (index, (key, item)) in pairs.enumerated() {
             if index > 0 { out += itemSeparator }
             newline(&out, level: level + 1)
-            writeString(key, into: &out)
+            if case .int(let i) = Dict.keyValue(key) { writeString(String(i), into: &out) } else { writeString(key, into: &out) }
             out += keySeparator
             try write(item, into: &out, level: level + 1)
         }

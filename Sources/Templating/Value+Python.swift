@@ -38,11 +38,18 @@ extension Value {
                 item.writeRepr(into: &out, depth: depth + 1)
             }
             out += "]"
+        case .tuple(let items):
+            out += "("
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += ", " }
+                item.writeRepr(into: &out, depth: depth + 1)
+            }
+            out += items.count == 1 ? ",)" : ")"
         case .object(let dict):
             out += "{"
             for (index, (key, value)) in dict.pairs.enumerated() {
                 if index > 0 { out += ", " }
-                out += PythonString.repr(key)
+                Dict.keyValue(key).writeRepr(into: &out, depth: depth + 1)
                 out += ": "
                 value.writeRepr(into: &out, depth: depth + 1)
             }
@@ -52,6 +59,7 @@ extension Value {
             Value.object(namespace.attributes).writeRepr(into: &out, depth: depth + 1)
             out += ">"
         case .function(let function): out += "<function \(function.name)>"
+        case .iterator(_, let kind): out += "<\(kind) object>"
         }
     }
 
@@ -65,7 +73,7 @@ extension Value {
         switch (self, other) {
         case (.undefined, .undefined), (.none, .none): return true
         case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
-        case (.array(let a), .array(let b)):
+        case (.array(let a), .array(let b)), (.tuple(let a), .tuple(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1, depth: depth + 1) }
         case (.object(let a), .object(let b)):
             guard a.count == b.count else { return false }
@@ -88,7 +96,7 @@ extension Value {
         switch (self, other) {
         case (.string(let a), .string(let b)):
             return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
-        case (.array(let a), .array(let b)):
+        case (.array(let a), .array(let b)), (.tuple(let a), .tuple(let b)):
             for (x, y) in zip(a, b) where !x.pythonEquals(y) {
                 return try x.pythonLess(y, op: op)
             }

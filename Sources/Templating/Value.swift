@@ -8,6 +8,11 @@ enum Value {
     case double(Double)
     case string(String)
     case array([Value])
+    /// A Python tuple: prints as `(a, b)`, never equal to a list.
+    case tuple([Value])
+    /// A one-shot Python iterator (what `map`, `select`, `items`… return): iterable and
+    /// always true, but without a length, index or JSON form. `kind` is its Python type.
+    case iterator([Value], kind: String)
     case object(Dict)
     case namespace(Namespace)
     case function(Function)
@@ -40,9 +45,28 @@ enum Value {
         case .double: "float"
         case .string: "str"
         case .array: "list"
+        case .tuple: "tuple"
+        case .iterator(_, let kind): kind
         case .object: "dict"
         case .namespace: "Namespace"
         case .function: "function"
+        }
+    }
+
+    /// The items of a list or tuple.
+    var sequenceItems: [Value]? {
+        switch self {
+        case .array(let items), .tuple(let items): items
+        default: nil
+        }
+    }
+
+    /// The type `reversed()` gives for this value.
+    var reverseIteratorKind: String {
+        switch self {
+        case .object: "dict_reversekeyiterator"
+        case .tuple: "reversed"
+        default: "list_reverseiterator"
         }
     }
 
@@ -56,9 +80,9 @@ enum Value {
         case .int(let i): i != 0
         case .double(let d): d != 0
         case .string(let s): !s.isEmpty
-        case .array(let items): !items.isEmpty
+        case .array(let items), .tuple(let items): !items.isEmpty
         case .object(let dict): !dict.isEmpty
-        case .namespace, .function: true
+        case .namespace, .function, .iterator: true
         }
     }
 
@@ -104,6 +128,29 @@ struct Dict {
     }
 
     var values: [Value] { keys.map { storage[$0] ?? .none } }
+
+    /// Integer keys (from literals like `{0: 'a'}`) are stored under an encoded string that
+    /// JSON data cannot produce; these give each key back as the value it was.
+    static let integerKeyPrefix = "\u{0}int:"
+
+    static func storageKey(_ key: Value) -> String? {
+        switch key {
+        case .string(let s): return s
+        case .int(let i): return integerKeyPrefix + String(i)
+        case .bool(let b): return integerKeyPrefix + (b ? "1" : "0")
+        default: return nil
+        }
+    }
+
+    static func keyValue(_ key: String) -> Value {
+        if key.hasPrefix(integerKeyPrefix), let i = Int(key.dropFirst(integerKeyPrefix.count)) { return .int(i) }
+        return .string(key)
+    }
+
+    /// The keys as the values they were created from.
+    var keyValues: [Value] { keys.map(Dict.keyValue) }
+    /// (key, value) pairs as Python tuples, for `items()`.
+    var itemTuples: [Value] { keys.map { .tuple([Dict.keyValue($0), storage[$0] ?? .none]) } }
     var pairs: [(String, Value)] { keys.map { ($0, storage[$0] ?? .none) } }
 }
 

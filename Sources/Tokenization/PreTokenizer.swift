@@ -3,8 +3,8 @@
 /// previous pass produced, with unmatched stretches kept as pieces of their own.
 ///
 /// The regexes are hand-written matchers over Unicode scalars (no regex engine). The choice
-/// of passes per model lives in `init(name:)` only; adding llama3 or qwen2 means adding
-/// their matcher as a `Pass` and a case there.
+/// of passes per model lives in `init(name:)` only; another model's regex is another `Pass`
+/// (a matcher in `ScalarText+<Name>.swift`) and a case there.
 struct PreTokenizer: Sendable {
     /// One regex of llama.cpp's list.
     enum Pass: Sendable {
@@ -18,6 +18,8 @@ struct PreTokenizer: Sendable {
         case gpt2
         /// `[0-9][0-9][0-9]`.
         case asciiDigitTriples
+        /// Llama 3's regex (numbers in groups of up to `maxDigits`; Qwen 2 uses 1).
+        case llama3(maxDigits: Int)
     }
 
     let name: String
@@ -27,17 +29,26 @@ struct PreTokenizer: Sendable {
     /// Words found whole in the vocabulary skip merging (llama3-style tokenizers).
     let ignoresMerges: Bool
 
-    static let supportedNames = ["default", "gpt-2", "smollm", "starcoder", "refact", "codeshell"]
+    static var supportedNames: [String] {
+        (["default"] + gpt2Names.sorted() + digitSplittingNames.sorted() + llama3Names.sorted() + qwen2Names.sorted())
+    }
 
     private static let gpt2Names: Set = ["gpt-2", "phi-2", "mpt", "olmo", "jais", "jina-es", "jina-de", "gigachat", "mellum"]
     private static let digitSplittingNames: Set = ["smollm", "starcoder", "refact", "codeshell", "command-r", "exaone", "minerva-7b"]
+    private static let llama3Names: Set = ["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2"]
+    private static let qwen2Names: Set = ["qwen2", "deepseek-r1-qwen", "kormo", "megrez", "stablelm2"]
 
     /// The pre-tokenizer named by `tokenizer.ggml.pre` (a missing key means "default").
     init(name: String) throws(TokenizerError) {
         self.name = name
-        addsBOSByDefault = false
-        ignoresMerges = false
-        if name == "default" {
+        let isLlama3 = Self.llama3Names.contains(name)
+        addsBOSByDefault = isLlama3
+        ignoresMerges = isLlama3
+        if isLlama3 {
+            passes = [.llama3(maxDigits: 3)]
+        } else if Self.qwen2Names.contains(name) {
+            passes = [.llama3(maxDigits: 1)]
+        } else if name == "default" {
             passes = [.punctuationRuns, .gpt2, .numberRuns, .asciiDigitTriples]
         } else if Self.gpt2Names.contains(name) {
             passes = [.gpt2]
@@ -64,6 +75,7 @@ struct PreTokenizer: Sendable {
                     }
                 case .gpt2: text.splitGPT2(piece, into: &next)
                 case .asciiDigitTriples: text.splitDigitTriples(piece, into: &next)
+                case .llama3(let maxDigits): text.splitLlama3(piece, maxDigits: maxDigits, into: &next)
                 }
             }
             pieces = next

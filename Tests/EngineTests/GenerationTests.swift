@@ -3,6 +3,7 @@ import Foundation
 import OpenAIWire
 import Testing
 import TestSupport
+import Tokenization
 
 /// Generation behaviour through the public API, on the real model.
 @Suite struct GenerationTests {
@@ -49,7 +50,8 @@ import TestSupport
         let characters = Array(free.text)
         try #require(characters.count > 12)
         let stop = String(characters[8..<11])
-        let expected = String(free.text[..<try #require(free.text.range(of: stop)).lowerBound])
+        let stopRange = try #require(free.text.range(of: stop))
+        let expected = String(free.text[..<stopRange.lowerBound])
         let stopped = try await SharedEngine.collect(GenerationRequest(
             promptTokens: tokens, sampling: .greedy, maxTokens: 40, ignoreEOS: true, stopSequences: ["\u{0}never", stop]),
                                                      on: engine)
@@ -129,11 +131,33 @@ import TestSupport
         #expect(together == solo, "batched decoding must give each sequence the tokens it gets alone")
     }
 
+    @Test func repeatedPrefixIsServedFromTheCache() async throws {
+        let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,
+                                         configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))
+        let first = try prompt("Tell me about caching.")
+        let cold = try await SharedEngine.collect(
+            GenerationRequest(promptTokens: first, sampling: .greedy, maxTokens: 4, ignoreEOS: true), on: engine)
+        #expect(cold.usage?.cachedPromptTokens == 0)
+        // The next turn repeats the whole first prompt and answer: all of it is reused.
+        let next = first + cold.ids + (try prompt("And more?"))
+        let warm = try await SharedEngine.collect(
+            GenerationRequest(promptTokens: next, sampling: .greedy, maxTokens: 4, ignoreEOS: true), on: engine)
+        #expect(warm.usage?.cachedPromptTokens == first.count + cold.ids.count - 1)
+        // Same tokens as without the cache.
+        let fresh = try InferenceEngine(modelPath: SharedFixtures.modelPath,
+                                        configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))
+        let uncached = try await SharedEngine.collect(
+            GenerationRequest(promptTokens: next, sampling: .greedy, maxTokens: 4, ignoreEOS: true), on: fresh)
+        #expect(uncached.ids == warm.ids)
+    }
+
     @Test func droppedConsumerFreesItsSlot() async throws {
-        let engine = try SharedEngine.get()
+        // An engine of its own: other tests' sequences would show in the shared one's count.
+        let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,
+                                         configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))
         let tokens = try prompt("Tell me a long story.")
         var received = 0
-        for try await event in engine.generate(GenerationRequest(promptTokens: tokens, maxTokens: 500, ignoreEOS: true)) {
+        for try await event in engine.generate(GenerationRequest(promptTokens: tokens, maxTokens: 400, ignoreEOS: true)) {
             if case .token = event { received += 1 }
             if received == 3 { break }
         }

@@ -3,7 +3,7 @@ import TestSupport
 
 /// One engine on the real model for the whole test process (loading costs ~0.5 s).
 enum SharedEngine {
-    static let engine: Result<InferenceEngine, EngineError> = Result {
+    static let engine: Result<InferenceEngine, any Error> = Result {
         try InferenceEngine(modelPath: SharedFixtures.modelPath,
                             configuration: EngineConfiguration(contextLength: 2048, maxConcurrentSequences: 4))
     }
@@ -30,7 +30,7 @@ enum SharedEngine {
             case .finished(let reason, let usage):
                 outcome.reason = reason
                 outcome.usage = usage
-            case .promptScored:
+            case .promptScored, .toolCall:
                 break
             }
         }

@@ -83,6 +83,13 @@ import Tokenization
         #expect(gpt2.encode("1234512").map(gpt2.tokenText) == ["123", "4", "5", "12"])
         // "1234512" -> "123" "451" "2"; "451" has no merges.
         #expect(defaultPre.encode("1234512").map(defaultPre.tokenText) == ["123", "4", "5", "1", "2"])
+        // Llama 3 groups digits by three, Qwen 2 takes them one at a time.
+        let llama3 = try Self.load([("tokenizer.ggml.pre", .string("llama-bpe"))])
+        #expect(llama3.encode("1234512").map(llama3.tokenText) == ["123", "4", "5", "1", "2"])  // 123 451 2
+        #expect(llama3.addsBOS)
+        let qwen2 = try Self.load([("tokenizer.ggml.pre", .string("qwen2"))])
+        #expect(qwen2.encode("1234512").map(qwen2.tokenText) == ["1", "2", "3", "4", "5", "1", "2"])
+        #expect(!qwen2.addsBOS)
         let missingPre = try Self.load([], dropping: ["tokenizer.ggml.pre"])
         #expect(missingPre.encode("1234512") == defaultPre.encode("1234512"))
     }

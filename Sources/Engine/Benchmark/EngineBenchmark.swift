@@ -1,4 +1,5 @@
 import Foundation
+import OpenAIWire
 
 /// Measures the engine alone, the way llama.cpp's `llama-bench` does: prompt processing of
 /// `promptTokens` tokens (pp512) and decoding of `decodeTokens` tokens (tg128), single stream.
@@ -10,6 +11,8 @@ public struct EngineBenchmark: Sendable {
         public var decodeSeconds: Double
         public var prefillTokensPerSecond: Double
         public var decodeTokensPerSecond: Double
+        /// Decode rate with a JSON-schema grammar masking every step (issue 4's bar: ≥ 0.8× free).
+        public var constrainedDecodeTokensPerSecond: Double
         public var peakRSSBytes: Int
         public var threads: Int
 
@@ -20,6 +23,7 @@ public struct EngineBenchmark: Sendable {
             case decodeSeconds = "decode_seconds"
             case prefillTokensPerSecond = "prefill_tokens_per_second"
             case decodeTokensPerSecond = "decode_tokens_per_second"
+            case constrainedDecodeTokensPerSecond = "constrained_decode_tokens_per_second"
             case peakRSSBytes = "peak_rss_bytes"
             case threads
         }
@@ -51,11 +55,20 @@ public struct EngineBenchmark: Sendable {
         let decode = try await time(GenerationRequest(
             promptTokens: prompt(8, salt: 3), sampling: .greedy, maxTokens: decodeTokens + 1, ignoreEOS: true),
                                     on: engine)
+        // The same decode under a schema long enough that the grammar never ends it early.
+        let schema: JSONValue = [
+            "type": "object", "required": ["items"],
+            "properties": ["items": ["type": "array", "minItems": 100, "items": ["type": "string", "maxLength": 12]]],
+        ]
+        let constrained = try await time(GenerationRequest(
+            promptTokens: prompt(8, salt: 3), sampling: .greedy, maxTokens: decodeTokens + 1, ignoreEOS: true,
+            constraint: .jsonSchema(schema, strict: true)), on: engine)
         return Result(
             promptTokens: promptTokens, decodeTokens: decodeTokens, prefillSeconds: prefill.firstToken,
             decodeSeconds: decode.total - decode.firstToken,
             prefillTokensPerSecond: Double(promptTokens) / prefill.firstToken,
             decodeTokensPerSecond: Double(decodeTokens) / (decode.total - decode.firstToken),
+            constrainedDecodeTokensPerSecond: Double(decodeTokens) / (constrained.total - constrained.firstToken),
             peakRSSBytes: ProcessMemory.peakResidentBytes(),
             threads: engine.threadCount)
     }
@@ -91,7 +104,8 @@ public enum ProcessMemory {
     private static func statusField(_ name: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix(name) {
-            let kilobytes = line.dropFirst(name.count).split(separator: " ").first.flatMap { Int($0) } ?? 0
+            let kilobytes = line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first
+                .flatMap { Int($0) } ?? 0
             return kilobytes * 1024
         }
         return 0

@@ -31,14 +31,19 @@ struct ChatRenderer: Sendable {
     var supportsTools: Bool { source.contains("tools") }
 
     func render(messages: JSONValue, tools: JSONValue?, addGenerationPrompt: Bool) throws(EngineError) -> String {
-        guard case .array(let list) = messages else { throw .invalidRequest("messages must be an array") }
+        guard case .array(var list) = messages else { throw .invalidRequest("messages must be an array") }
+        let offeredTools = tools.flatMap(\.arrayValue) ?? []
+        if !supportsTools {
+            // The template knows nothing of tools: describe them and render calls and results as text.
+            list = ToolPrompt.inline(tools: offeredTools, into: list)
+        }
         var context: [String: TemplateValue] = [
             "messages": .array(list.map(Self.templateMessage)),
             "add_generation_prompt": .bool(addGenerationPrompt),
             "bos_token": .string(bosToken),
             "eos_token": .string(eosToken),
         ]
-        if let tools, tools != .null { context["tools"] = Self.templateValue(tools) }
+        if supportsTools, !offeredTools.isEmpty { context["tools"] = Self.templateValue(.array(offeredTools)) }
         do {
             return try template.render(context)
         } catch {
@@ -51,6 +56,8 @@ struct ChatRenderer: Sendable {
     /// arguments as objects (HF templates apply `tojson` to them) rather than JSON text.
     static func templateMessage(_ message: JSONValue) -> TemplateValue {
         guard case .object(var object) = message else { return templateValue(message) }
+        // OpenAI's `developer` role is what chat templates call `system`.
+        if object["role"]?.stringValue == "developer" { object["role"] = "system" }
         if case .array(let parts) = object["content"] {
             let text = parts.compactMap { part -> String? in
                 part["type"]?.stringValue == "text" ? part["text"]?.stringValue : nil

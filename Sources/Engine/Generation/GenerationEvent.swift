@@ -4,7 +4,29 @@ public enum GenerationEvent: Sendable {
     /// Log-probabilities of the prompt tokens (first token has none), when requested.
     case promptScored([TokenLogprob?])
     case token(GeneratedToken)
+    /// A piece of a tool call, when the request offered tools and the model called one:
+    /// the first piece of each call has its id and name, later ones only argument text.
+    case toolCall(ToolCallDelta)
     case finished(FinishReason, GenerationUsage)
+}
+
+/// One streamed fragment of a tool call (OpenAI's `delta.tool_calls[]`).
+public struct ToolCallDelta: Sendable, Equatable {
+    /// Position of the call among this reply's calls (0, 1, ... for parallel calls).
+    public var index: Int
+    /// Set on the first fragment of a call only.
+    public var id: String?
+    /// Set on the first fragment of a call only.
+    public var name: String?
+    /// The next piece of the arguments' JSON text ("" on the first fragment).
+    public var arguments: String
+
+    public init(index: Int, id: String? = nil, name: String? = nil, arguments: String) {
+        self.index = index
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+    }
 }
 
 /// One sampled token.
@@ -62,6 +84,8 @@ public enum FinishReason: String, Sendable {
     case stop
     /// `maxTokens` reached, or the context window filled.
     case length
+    /// The reply is one or more tool calls.
+    case toolCalls = "tool_calls"
 }
 
 public struct GenerationUsage: Sendable, Equatable {

@@ -1,3 +1,6 @@
+import ConstrainedDecoding
+import OpenAIWire
+
 /// One sequence to generate: prompt tokens in, events out (see `GenerationEvent`).
 public struct GenerationRequest: Sendable {
     public var promptTokens: [Int]
@@ -39,10 +42,30 @@ public struct GenerationRequest: Sendable {
     }
 }
 
-/// What the output must conform to. Compiled once per request by the engine.
+/// What the output must conform to. Compiled to a grammar once per request; the sampler
+/// can then only choose tokens that keep the output valid.
 public enum OutputConstraint: Sendable {
     /// Any JSON object (`response_format: json_object`).
     case jsonObject
-    /// JSON valid against this schema (`response_format: json_schema`); the schema as JSON text.
-    case jsonSchema(String)
+    /// JSON valid against `schema` (`response_format: json_schema`). With `strict`, a keyword
+    /// the engine cannot enforce is an error instead of being ignored.
+    case jsonSchema(JSONValue, strict: Bool)
+    /// Tool calls (`tools` with `tool_choice` auto, required or a named function).
+    case toolCalls(ToolCallConstraint)
+}
+
+/// The tools a reply may call and how (OpenAI's `tools`, `tool_choice`, `parallel_tool_calls`).
+public struct ToolCallConstraint: Sendable {
+    public var tools: [ToolSpec]
+    public var choice: ToolChoiceMode
+    public var parallel: Bool
+    /// The text wrapped around each call (the model's tool-call syntax).
+    public var format: ToolCallFormat
+
+    public init(tools: [ToolSpec], choice: ToolChoiceMode, parallel: Bool, format: ToolCallFormat = .hermes) {
+        self.tools = tools
+        self.choice = choice
+        self.parallel = parallel
+        self.format = format
+    }
 }

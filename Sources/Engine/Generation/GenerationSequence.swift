@@ -1,3 +1,4 @@
+import ConstrainedDecoding
 import Synchronization
 import Tokenization
 
@@ -27,12 +28,20 @@ final class GenerationSequence {
     var stopMatcher: StopSequenceMatcher
     /// Entry i: log-probability of prompt token i given the ones before it (entry 0 has none).
     var promptLogprobs: [TokenLogprob?] = []
+    /// The grammar the output must follow, when the request has a constraint.
+    var matcher: GrammarMatcher?
+    /// Separates tool calls from content, when the request offered tools.
+    var toolParser: ToolCallStreamParser?
 
     var promptCount: Int { request.promptTokens.count }
     var isPrefilling: Bool { processed < promptCount }
 
-    init(request: GenerationRequest, serial: Int, tokenizer: Tokenizer,
+    init(request: GenerationRequest, serial: Int, tokenizer: Tokenizer, matcher: GrammarMatcher?,
          continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation, cancellation: CancellationFlag) {
+        self.matcher = matcher
+        if case .toolCalls(let tools) = request.constraint {
+            toolParser = ToolCallStreamParser(format: tools.format, mode: tools.choice, makeID: ToolCallID.make)
+        }
         self.request = request
         self.serial = serial
         self.continuation = continuation

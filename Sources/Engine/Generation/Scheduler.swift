@@ -1,3 +1,4 @@
+import ConstrainedDecoding
 import Foundation
 import Tokenization
 
@@ -78,7 +79,7 @@ final class Scheduler: @unchecked Sendable {
         return publishedActive
     }
 
-    func submit(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    func submit(_ request: GenerationRequest, matcher: GrammarMatcher?) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
         let cancellation = CancellationFlag()
         continuation.onTermination = { _ in cancellation.cancel() }
@@ -90,7 +91,7 @@ final class Scheduler: @unchecked Sendable {
         }
         nextSerial += 1
         incoming.append(GenerationSequence(
-            request: request, serial: nextSerial, tokenizer: tokenizer, continuation: continuation,
+            request: request, serial: nextSerial, tokenizer: tokenizer, matcher: matcher, continuation: continuation,
             cancellation: cancellation))
         condition.signal()
         return stream
@@ -218,7 +219,8 @@ final class Scheduler: @unchecked Sendable {
     }
 
     /// Handles the logits after the last known token of `sequence`: emits prompt scores once,
-    /// samples the next token, streams its text and decides whether the sequence ends.
+    /// samples the next token (within the grammar, if any), streams it and decides whether
+    /// the sequence ends.
     private func sampleNext(_ sequence: GenerationSequence, logits: UnsafeMutablePointer<Float>) {
         let request = sequence.request
         let vocabularySize = model.hyperparameters.vocabularySize
@@ -233,42 +235,71 @@ final class Scheduler: @unchecked Sendable {
             // Sampling rewrites the logits in place; logprobs report the model's own distribution.
             rawLogits.update(from: logits, count: vocabularySize)
         }
-        let suppressEnd = request.ignoreEOS || sequence.generatedCount < request.minTokens
-        let stopIDs = request.stopTokenIDs
+        let mask = sequence.matcher?.allowedTokens()
+        // min_tokens and ignore_eos hold end tokens back, unless the grammar allows nothing else.
+        let grammarCanContinue = sequence.matcher?.canContinue ?? true
+        let suppressEnd = (request.ignoreEOS || sequence.generatedCount < request.minTokens) && grammarCanContinue
         let token = sequence.sampler.sample(
-            logits: logits, vocabularySize: vocabularySize,
-            isAllowed: suppressEnd ? { [endTokens] id in !endTokens.contains(id) && !stopIDs.contains(id) } : nil)
+            logits: logits, vocabularySize: vocabularySize, banned: suppressEnd ? endTokens.union(request.stopTokenIDs) : [],
+            mask: mask)
         sequence.sampler.record(token)
         sequence.generatedCount += 1
         sequence.tokens.append(token)
+        _ = sequence.matcher?.accept(token)
         let logprob = request.logprobs.map { alternatives in
             logprobs.logprob(for: token, logits: rawLogits, vocabularySize: vocabularySize, alternatives: alternatives)
         }
 
-        let isEnd = !suppressEnd && (endTokens.contains(token) || stopIDs.contains(token))
+        let isEnd = !suppressEnd && (endTokens.contains(token) || request.stopTokenIDs.contains(token))
         if isEnd {
             let tail = sequence.stopMatcher.append(sequence.detokenizer.finish())
-            let text = tail.releasedText + sequence.stopMatcher.flush()
-            sequence.continuation.yield(.token(GeneratedToken(id: token, text: text, logprob: logprob)))
+            emit(sequence, token: token, text: tail.releasedText + sequence.stopMatcher.flush(), logprob: logprob, last: true)
             finish(sequence, reason: .stop)
             return
         }
         var outcome = sequence.stopMatcher.append(sequence.detokenizer.append(token))
+        // A grammar that is complete and allows nothing more ends the reply without an end token.
+        let grammarDone = sequence.matcher.map { $0.isComplete && !$0.canContinue } ?? false
         let outOfRoom = sequence.tokens.count >= configuration.contextLength
-        let atLimit = sequence.generatedCount >= request.maxTokens || outOfRoom
+        let atLimit = sequence.generatedCount >= request.maxTokens || outOfRoom || grammarDone
         if case .text(let text) = outcome, atLimit {
             let rest = sequence.stopMatcher.append(sequence.detokenizer.finish())
-            outcome = rest.isStop ? .stopped(text + rest.releasedText) : .text(text + rest.releasedText + sequence.stopMatcher.flush())
+            outcome = rest.isStop
+                ? .stopped(text + rest.releasedText)
+                : .text(text + rest.releasedText + sequence.stopMatcher.flush())
         }
-        sequence.continuation.yield(.token(GeneratedToken(id: token, text: outcome.releasedText, logprob: logprob)))
-        if outcome.isStop {
+        emit(sequence, token: token, text: outcome.releasedText, logprob: logprob, last: outcome.isStop || atLimit)
+        if outcome.isStop || grammarDone {
             finish(sequence, reason: .stop)
         } else if atLimit {
             finish(sequence, reason: .length)
         }
     }
 
+    /// Streams one token: its text as content, or as tool-call fragments when the reply is calls.
+    private func emit(_ sequence: GenerationSequence, token: Int, text: String, logprob: TokenLogprob?, last: Bool) {
+        guard var parser = sequence.toolParser else {
+            sequence.continuation.yield(.token(GeneratedToken(id: token, text: text, logprob: logprob)))
+            return
+        }
+        var outputs = parser.feed(text)
+        if last { outputs += parser.finish() }
+        sequence.toolParser = parser
+        var content = ""
+        var calls: [ToolCallDelta] = []
+        for output in outputs {
+            switch output {
+            case .content(let piece): content += piece
+            case .call(let delta): calls.append(delta)
+            }
+        }
+        sequence.continuation.yield(.token(GeneratedToken(id: token, text: content, logprob: logprob)))
+        for call in calls { sequence.continuation.yield(.toolCall(call)) }
+    }
+
     private func finish(_ sequence: GenerationSequence, reason: FinishReason) {
+        let calledTools = sequence.toolParser?.sawCalls ?? false
+        let reason = reason == .stop && calledTools ? .toolCalls : reason
         sequence.continuation.yield(.finished(reason, GenerationUsage(
             promptTokens: sequence.promptCount, completionTokens: sequence.generatedCount,
             cachedPromptTokens: sequence.cachedPromptTokens)))

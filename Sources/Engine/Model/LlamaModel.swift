@@ -51,9 +51,9 @@ final class LlamaModel: @unchecked Sendable {
                 VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
                                   output: s.normed + t * d)
             }
-            MatrixMultiply.multiply(layer.query, input: s.normed, tokens: n, output: s.query, pool: pool)
-            MatrixMultiply.multiply(layer.key, input: s.normed, tokens: n, output: s.key, pool: pool)
-            MatrixMultiply.multiply(layer.value, input: s.normed, tokens: n, output: s.value, pool: pool)
+            // One activation quantization and one parallel region for the three projections.
+            MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
+                                    outputs: [s.query, s.key, s.value], pool: pool)
             for (t, item) in batch.enumerated() {
                 rope.apply(to: s.query + t * h.headCount * h.headDimension, heads: h.headCount, position: item.position)
                 rope.apply(to: s.key + t * h.kvDimension, heads: h.kvHeadCount, position: item.position)
@@ -65,17 +65,17 @@ final class LlamaModel: @unchecked Sendable {
             }
             attend(batch, layer: layerIndex)
             MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool)
-            add(s.normed, into: s.hidden, count: n * d)
+            VectorOps.add(s.hidden, s.normed, count: n * d)
 
             for t in 0..<n {
                 VectorOps.rmsNorm(s.hidden + t * d, weight: layer.feedForwardNorm, epsilon: h.rmsEpsilon, count: d,
                                   output: s.normed + t * d)
             }
-            MatrixMultiply.multiply(layer.gate, input: s.normed, tokens: n, output: s.gate, pool: pool)
-            MatrixMultiply.multiply(layer.up, input: s.normed, tokens: n, output: s.up, pool: pool)
+            MatrixMultiply.multiply([layer.gate, layer.up], input: s.normed, tokens: n, outputs: [s.gate, s.up],
+                                    pool: pool)
             VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
             MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool)
-            add(s.normed, into: s.hidden, count: n * d)
+            VectorOps.add(s.hidden, s.normed, count: n * d)
         }
 
         // Only the tokens whose next-token distribution is needed go through the (large) output projection.
@@ -134,9 +134,5 @@ final class LlamaModel: @unchecked Sendable {
                 pair += threads
             }
         }
-    }
-
-    private func add(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { destination[i] += source[i] }
     }
 }

@@ -1,3 +1,4 @@
+import ConstrainedDecoding
 import Foundation
 
 /// Chooses each next token of one sequence from the model's logits, applying in order:
@@ -29,19 +30,33 @@ struct Sampler: Sendable {
         if parameters.repetitionPenalty != 1 { seenTokens.insert(token) }
     }
 
-    /// Picks the next token. `logits` is modified in place. `isAllowed` masks tokens out
-    /// (end tokens before `min_tokens`, grammar constraints); at least one token must stay allowed.
+    /// Picks the next token. `logits` is modified in place. `banned` ids can never be chosen
+    /// (end tokens before `min_tokens`); `isAllowed`, when given, masks every other token it
+    /// rejects (grammar constraints). At least one token must stay allowed.
     mutating func sample(
-        logits: UnsafeMutablePointer<Float>, vocabularySize: Int, isAllowed: ((Int) -> Bool)? = nil
+        logits: UnsafeMutablePointer<Float>, vocabularySize: Int, banned: some Collection<Int> = [Int](),
+        mask: TokenMask? = nil
     ) -> Int {
         applyAdjustments(logits)
-        if let isAllowed {
-            for id in 0..<vocabularySize where !isAllowed(id) { logits[id] = -.infinity }
+        if let mask { Self.apply(mask, to: logits, count: vocabularySize) }
+        let allowedBefore = mask == nil ? Int.max : mask?.allowedCount ?? 0
+        if allowedBefore > banned.count {
+            for id in banned { logits[id] = -.infinity }
         }
         if parameters.temperature <= 0 {
             return argmax(logits, count: vocabularySize)
         }
         return draw(logits, count: vocabularySize)
+    }
+
+    /// Sets every token the mask rejects to -inf, 64 at a time.
+    static func apply(_ mask: TokenMask, to logits: UnsafeMutablePointer<Float>, count: Int) {
+        for (wordIndex, word) in mask.words.enumerated() where word != .max {
+            let base = wordIndex * 64
+            for bit in 0..<64 where word & (1 << UInt64(bit)) == 0 && base + bit < count {
+                logits[base + bit] = -.infinity
+            }
+        }
     }
 
     private func applyAdjustments(_ logits: UnsafeMutablePointer<Float>) {

@@ -60,6 +60,8 @@ struct EngineBenchCommand: AsyncParsableCommand {
                 (\(String(format: "%.2f", prefillRatio))x llama.cpp \(String(format: "%.0f", baseline.prefill)))
                   decode tg\(decodeTokens):            \(String(format: "%7.1f", result.decodeTokensPerSecond)) tok/s  \
                 (\(String(format: "%.2f", decodeRatio))x llama.cpp \(String(format: "%.0f", baseline.decode)))
+                  decode with a JSON schema:  \(String(format: "%7.1f", result.constrainedDecodeTokensPerSecond)) tok/s  \
+                (\(String(format: "%.2f", result.constrainedDecodeTokensPerSecond / result.decodeTokensPerSecond))x unconstrained)
                   peak resident memory:     \(result.peakRSSBytes >> 20) MiB
                   baseline: \(baselineSource)
                 """)

@@ -32,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Threads for the engine (default: every core).")
     var threads: Int?
 
+    @Option(name: .customLong("json-schema"), help: "A JSON Schema file: the answer is JSON valid against it.")
+    var jsonSchema: String?
+
     @Flag(help: "Print usage and speed after the answer.")
     var verbose = false
 
@@ -48,10 +51,18 @@ struct RunCommand: AsyncParsableCommand {
         if let system { messages.append(["role": "system", "content": .string(system)]) }
         messages.append(["role": "user", "content": .string(prompt)])
         let promptTokens = try engine.chatPromptTokens(messages: .array(messages))
-        let request = GenerationRequest(
+        var request = GenerationRequest(
             promptTokens: promptTokens,
             sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed),
             maxTokens: min(maxTokens, engine.modelInfo.contextLength - promptTokens.count))
+        if let jsonSchema {
+            let text = try String(contentsOfFile: jsonSchema, encoding: .utf8)
+            do {
+                request.constraint = .jsonSchema(try JSONValue.parse(text), strict: true)
+            } catch {
+                throw ValidationError("\(jsonSchema) is not JSON: \(error)")
+            }
+        }
         let clock = ContinuousClock()
         let start = clock.now
         var firstToken: ContinuousClock.Instant?
@@ -72,7 +83,7 @@ struct RunCommand: AsyncParsableCommand {
 
                         """.utf8))
                 }
-            case .promptScored:
+            case .promptScored, .toolCall:
                 break
             }
         }

@@ -1,2 +1,0 @@
-// The ConstrainedDecoding module. See ../shared/DESIGN.md for its place in the whole.
-enum ConstrainedDecodingModule {}

@@ -1,0 +1,83 @@
+/// The matching engine: closes configurations over calls and returns, and advances sets of
+/// configurations by one byte. Sets live in one growing buffer (`frames` of a trie walk
+/// stack on top of each other), which keeps the hot loop free of allocations.
+struct Stepper {
+    let grammar: GrammarStorage
+    var arena: StackArena
+    /// Configurations already seen in the current step (including non-live ones), so that
+    /// cycles of calls and returns terminate.
+    private var seen: [UInt64] = []
+    private var work: [UInt64] = []
+    /// Set when a closure returned from the root stack (the sentence is complete).
+    var reachedRoot = false
+    /// Set when a closure returned from the virtual root (used while precomputing masks).
+    var reachedVirtualRoot = false
+
+    /// Bounds the work of one step; only a left-recursive grammar could exceed it.
+    static let maximumClosure = 20_000
+
+    init(grammar: GrammarStorage, arena: StackArena) {
+        self.grammar = grammar
+        self.arena = arena
+    }
+
+    mutating func beginStep() {
+        seen.removeAll(keepingCapacity: true)
+        reachedRoot = false
+        reachedVirtualRoot = false
+    }
+
+    /// Adds to `buffer` the live configurations (those with byte edges) reachable from
+    /// `(state, parent)` by calls and returns.
+    mutating func close(state: Int32, parent: Int32, into buffer: inout [UInt64]) {
+        work.append(Configuration.pack(state: state, parent: parent))
+        let edgeStart = grammar.edgeStart
+        let callStart = grammar.callStart
+        while let packed = work.popLast() {
+            if seen.contains(packed) { continue }
+            if seen.count >= Stepper.maximumClosure { work.removeAll(); return }
+            seen.append(packed)
+            let s = Int(Configuration.state(packed))
+            let p = Configuration.parent(packed)
+            if edgeStart[s + 1] > edgeStart[s] { buffer.append(packed) }
+            if grammar.isReturn[s] {
+                if p == StackArena.root {
+                    reachedRoot = true
+                } else if p == StackArena.virtualRoot {
+                    reachedVirtualRoot = true
+                } else {
+                    let node = Int(p)
+                    work.append(Configuration.pack(state: arena.returnState[node], parent: arena.parent[node]))
+                }
+            }
+            var call = Int(callStart[s])
+            let callEnd = Int(callStart[s + 1])
+            while call < callEnd {
+                let node = arena.intern(returnState: grammar.callReturns[call], parent: p)
+                let rule = Int(grammar.callRules[call])
+                work.append(Configuration.pack(state: grammar.ruleStart[rule], parent: node))
+                call += 1
+            }
+        }
+    }
+
+    /// Appends to `buffer` the set reached from `buffer[range]` by reading `byte`.
+    mutating func advance(_ range: Range<Int>, byte: UInt8, buffer: inout [UInt64]) {
+        beginStep()
+        let edgeStart = grammar.edgeStart
+        let edgeSets = grammar.edgeSets
+        let edgeTargets = grammar.edgeTargets
+        for index in range {
+            let packed = buffer[index]
+            let s = Int(Configuration.state(packed))
+            var edge = Int(edgeStart[s])
+            let end = Int(edgeStart[s + 1])
+            while edge < end {
+                if edgeSets[edge].contains(byte) {
+                    close(state: edgeTargets[edge], parent: Configuration.parent(packed), into: &buffer)
+                }
+                edge += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Measures the quantized products in GFLOP/s (2 × rows × columns × tokens per product), for
+/// comparing builds and machines. Run it from an optimized build on an otherwise idle machine.
+public enum KernelBenchmark {
+    /// Runs every case, each for about `secondsPerCase`, and returns GFLOP/s per case name,
+    /// e.g. `"q4_1 1536x576 tokens=1 threads=2 avx2"`.
+    public static func run(secondsPerCase: Double = 0.3) -> [String: Double] {
+        var results: [String: Double] = [:]
+        let pools = [1: ComputePool(threadCount: 1), 2: ComputePool(threadCount: 2)]
+        let backends: [KernelBackend] = KernelBackend.best == .avx2 ? [.avx2, .portable] : [.portable]
+        let shapes = [(1536, 576), (576, 1536)]
+        for backend in backends {
+            for (rows, columns) in shapes {
+                for threads in [1, 2] {
+                    for tokens in [1, 64, 512] where backend == .avx2 || tokens == 1 {
+                        guard let pool = pools[threads] else { continue }
+                        let name = "q4_1 \(rows)x\(columns) tokens=\(tokens) threads=\(threads) \(backend)"
+                        results[name] = measure(format: .q4_1, rows: rows, columns: columns, tokens: tokens,
+                                                pool: pool, backend: backend, seconds: secondsPerCase)
+                    }
+                }
+            }
+        }
+        // The tied output projection (embedding matrix): large enough to be memory-bound.
+        for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
+            results["q8_0 49152x576 tokens=1 threads=\(threads) \(KernelBackend.best)"] = measure(
+                format: .q8_0, rows: 49152, columns: 576, tokens: 1, pool: pool, backend: .best, seconds: secondsPerCase)
+        }
+        for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
+            results["smollm2 decode products tokens/s threads=\(threads) \(KernelBackend.best)"] =
+                decodeProductsPerSecond(pool: pool, seconds: secondsPerCase * 3)
+        }
+        return results
+    }
+
+    /// Tokens per second of a SmolLM2-135M decode step's matrix products alone (30 layers of
+    /// grouped q/k/v, o, grouped gate/up and down in Q4_1, then the Q8_0 output projection),
+    /// with every layer's weights distinct so they stream from memory as in a real model.
+    /// One thread is timed by its CPU time (memory stalls included), more by the wall clock.
+    static func decodeProductsPerSecond(pool: ComputePool, seconds: Double) -> Double {
+        let layers = 30, hidden = 576, kv = 192, ffn = 1536, vocabulary = 49152
+        let shapes = [(hidden, hidden), (kv, hidden), (kv, hidden), (hidden, hidden), (ffn, hidden), (ffn, hidden), (hidden, ffn)]
+        let layerBytes = shapes.reduce(0) { $0 + $1.0 * $1.1 / 32 * 20 }
+        let outputBytes = vocabulary * hidden / 32 * 34
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: layers * layerBytes + outputBytes, alignment: 64)
+        defer { storage.deallocate() }
+        var state: UInt32 = 99
+        for i in 0..<(layers * layerBytes + outputBytes) {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            storage.storeBytes(of: UInt8(truncatingIfNeeded: state >> 24), toByteOffset: i, as: UInt8.self)
+        }
+        var matrices: [[WeightMatrix]] = []
+        var offset = 0
+        for _ in 0..<layers {
+            var layer: [WeightMatrix] = []
+            for (rows, columns) in shapes {
+                let matrix = WeightMatrix(format: .q4_1, rows: rows, columns: columns, data: UnsafeRawPointer(storage + offset))
+                for b in 0..<(rows * columns / 32) { storage.storeBytes(of: UInt16(0x2000), toByteOffset: offset + 20 * b, as: UInt16.self) }
+                layer.append(matrix)
+                offset += rows * columns / 32 * 20
+            }
+            matrices.append(layer)
+        }
+        for b in 0..<(vocabulary * hidden / 32) { storage.storeBytes(of: UInt16(0x2000), toByteOffset: offset + 34 * b, as: UInt16.self) }
+        let output = WeightMatrix(format: .q8_0, rows: vocabulary, columns: hidden, data: UnsafeRawPointer(storage + offset))
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: ffn)
+        let buffers = (0..<4).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: ffn) }
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: vocabulary)
+        defer { x.deallocate(); buffers.forEach { $0.deallocate() }; logits.deallocate() }
+        for i in 0..<ffn { x[i] = Float(i % 31) / 31 - 0.5 }
+        let qkv = [buffers[0], buffers[1], buffers[2]]
+        let gateUp = [buffers[0], buffers[1]]
+        func step() {
+            for layer in matrices {
+                MatrixMultiply.multiply(Array(layer[0..<3]), input: x, tokens: 1, outputs: qkv, pool: pool)
+                MatrixMultiply.multiply(layer[3], input: x, tokens: 1, output: buffers[3], pool: pool)
+                MatrixMultiply.multiply(Array(layer[4..<6]), input: x, tokens: 1, outputs: gateUp, pool: pool)
+                MatrixMultiply.multiply(layer[6], input: x, tokens: 1, output: buffers[3], pool: pool)
+            }
+            MatrixMultiply.multiply(output, input: x, tokens: 1, output: logits, pool: pool)
+        }
+        step()
+        let clock = pool.threadCount == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
+        var best = Double.infinity
+        let deadline = now(CLOCK_MONOTONIC) + seconds
+        repeat {
+            let start = now(clock)
+            step()
+            best = min(best, now(clock) - start)
+        } while now(CLOCK_MONOTONIC) < deadline
+        return 1 / best
+    }
+
+    /// GFLOP/s of the best of several timed batches of one product (wall time; CPU time for one thread).
+    static func measure(
+        format: WeightFormat, rows: Int, columns: Int, tokens: Int, pool: ComputePool, backend: KernelBackend, seconds: Double
+    ) -> Double {
+        let matrixBytes = rows * columns / format.blockSize * format.bytesPerBlock
+        let weights = UnsafeMutableRawPointer.allocate(byteCount: matrixBytes, alignment: 64)
+        let input = UnsafeMutablePointer<Float>.allocate(capacity: tokens * columns)
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: tokens * rows)
+        defer { weights.deallocate(); input.deallocate(); output.deallocate() }
+        var state: UInt32 = 12345
+        for i in 0..<matrixBytes {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            weights.storeBytes(of: UInt8(truncatingIfNeeded: state >> 24), toByteOffset: i, as: UInt8.self)
+        }
+        // Sane scales: every block's first halves are small positive numbers (0x2000 ≈ 0.0078).
+        if format.isBlockQuantized {
+            for b in 0..<(matrixBytes / format.bytesPerBlock) {
+                weights.storeBytes(of: UInt16(0x2000), toByteOffset: b * format.bytesPerBlock, as: UInt16.self)
+            }
+        }
+        for i in 0..<(tokens * columns) { input[i] = Float(i % 97) / 97 - 0.5 }
+        let matrix = WeightMatrix(format: format, rows: rows, columns: columns, data: UnsafeRawPointer(weights))
+        let flops = 2 * Double(rows) * Double(columns) * Double(tokens)
+        MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+        // Short batches, best of many: on a shared machine some batches run undisturbed.
+        let repetitions = max(1, Int(2e7 / flops))
+        // One thread: its CPU time, which other processes on a shared machine do not inflate.
+        let clock = pool.threadCount == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
+        var best = Double.infinity
+        let deadline = now(CLOCK_MONOTONIC) + seconds
+        repeat {
+            let start = now(clock)
+            for _ in 0..<repetitions {
+                MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+            }
+            best = min(best, (now(clock) - start) / Double(repetitions))
+        } while now(CLOCK_MONOTONIC) < deadline
+        return flops / best / 1e9
+    }
+
+    private static func now(_ clock: clockid_t) -> Double {
+        var time = timespec()
+        clock_gettime(clock, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+}

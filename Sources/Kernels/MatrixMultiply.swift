@@ -1,0 +1,181 @@
+import KernelsAVX2
+
+/// Products of a weight matrix with one token's activations (decode) or many (prefill and
+/// batched decode), split across a `ComputePool`.
+///
+/// Block-quantized weights multiply activations quantized to 8-bit blocks (as llama.cpp does),
+/// so results differ from the exact product by that rounding: about 0.4% of each block's
+/// largest activation, times the weights.
+public enum MatrixMultiply {
+    /// `output[t*rows + r] = sum_c W[r,c] * input[t*columns + c]` for `t` in `0..<tokens`.
+    /// - Parameters:
+    ///   - input: `tokens * weights.columns` floats.
+    ///   - output: `tokens * weights.rows` floats; must not overlap `input`.
+    ///   - backend: the implementation to use; `.best` unless testing.
+    public static func multiply(
+        _ weights: WeightMatrix, input: UnsafePointer<Float>, tokens: Int,
+        output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend = .best
+    ) {
+        guard tokens > 0, weights.rows > 0 else { return }
+        let backend = backend.resolved
+        if weights.format.isBlockQuantized {
+            multiplyQuantized(weights, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+        } else {
+            multiplyFloat(weights, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+        }
+    }
+
+    /// One row of `weights` as floats (an embedding lookup).
+    public static func dequantizeRow(_ weights: WeightMatrix, row: Int, into output: UnsafeMutablePointer<Float>) {
+        ReferenceKernels.dequantizeRow(weights, row: row, into: output)
+    }
+
+    /// Several products of the same input in one parallel region, quantizing the input once:
+    /// `outputs[i][t*rows_i + r] = sum_c weights[i][r,c] * input[t*columns + c]`. For the
+    /// projections that share an input (query/key/value, gate/up), this saves a region and a
+    /// quantization per matrix, which matters when a decode step is made of small products.
+    /// - Parameter weights: matrices with the same `columns`; `outputs` has one pointer for each.
+    public static func multiply(
+        _ weights: [WeightMatrix], input: UnsafePointer<Float>, tokens: Int,
+        outputs: [UnsafeMutablePointer<Float>], pool: ComputePool, backend: KernelBackend = .best
+    ) {
+        let count = min(weights.count, outputs.count)
+        guard count > 0, tokens > 0 else { return }
+        let columns = weights[0].columns
+        let sameInput = weights.prefix(count).allSatisfy { $0.columns == columns && $0.format.isBlockQuantized }
+        guard sameInput else {
+            for i in 0..<count {
+                multiply(weights[i], input: input, tokens: tokens, output: outputs[i], pool: pool, backend: backend)
+            }
+            return
+        }
+        weights.withUnsafeBufferPointer { weights in
+            outputs.withUnsafeBufferPointer { outputs in
+                multiplyQuantized(UnsafeBufferPointer(rebasing: weights[0..<count]), input: input, tokens: tokens,
+                                  outputs: UnsafeBufferPointer(rebasing: outputs[0..<count]), pool: pool,
+                                  backend: backend.resolved)
+            }
+        }
+    }
+
+    private static func multiplyQuantized(
+        _ weights: WeightMatrix, input: UnsafePointer<Float>, tokens: Int,
+        output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend
+    ) {
+        withUnsafeTemporaryAllocation(of: WeightMatrix.self, capacity: 1) { matrices in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 1) { outputs in
+                matrices.initializeElement(at: 0, to: weights)
+                outputs.initializeElement(at: 0, to: output)
+                multiplyQuantized(UnsafeBufferPointer(matrices), input: input, tokens: tokens,
+                                  outputs: UnsafeBufferPointer(outputs), pool: pool, backend: backend)
+            }
+        }
+    }
+
+    /// Quantizes the input once, then runs every matrix's tiles in one region.
+    private static func multiplyQuantized(
+        _ weights: UnsafeBufferPointer<WeightMatrix>, input: UnsafePointer<Float>, tokens: Int,
+        outputs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>, pool: ComputePool, backend: KernelBackend
+    ) {
+        let columns = weights[0].columns
+        let blocks = columns / 32
+        let stride = QuantizedActivations.stride(blocks: blocks)
+        pool.withScratch(bytes: stride * tokens) { scratch, parallel in
+            quantize(input, tokens: tokens, columns: columns, into: scratch, parallel: parallel, backend: backend)
+            let activations = UnsafeRawPointer(scratch)
+            withUnsafeTemporaryAllocation(of: TilePlan.self, capacity: weights.count) { plans in
+                var taskCount = 0
+                for (i, matrix) in weights.enumerated() {
+                    let plan = TilePlan(rows: matrix.rows, tokens: tokens, threads: parallel.width)
+                    plans.initializeElement(at: i, to: plan)
+                    taskCount += plan.taskCount
+                }
+                let plans = UnsafeBufferPointer(plans)
+                parallel(taskCount) { task in
+                    var matrix = 0
+                    var index = task
+                    while index >= plans[matrix].taskCount {
+                        index -= plans[matrix].taskCount
+                        matrix += 1
+                    }
+                    let (rows, tokenRange) = plans[matrix].task(index)
+                    compute(weights[matrix], rows: rows, tokens: tokenRange, activations: activations, stride: stride,
+                            output: outputs[matrix], backend: backend)
+                }
+            }
+        }
+    }
+
+    private static func quantize(
+        _ input: UnsafePointer<Float>, tokens: Int, columns: Int, into scratch: UnsafeMutableRawPointer,
+        parallel: ParallelRunner, backend: KernelBackend
+    ) {
+        let blocks = columns / 32
+        let stride = QuantizedActivations.stride(blocks: blocks)
+        let quantizeToken = { (t: Int) in
+            #if arch(x86_64)
+            if backend == .avx2 {
+                AVX2Quantizer.quantizeRow(input + t * columns, blocks: blocks, into: scratch + t * stride)
+                return
+            }
+            #endif
+            PortableKernels.quantizeRow(input + t * columns, blocks: blocks, into: scratch + t * stride)
+        }
+        if tokens >= 16 {
+            let chunk = 8
+            parallel((tokens + chunk - 1) / chunk) { task in
+                for t in (task * chunk)..<min(tokens, task * chunk + chunk) { quantizeToken(t) }
+            }
+        } else {
+            for t in 0..<tokens { quantizeToken(t) }
+        }
+    }
+
+    private static func compute(
+        _ weights: WeightMatrix, rows: Range<Int>, tokens: Range<Int>, activations: UnsafeRawPointer, stride: Int,
+        output: UnsafeMutablePointer<Float>, backend: KernelBackend
+    ) {
+        let blocks = weights.columns / 32
+        #if arch(x86_64)
+        if backend == .avx2 {
+            let kind: AVX2BlockKind = switch weights.format {
+            case .q4_0: .q4_0
+            case .q4_1: .q4_1
+            default: .q8_0
+            }
+            AVX2MatrixMultiply.multiply(
+                kind: kind, weights: weights.data, rowBytes: weights.rowByteCount, rows: rows,
+                activations: activations, activationStride: stride, tokens: tokens, blocks: blocks,
+                output: output, outputStride: weights.rows)
+            return
+        }
+        #endif
+        for t in tokens {
+            let a = activations + t * stride
+            for r in rows {
+                output[t * weights.rows + r] = PortableKernels.dot(
+                    format: weights.format, row: weights.rowPointer(r), activations: a, blocks: blocks)
+            }
+        }
+    }
+
+    private static func multiplyFloat(
+        _ weights: WeightMatrix, input: UnsafePointer<Float>, tokens: Int,
+        output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend
+    ) {
+        let plan = TilePlan(rows: weights.rows, tokens: tokens, threads: pool.threadCount)
+        let n = weights.columns
+        pool.parallelFor(plan.taskCount) { task in
+            let (rows, tokenRange) = plan.task(task)
+            for r in rows {
+                let row = weights.rowPointer(r)
+                for t in tokenRange {
+                    let x = input + t * n
+                    output[t * weights.rows + r] = weights.format == .f32
+                        ? VectorOps.dot(row.assumingMemoryBound(to: Float.self), x, count: n, backend: backend)
+                        : VectorOps.dotF16(x, row.assumingMemoryBound(to: UInt16.self), count: n, backend: backend)
+                }
+            }
+        }
+    }
+}

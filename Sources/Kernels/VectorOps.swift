@@ -1,0 +1,129 @@
+import KernelsAVX2
+
+/// Single-thread vector helpers for the forward pass. Functions with an AVX2 version take a
+/// `backend` (`.best` unless testing); the rest are portable SIMD code.
+public enum VectorOps {
+    /// `sum a[i] * b[i]`.
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int, backend: KernelBackend = .best) -> Float {
+        #if arch(x86_64)
+        if backend.resolved == .avx2 { return AVX2VectorOps.dot(a, b, count: count) }
+        #endif
+        return PortableKernels.dot(a, b, count: count)
+    }
+
+    /// `sum a[i] * b[i]` where `b` holds IEEE half bits (the KV cache).
+    public static func dotF16(_ a: UnsafePointer<Float>, _ b: UnsafePointer<UInt16>, count: Int, backend: KernelBackend = .best) -> Float {
+        #if arch(x86_64)
+        if backend.resolved == .avx2 { return AVX2VectorOps.dotF16(a, b, count: count) }
+        #endif
+        return PortableKernels.dotF16(a, b, count: count)
+    }
+
+    /// `y[i] += scale * x[i]` where `x` holds IEEE half bits.
+    public static func addScaledF16(
+        _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<UInt16>, scale: Float, count: Int, backend: KernelBackend = .best
+    ) {
+        #if arch(x86_64)
+        if backend.resolved == .avx2 { return AVX2VectorOps.addScaledF16(y, x, scale: scale, count: count) }
+        #endif
+        PortableKernels.addScaledF16(y, x, scale: scale, count: count)
+    }
+
+    /// Half bits (round to nearest even) of each float.
+    public static func convertToF16(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt16>, count: Int) {
+        for i in 0..<count { out[i] = Half.fromFloat(x[i]) }
+    }
+
+    /// `output = x / sqrt(mean(x²) + epsilon) * weight`; `output` may be `x`.
+    public static func rmsNorm(
+        _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float, count: Int, output: UnsafeMutablePointer<Float>
+    ) {
+        let sumOfSquares = PortableKernels.dot(x, x, count: count)
+        let scale = 1 / (sumOfSquares / Float(count) + epsilon).squareRoot()
+        var i = 0
+        while i + 8 <= count {
+            let v = load(x, i) * scale * load(weight, i)
+            store(v, output, i)
+            i += 8
+        }
+        while i < count { output[i] = x[i] * scale * weight[i]; i += 1 }
+    }
+
+    /// `gate[i] = silu(gate[i]) * up[i]` where `silu(g) = g / (1 + exp(-g))`.
+    public static func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let g = load(gate, i)
+            store(g / (1 + FastMath.exp(-g)) * load(up, i), gate, i)
+            i += 8
+        }
+        while i < count {
+            let g = gate[i]
+            gate[i] = g / (1 + FastMath.exp(-g)) * up[i]
+            i += 1
+        }
+    }
+
+    /// Softmax in place: `x[i] = exp(x[i] - max) / sum`.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        let maximum = max(x, count: count)
+        var sums = SIMD8<Float>.zero
+        var i = 0
+        while i + 8 <= count {
+            let e = FastMath.exp(load(x, i) - maximum)
+            store(e, x, i)
+            sums += e
+            i += 8
+        }
+        var sum = sums.sum()
+        while i < count { x[i] = FastMath.exp(x[i] - maximum); sum += x[i]; i += 1 }
+        scale(x, by: 1 / sum, count: count)
+    }
+
+    /// The largest element (`-infinity` when `count` is 0).
+    public static func max(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var m = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= count { m = pointwiseMax(m, load(x, i)); i += 8 }
+        var result = m.max()
+        while i < count { result = Swift.max(result, x[i]); i += 1 }
+        return result
+    }
+
+    /// `y[i] += x[i]`.
+    public static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count { store(load(y, i) + load(x, i), y, i); i += 8 }
+        while i < count { y[i] += x[i]; i += 1 }
+    }
+
+    /// `y[i] += scale * x[i]`.
+    public static func addScaled(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, scale: Float, count: Int) {
+        var i = 0
+        while i + 8 <= count { store(load(y, i) + load(x, i) * scale, y, i); i += 8 }
+        while i < count { y[i] += scale * x[i]; i += 1 }
+    }
+
+    /// `x[i] *= factor`.
+    public static func scale(_ x: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
+        var i = 0
+        while i + 8 <= count { store(load(x, i) * factor, x, i); i += 8 }
+        while i < count { x[i] *= factor; i += 1 }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+}

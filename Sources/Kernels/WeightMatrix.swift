@@ -1,0 +1,25 @@
+/// A row-major weight matrix in one of the ggml layouts: a view on memory owned elsewhere
+/// (usually a memory-mapped model file), which must outlive every use of the view.
+public struct WeightMatrix: @unchecked Sendable {
+    public let format: WeightFormat
+    public let rows: Int
+    public let columns: Int
+    public let data: UnsafeRawPointer
+
+    /// - Parameters:
+    ///   - columns: elements per row; a multiple of `format.blockSize`.
+    ///   - data: `rows * rowByteCount` bytes.
+    public init(format: WeightFormat, rows: Int, columns: Int, data: UnsafeRawPointer) {
+        self.format = format
+        self.rows = rows
+        self.columns = columns
+        self.data = data
+    }
+
+    /// Bytes one row occupies.
+    public var rowByteCount: Int { columns / format.blockSize * format.bytesPerBlock }
+
+    /// Start of row `row`.
+    @inline(__always)
+    func rowPointer(_ row: Int) -> UnsafeRawPointer { data + row * rowByteCount }
+}

@@ -1,0 +1,59 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// Which quantized weight layout a product reads.
+public enum AVX2BlockKind: Sendable {
+    case q8_0, q4_0, q4_1
+}
+
+/// One ggml block layout, unpacked to 32 bytes for `maddubs`.
+protocol AVX2BlockFormat {
+    static var bytesPerBlock: Int { get }
+    /// Signed weights (Q8_0) need the sign trick; nibbles are unsigned.
+    static var signedWeights: Bool { get }
+    /// Whether a block's value has an offset term (value = q * d + offset).
+    static var hasOffset: Bool { get }
+    /// The block's 32 quants as bytes, its scale, and the offset per element.
+    static func unpack(_ block: UnsafeRawPointer) -> (quants: SIMD4<Int64>, scale: Float, offset: Float)
+}
+
+@inline(__always)
+func unpackNibbles(_ raw: SIMD2<Int64>) -> SIMD4<Int64> {
+    _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F))
+}
+
+enum Q4_1Block: AVX2BlockFormat {
+    static var bytesPerBlock: Int { 20 }
+    static var signedWeights: Bool { false }
+    static var hasOffset: Bool { true }
+    @inline(__always)
+    static func unpack(_ block: UnsafeRawPointer) -> (quants: SIMD4<Int64>, scale: Float, offset: Float) {
+        let d = _cvtsh_ss(block.loadUnaligned(as: UInt16.self))
+        let m = _cvtsh_ss(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+        return (unpackNibbles(block.loadUnaligned(fromByteOffset: 4, as: SIMD2<Int64>.self)), d, m)
+    }
+}
+
+enum Q4_0Block: AVX2BlockFormat {
+    static var bytesPerBlock: Int { 18 }
+    static var signedWeights: Bool { false }
+    static var hasOffset: Bool { true }
+    /// (q - 8) * d = q * d - 8d: the unsigned nibble times d, with offset -8d.
+    @inline(__always)
+    static func unpack(_ block: UnsafeRawPointer) -> (quants: SIMD4<Int64>, scale: Float, offset: Float) {
+        let d = _cvtsh_ss(block.loadUnaligned(as: UInt16.self))
+        return (unpackNibbles(block.loadUnaligned(fromByteOffset: 2, as: SIMD2<Int64>.self)), d, -8 * d)
+    }
+}
+
+enum Q8_0Block: AVX2BlockFormat {
+    static var bytesPerBlock: Int { 34 }
+    static var signedWeights: Bool { true }
+    static var hasOffset: Bool { false }
+    @inline(__always)
+    static func unpack(_ block: UnsafeRawPointer) -> (quants: SIMD4<Int64>, scale: Float, offset: Float) {
+        let d = _cvtsh_ss(block.loadUnaligned(as: UInt16.self))
+        return (block.loadUnaligned(fromByteOffset: 2, as: SIMD4<Int64>.self), d, 0)
+    }
+}
+#endif

@@ -1,0 +1,37 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// Quantizes float activations to the `QuantizedActivations` layout with AVX2.
+public enum AVX2Quantizer {
+    /// Quantizes `blocks * 32` floats from `input` into one token's row at `output`.
+    public static func quantizeRow(_ input: UnsafePointer<Float>, blocks: Int, into output: UnsafeMutableRawPointer) {
+        let signMask = _mm256_set1_ps(-0.0)
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
+        let scales = (output + QuantizedActivations.scaleOffset(blocks: blocks)).assumingMemoryBound(to: Float.self)
+        let sums = (output + QuantizedActivations.sumOffset(blocks: blocks)).assumingMemoryBound(to: Float.self)
+        for b in 0..<blocks {
+            let x = UnsafeRawPointer(input + 32 * b)
+            let v0 = x.loadUnaligned(as: SIMD8<Float>.self)
+            let v1 = x.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let v2 = x.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+            let v3 = x.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+            let a01 = _mm256_max_ps(_mm256_andnot_ps(signMask, v0), _mm256_andnot_ps(signMask, v1))
+            let a23 = _mm256_max_ps(_mm256_andnot_ps(signMask, v2), _mm256_andnot_ps(signMask, v3))
+            let amax = _mm256_max_ps(a01, a23).max()
+            let d = amax / 127
+            let inverse = _mm256_set1_ps(amax > 0 ? 127 / amax : 0)
+            let i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, inverse))
+            let i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, inverse))
+            let i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, inverse))
+            let i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, inverse))
+            let total = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3))
+            let sum = unsafeBitCast(total, to: SIMD8<Int32>.self).wrappedSum()
+            // packs works within 128-bit lanes; the permute restores element order.
+            let packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3))
+            output.storeBytes(of: _mm256_permutevar8x32_epi32(packed, order), toByteOffset: 32 * b, as: SIMD4<Int64>.self)
+            scales[b] = d
+            sums[b] = d * Float(sum)
+        }
+    }
+}
+#endif

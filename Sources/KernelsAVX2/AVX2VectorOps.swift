@@ -1,0 +1,53 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// Float and half-precision vector helpers with AVX2 + FMA + F16C.
+public enum AVX2VectorOps {
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var s0 = SIMD8<Float>.zero, s1 = SIMD8<Float>.zero
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 16 <= count {
+            s0 = _mm256_fmadd_ps(ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self),
+                                 rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), s0)
+            s1 = _mm256_fmadd_ps(ra.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self),
+                                 rb.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self), s1)
+            i += 16
+        }
+        var sum = (s0 + s1).sum()
+        while i < count { sum += a[i] * b[i]; i += 1 }
+        return sum
+    }
+
+    /// `b` holds IEEE half bits.
+    public static func dotF16(_ a: UnsafePointer<Float>, _ b: UnsafePointer<UInt16>, count: Int) -> Float {
+        var s0 = SIMD8<Float>.zero, s1 = SIMD8<Float>.zero
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 16 <= count {
+            s0 = _mm256_fmadd_ps(ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self),
+                                 _mm256_cvtph_ps(rb.loadUnaligned(fromByteOffset: 2 * i, as: SIMD2<Int64>.self)), s0)
+            s1 = _mm256_fmadd_ps(ra.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self),
+                                 _mm256_cvtph_ps(rb.loadUnaligned(fromByteOffset: 2 * i + 16, as: SIMD2<Int64>.self)), s1)
+            i += 16
+        }
+        var sum = (s0 + s1).sum()
+        while i < count { sum += a[i] * _cvtsh_ss(b[i]); i += 1 }
+        return sum
+    }
+
+    /// `y += scale * x`, `x` in half bits.
+    public static func addScaledF16(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<UInt16>, scale: Float, count: Int) {
+        let s = _mm256_set1_ps(scale)
+        let ry = UnsafeMutableRawPointer(y), rx = UnsafeRawPointer(x)
+        var i = 0
+        while i + 8 <= count {
+            let v = _mm256_fmadd_ps(_mm256_cvtph_ps(rx.loadUnaligned(fromByteOffset: 2 * i, as: SIMD2<Int64>.self)), s,
+                                    ry.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+            ry.storeBytes(of: v, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { y[i] += scale * _cvtsh_ss(x[i]); i += 1 }
+    }
+}
+#endif

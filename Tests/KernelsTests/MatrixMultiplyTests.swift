@@ -1,0 +1,150 @@
+import Kernels
+import Testing
+
+@Suite struct MatrixMultiplyTests {
+    static let backends: [KernelBackend] = [.portable, .avx2]
+    static let tokenCounts = [1, 2, 3, 5, 7, 9, 17]
+
+    @Test(arguments: WeightFormat.allCases, backends)
+    func matchesReferenceForEveryTokenCount(format: WeightFormat, backend: KernelBackend) {
+        let pool = ComputePool(threadCount: 3)
+        for (index, tokens) in Self.tokenCounts.enumerated() {
+            check(format: format, rows: 37 + 4 * index, columns: 96, tokens: tokens, pool: pool, backend: backend,
+                  seed: UInt64(100 + index))
+        }
+    }
+
+    @Test(arguments: WeightFormat.allCases, backends)
+    func matchesReferenceAtModelWidths(format: WeightFormat, backend: KernelBackend) {
+        let pool = ComputePool(threadCount: 2)
+        check(format: format, rows: 197, columns: 576, tokens: 1, pool: pool, backend: backend, seed: 7)
+        check(format: format, rows: 67, columns: 1536, tokens: 1, pool: pool, backend: backend, seed: 8)
+        check(format: format, rows: 130, columns: 576, tokens: 53, pool: pool, backend: backend, seed: 9)
+    }
+
+    @Test func singleThreadPoolGivesTheSameResults() {
+        check(format: .q4_1, rows: 41, columns: 64, tokens: 11, pool: ComputePool(threadCount: 1), backend: .best, seed: 3)
+    }
+
+    @Test func multiplyInsideAParallelRegionRunsSerially() {
+        let pool = ComputePool(threadCount: 2)
+        pool.parallelFor(2) { task in
+            check(format: .q4_1, rows: 21, columns: 64, tokens: 2 + task, pool: pool, backend: .best, seed: UInt64(task))
+        }
+    }
+
+    @Test func dequantizeRowMatchesReference() {
+        for format in WeightFormat.allCases {
+            let random = RandomMatrix(format: format, rows: 3, columns: 64, seed: 5)
+            var fast = [Float](repeating: 0, count: 64)
+            var reference = [Float](repeating: 1, count: 64)
+            MatrixMultiply.dequantizeRow(random.matrix, row: 2, into: &fast)
+            ReferenceKernels.dequantizeRow(random.matrix, row: 2, into: &reference)
+            #expect(fast == reference)
+        }
+    }
+
+    @Test func referenceDecodesKnownBlocks() {
+        // One Q4_1 block: d = 0.5, m = -1, first byte 0x21 (element 0 = 1, element 16 = 2).
+        var block = [UInt8](repeating: 0, count: 20)
+        block.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: ReferenceKernels.halfBits(0.5), as: UInt16.self)
+            raw.storeBytes(of: ReferenceKernels.halfBits(-1), toByteOffset: 2, as: UInt16.self)
+            raw[4] = 0x21
+        }
+        var row = [Float](repeating: 0, count: 32)
+        block.withUnsafeBytes { raw in
+            let matrix = WeightMatrix(format: .q4_1, rows: 1, columns: 32, data: raw.baseAddress!)
+            #expect(matrix.rowByteCount == 20)
+            ReferenceKernels.dequantizeRow(matrix, row: 0, into: &row)
+        }
+        #expect(row[0] == -0.5)
+        #expect(row[16] == 0)
+        #expect(row[1] == -1)
+    }
+}
+
+/// Multiplies random data with `MatrixMultiply` and `ReferenceKernels` and compares them within
+/// the error that 8-bit activation quantization allows.
+func check(
+    format: WeightFormat, rows: Int, columns: Int, tokens: Int, pool: ComputePool, backend: KernelBackend, seed: UInt64,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let weights = RandomMatrix(format: format, rows: rows, columns: columns, seed: seed)
+    let input = randomActivations(count: tokens * columns, seed: seed &+ 1)
+    var fast = [Float](repeating: .nan, count: tokens * rows)
+    var reference = [Float](repeating: 0, count: tokens * rows)
+    MatrixMultiply.multiply(weights.matrix, input: input, tokens: tokens, output: &fast, pool: pool, backend: backend)
+    ReferenceKernels.multiply(weights.matrix, input: input, tokens: tokens, output: &reference)
+
+    var row = [Float](repeating: 0, count: columns)
+    var failures = 0
+    for r in 0..<rows {
+        ReferenceKernels.dequantizeRow(weights.matrix, row: r, into: &row)
+        for t in 0..<tokens {
+            // Each activation is off by at most half a quantization step of its block.
+            var bound: Float = 0
+            var magnitude: Float = 0
+            for b in stride(from: 0, to: columns, by: 32) {
+                var amax: Float = 0
+                var weightSum: Float = 0
+                for c in b..<(b + 32) {
+                    amax = max(amax, abs(input[t * columns + c]))
+                    weightSum += abs(row[c])
+                    magnitude += abs(row[c] * input[t * columns + c])
+                }
+                bound += format.isBlockQuantized ? weightSum * amax / 254 : 0
+            }
+            let tolerance = bound * 1.01 + magnitude * 2e-5 + 1e-5
+            let error = abs(fast[t * rows + r] - reference[t * rows + r])
+            if !(error <= tolerance) {
+                failures += 1
+                if failures <= 3 {
+                    Issue.record("\(format) \(backend) rows \(rows) tokens \(tokens): [\(t),\(r)] \(fast[t * rows + r]) vs \(reference[t * rows + r]) (tolerance \(tolerance))", sourceLocation: sourceLocation)
+                }
+            }
+        }
+    }
+    #expect(failures == 0, sourceLocation: sourceLocation)
+}
+
+@Suite struct GroupedMultiplyTests {
+    @Test(arguments: [1, 2, 7], [KernelBackend.portable, .avx2])
+    func groupMatchesSeparateProducts(tokens: Int, backend: KernelBackend) {
+        let pool = ComputePool(threadCount: 2)
+        let columns = 96
+        let matrices = [
+            RandomMatrix(format: .q4_1, rows: 45, columns: columns, seed: 1),
+            RandomMatrix(format: .q8_0, rows: 13, columns: columns, seed: 2),
+            RandomMatrix(format: .q4_0, rows: 70, columns: columns, seed: 3),
+        ]
+        let input = randomActivations(count: tokens * columns, seed: 4)
+        let outputs = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: tokens * $0.matrix.rows) }
+        defer { outputs.forEach { $0.deallocate() } }
+        MatrixMultiply.multiply(matrices.map(\.matrix), input: input, tokens: tokens, outputs: outputs, pool: pool, backend: backend)
+        for (matrix, output) in zip(matrices, outputs) {
+            var separate = [Float](repeating: 0, count: tokens * matrix.matrix.rows)
+            MatrixMultiply.multiply(matrix.matrix, input: input, tokens: tokens, output: &separate, pool: pool, backend: backend)
+            #expect(Array(UnsafeBufferPointer(start: output, count: separate.count)) == separate)
+        }
+    }
+
+    @Test func groupWithFloatMatricesFallsBackToSeparateProducts() {
+        let pool = ComputePool(threadCount: 2)
+        let a = RandomMatrix(format: .f16, rows: 9, columns: 64, seed: 5)
+        let b = RandomMatrix(format: .q4_1, rows: 11, columns: 64, seed: 6)
+        let input = randomActivations(count: 3 * 64, seed: 7)
+        var outA = [Float](repeating: 0, count: 27), outB = [Float](repeating: 0, count: 33)
+        var refA = outA, refB = outB
+        outA.withUnsafeMutableBufferPointer { pa in
+            outB.withUnsafeMutableBufferPointer { pb in
+                MatrixMultiply.multiply([a.matrix, b.matrix], input: input, tokens: 3,
+                                        outputs: [pa.baseAddress!, pb.baseAddress!], pool: pool)
+            }
+        }
+        MatrixMultiply.multiply(a.matrix, input: input, tokens: 3, output: &refA, pool: pool)
+        MatrixMultiply.multiply(b.matrix, input: input, tokens: 3, output: &refB, pool: pool)
+        #expect(outA == refA)
+        #expect(outB == refB)
+    }
+}

@@ -1,0 +1,61 @@
+import Kernels
+
+/// A seeded generator so failures reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A weight matrix with random contents that owns its bytes.
+final class RandomMatrix {
+    let bytes: UnsafeMutableRawPointer
+    let matrix: WeightMatrix
+
+    init(format: WeightFormat, rows: Int, columns: Int, seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        let rowBytes = columns / format.blockSize * format.bytesPerBlock
+        bytes = .allocate(byteCount: rows * rowBytes, alignment: 64)
+        let blocks = rows * columns / format.blockSize
+        func half(_ range: ClosedRange<Float>) -> UInt16 {
+            ReferenceKernels.halfBits(Float.random(in: range, using: &random))
+        }
+        for b in 0..<blocks {
+            let block = bytes + b * format.bytesPerBlock
+            switch format {
+            case .f32:
+                block.storeBytes(of: Float.random(in: -1...1, using: &random), as: Float.self)
+            case .f16:
+                block.storeBytes(of: half(-1...1), as: UInt16.self)
+            case .q8_0:
+                block.storeBytes(of: half(0.001...0.02), as: UInt16.self)
+                for j in 0..<32 { block.storeBytes(of: Int8.random(in: .min ... .max, using: &random), toByteOffset: 2 + j, as: Int8.self) }
+            case .q4_0:
+                block.storeBytes(of: half(0.001...0.05), as: UInt16.self)
+                for j in 0..<16 { block.storeBytes(of: UInt8.random(in: 0 ... 255, using: &random), toByteOffset: 2 + j, as: UInt8.self) }
+            case .q4_1:
+                block.storeBytes(of: half(0.001...0.05), as: UInt16.self)
+                block.storeBytes(of: half(-0.4...0.1), toByteOffset: 2, as: UInt16.self)
+                for j in 0..<16 { block.storeBytes(of: UInt8.random(in: 0 ... 255, using: &random), toByteOffset: 4 + j, as: UInt8.self) }
+            }
+        }
+        matrix = WeightMatrix(format: format, rows: rows, columns: columns, data: UnsafeRawPointer(bytes))
+    }
+
+    deinit { bytes.deallocate() }
+}
+
+/// Random activations shaped like a transformer's: mostly small, some large outliers.
+func randomActivations(count: Int, seed: UInt64) -> [Float] {
+    var random = SplitMix64(seed: seed)
+    return (0..<count).map { _ in
+        let x = Float.random(in: -1...1, using: &random)
+        return Int.random(in: 0..<50, using: &random) == 0 ? x * 20 : x
+    }
+}
