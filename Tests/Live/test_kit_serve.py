@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -37,17 +38,23 @@ class Served:
     def __init__(self, key, *extra):
         self.port = closed_port()
         self.key = key
-        self.log = open(os.devnull, "w")
-        self.process = subprocess.Popen([switchyard_bin(), "serve", "--port", str(self.port), "--api-key", key, *extra],
-                                        stdout=self.log, stderr=subprocess.PIPE, text=True)
+        args = [switchyard_bin(), "serve", "--port", str(self.port), "--api-key", key, *extra]
+        model = os.environ.get("SWITCHYARD_TEST_MODEL")
+        if model:
+            args += ["--model", model]
+        env = dict(os.environ)
+        env.pop("SWITCHYARD_API_KEYS", None)
+        self.log = tempfile.NamedTemporaryFile("w+", prefix=f"kit-serve-{self.port}-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.model = self.wait_ready()
 
-    def wait_ready(self, timeout=180):
+    def wait_ready(self, timeout=300):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
-                pytest.skip(f"switchyard serve exited: {self.process.stderr.read()[-500:]}")
+                self.log.seek(0)
+                pytest.fail(f"switchyard serve exited with {self.process.returncode}: {self.log.read()[-2000:]}")
             try:
                 request = urllib.request.Request(self.url + "/models", headers={"Authorization": f"Bearer {self.key}"})
                 with urllib.request.urlopen(request, timeout=2) as response:
@@ -56,18 +63,21 @@ class Served:
                         return models[0]["id"]
             except OSError:
                 time.sleep(0.5)
+        self.stop()
         pytest.fail("switchyard serve did not become ready")
 
     def spec(self, name):
         return f"url={self.url},model={self.model},key={self.key},name={name}"
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
         self.log.close()
+        os.unlink(self.log.name)
 
 
 @pytest.fixture(scope="module")
@@ -77,22 +87,27 @@ def servers():
     if not strict:
         pytest.skip("serve has no strict-parameters option")
     extra_b = [strict]
+    # Other sampling defaults where the server can be told them; one generation slot otherwise
+    # makes B queue under concurrency, so the bench shows a difference too.
     temperature = flag(help_text, "--default-temperature", "--temperature")
     if temperature:
         extra_b += [temperature, "0"]
+    concurrent = flag(help_text, "--max-concurrent")
+    if concurrent:
+        extra_b += [concurrent, "1"]
     a = Served("key-serve-a")
     try:
         b = Served("key-serve-b", *extra_b)
     except BaseException:
         a.stop()
         raise
-    yield a, b, bool(temperature)
+    yield a, b, bool(temperature), bool(concurrent)
     a.stop()
     b.stop()
 
 
 def test_smoke_on_serve(servers):
-    a, _, _ = servers
+    a, _, _, _ = servers
     rc, report = run_json("smoke", "--base-url", a.url, "--model", a.model, "--api-key", a.key, timeout=600)
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["completion"]["passed"], checks["completion"]
@@ -101,7 +116,7 @@ def test_smoke_on_serve(servers):
 
 
 def test_probe_compare_on_serve(servers):
-    a, b, different_defaults = servers
+    a, b, different_defaults, _ = servers
     rc, reports = run_json("probe", "--a", a.spec("default"), "--b", b.spec("strict"), timeout=900)
     matrices = [{r["feature"]: r for r in report["results"]} for report in reports]
     assert matrices[0]["unknown_field"]["status"] == "ignored"
@@ -119,7 +134,7 @@ def test_probe_compare_on_serve(servers):
 
 
 def test_golden_on_serve(servers, tmp_path):
-    a, b, _ = servers
+    a, b, _, _ = servers
     golden_set = tmp_path / "small.jsonl"
     golden_set.write_text("\n".join(SMALL_SET) + "\n")
     html = tmp_path / "serve.html"
@@ -135,7 +150,7 @@ def test_golden_on_serve(servers, tmp_path):
 
 
 def test_bench_on_serve(servers):
-    a, b, _ = servers
+    a, b, _, single_slot = servers
     rc, report = run_json("bench", "--a", a.spec("default"), "--b", b.spec("strict"), "--concurrency", "1,2",
                           "--requests", "4", "--output-tokens", "8", "--warmup", "1", "--max-failures", "0", timeout=900)
     assert rc == 0, report
@@ -144,3 +159,8 @@ def test_bench_on_serve(servers):
             metrics = level["metrics"]
             assert metrics["completed"] == 4
             assert metrics["ttft"]["p50"] > 0 and metrics["output_throughput"] > 0
+            assert metrics["usage_chunk_mismatches"] >= 0 and metrics["requests_without_usage"] == 0
+    if single_slot:
+        # B generates one request at a time: at concurrency 2 the second request waits.
+        a_c2, b_c2 = report["results"][0]["levels"][1]["metrics"], report["results"][1]["levels"][1]["metrics"]
+        assert b_c2["ttft"]["p95"] > a_c2["ttft"]["p95"]
