@@ -29,8 +29,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -61,6 +66,28 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .target(
+            name: "Fleet",
+            dependencies: [
+                "Engine", "OpenAIWire", "Tokenization", "ConstrainedDecoding",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Fleet", "OpenAIWire", "Engine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
             name: "Cutover",
             dependencies: [
                 "OpenAIWire",
@@ -76,7 +103,13 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Engine", "GGUF", "Tokenization", "ModelStore", "OpenAIWire", "Cutover",
+                "Engine", "GGUF", "Tokenization", "ModelStore", "OpenAIWire", "Fleet", "Server", "Cutover",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,5 +136,16 @@ let package = Package(
         ),
         .testTarget(name: "CutoverTests", dependencies: ["TestSupport", "Cutover", "OpenAIWire"], exclude: ["Fixtures"], swiftSettings: sharedSettings),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire", "ConstrainedDecoding"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "TestSupport", "Server", "Fleet", "OpenAIWire", "Engine", "ConstrainedDecoding",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: sharedSettings
+        ),
     ]
 )

@@ -12,6 +12,8 @@ struct Switchyard: AsyncParsableCommand {
             TokenizeCommand.self,
             RunCommand.self,
             EngineBenchCommand.self,
+            ServeCommand.self,
+            ServeBenchCommand.self,
             SmokeCommand.self,
             ProbeCommand.self,
             GoldenCommand.self,

@@ -50,6 +50,7 @@ def test_streamed_tool_call_is_assembled_with_valid_arguments(server):
         messages=[{"role": "user", "content": "What's the weather in Lisbon?"}],
         tools=[tool],
         tool_choice="required",
+        parallel_tool_calls=False,
         max_tokens=150,
         seed=3,
     ) as stream:
@@ -112,9 +113,10 @@ def _random_schema(rng: random.Random, depth: int = 0):
     if kind == "nullable":
         return {"type": ["string", "null"], "maxLength": 8}
     if kind == "format":
-        return {"type": "string", "format": rng.choice(["date", "date-time", "uuid", "email"])}
+        # (email is left out: its local part has no bound, so a rambling model could run out of tokens)
+        return {"type": "string", "format": rng.choice(["date", "date-time", "uuid"])}
     if kind == "pattern":
-        return {"type": "string", "pattern": rng.choice(["^[A-Z]{2}-[0-9]{3}$", "^(yes|no)$", "^[a-z]+@[a-z]+\\.com$"])}
+        return {"type": "string", "pattern": rng.choice(["^[A-Z]{2}-[0-9]{3}$", "^(yes|no)$", "^[a-z]{1,8}@[a-z]{1,8}\\.com$"])}
     if kind == "array":
         return {"type": "array", "items": _random_schema(rng, depth + 1), "minItems": rng.randint(0, 1),
                 "maxItems": rng.randint(1, 3)}
@@ -133,10 +135,11 @@ def test_every_constrained_output_validates(server, case):
     if schema.get("type") != "object":
         schema = {"type": "object", "properties": {"value": schema}, "required": ["value"], "additionalProperties": False}
     if case % 4 == 0:
-        # Recursion through $defs/$ref.
+        # Recursion through $defs/$ref (a chain: each node at most one child, so that the
+        # model's choice to stop nesting comes at every level).
         schema = {"$defs": {"node": {"type": "object", "properties": {
             "label": {"type": "string", "maxLength": 6},
-            "children": {"type": "array", "items": {"$ref": "#/$defs/node"}, "maxItems": 2}},
+            "children": {"type": "array", "items": {"$ref": "#/$defs/node"}, "maxItems": 1}},
             "required": ["label"], "additionalProperties": False}},
             "type": "object", "properties": {"root": {"$ref": "#/$defs/node"}}, "required": ["root"],
             "additionalProperties": False}
@@ -147,7 +150,7 @@ def test_every_constrained_output_validates(server, case):
         response_format={"type": "json_schema", "json_schema": {"name": f"case{case}", "schema": schema, "strict": True}},
         temperature=rng.choice([0.0, 0.7, 1.0, 1.3]),
         seed=rng.randint(0, 10_000),
-        max_tokens=400,
+        max_tokens=1000 if case % 4 == 0 else 400,
     )
     choice = completion.choices[0]
     assert choice.finish_reason == "stop", f"ran out of tokens: {choice.message.content!r}"

@@ -1,0 +1,58 @@
+/// A validated `POST /tokenize` body, in vLLM's shapes (`prompt` or `messages`); llama-server's
+/// `content` is accepted as a synonym of `prompt`.
+public struct TokenizeRequest: Sendable, Equatable {
+    public enum Input: Sendable, Equatable {
+        case prompt(String)
+        case messages([ChatMessage], addGenerationPrompt: Bool)
+    }
+
+    /// The model named, if any (the served model otherwise).
+    public var model: String?
+    public var input: Input
+    /// `add_special_tokens` (default true): whether special-token text in the prompt is parsed as such.
+    public var addSpecialTokens: Bool
+
+    public init(body: some Collection<UInt8>) throws(OpenAIError) {
+        let object = try FieldReader.parseBody(body)
+        let reader = FieldReader(object)
+        model = try reader.string("model")
+        addSpecialTokens = try reader.bool("add_special_tokens") ?? true
+        if let messageValues = try reader.array("messages") {
+            var messages: [ChatMessage] = []
+            for (index, value) in messageValues.enumerated() {
+                messages.append(try ChatMessage(value, path: "messages[\(index)]"))
+            }
+            input = .messages(messages, addGenerationPrompt: try reader.bool("add_generation_prompt") ?? true)
+        } else if let prompt = try reader.string("prompt") {
+            input = .prompt(prompt)
+        } else if let content = try reader.string("content") {
+            input = .prompt(content)
+        } else {
+            throw OpenAIError.invalidRequest(
+                "Missing required parameter: 'prompt' (or 'messages').", param: "prompt", code: "missing_required_parameter")
+        }
+    }
+}
+
+/// A validated `POST /detokenize` body: `{"tokens": [...]}`.
+public struct DetokenizeRequest: Sendable, Equatable {
+    public var model: String?
+    public var tokens: [Int]
+
+    public init(body: some Collection<UInt8>) throws(OpenAIError) {
+        let object = try FieldReader.parseBody(body)
+        let reader = FieldReader(object)
+        model = try reader.string("model")
+        guard let values = try reader.array("tokens") else {
+            throw OpenAIError.invalidRequest("Missing required parameter: 'tokens'.", param: "tokens", code: "missing_required_parameter")
+        }
+        var tokens: [Int] = []
+        for (index, value) in values.enumerated() {
+            guard case .int(let id) = value, id >= 0 else {
+                throw reader.typeError("tokens[\(index)]", "a token id", value)
+            }
+            tokens.append(id)
+        }
+        self.tokens = tokens
+    }
+}

@@ -1,0 +1,64 @@
+import Engine
+import Fleet
+import HTTPTypes
+import Hummingbird
+import OpenAIWire
+
+/// How each module's errors read as OpenAI errors. Used by the error middleware and by
+/// streams that fail after their headers went out.
+enum ErrorMapping {
+    static func openAIError(for error: any Error, request: Request? = nil) -> OpenAIError {
+        switch error {
+        case let error as OpenAIError:
+            return error
+        case let error as FleetError:
+            switch error {
+            case .modelNotFound(let id): return .modelNotFound(id)
+            case .queueFull: return .rateLimited(error.description)
+            case .contextLengthExceeded(let message, let param): return .contextLengthExceeded(message, param: param)
+            case .invalidRequest(let message, let param, let code): return .invalidRequest(message, param: param, code: code)
+            }
+        case let error as EngineError:
+            switch error {
+            case .contextLengthExceeded: return .contextLengthExceeded(error.description, param: "messages")
+            case .invalidRequest(let reason): return .invalidRequest(reason)
+            case .invalidSchema(let message, _): return .invalidRequest(message, param: "response_format", code: "invalid_schema")
+            case .cancelled: return OpenAIError(status: 499, message: error.description, type: "invalid_request_error", code: "cancelled")
+            case .shutDown: return .serverError(error.description, status: 503)
+            case .unsupportedModel, .invalidModel: return .serverError(error.description)
+            }
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge:
+                return OpenAIError(status: 413, message: error.body ?? "The request body is too large.", type: "invalid_request_error", code: "request_too_large")
+            case .notFound:
+                let route = request.map { "\($0.method) \($0.uri.path)" } ?? "this URL"
+                return .notFound("Invalid URL (\(route)).")
+            case .methodNotAllowed:
+                return OpenAIError(status: 405, message: error.body ?? "Method not allowed.", type: "invalid_request_error", code: "method_not_allowed")
+            default:
+                return OpenAIError(
+                    status: error.status.code, message: error.body ?? error.status.reasonPhrase,
+                    type: error.status.code >= 500 ? "server_error" : "invalid_request_error")
+            }
+        case is CancellationError:
+            return OpenAIError(status: 499, message: "The request was cancelled.", type: "invalid_request_error", code: "cancelled")
+        default:
+            return .serverError("The server had an error while processing your request.")
+        }
+    }
+
+    static func retryAfter(for error: any Error) -> Int? {
+        if case .queueFull(let seconds) = error as? FleetError { return seconds }
+        return nil
+    }
+
+    static func response(for error: OpenAIError, retryAfter: Int? = nil) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        var buffer = ByteBuffer()
+        buffer.writeString(error.body.jsonString)
+        let status = HTTPResponse.Status(code: error.status, reasonPhrase: error.status == 499 ? "Client Closed Request" : "")
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
+    }
+}

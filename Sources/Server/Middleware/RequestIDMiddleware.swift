@@ -1,0 +1,27 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Gives every request an id (the client's `x-request-id` when it sent a sane one) and puts
+/// it on every response, errors included.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = SwitchyardRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let sent = request.headers[.requestID].flatMap { $0.count <= 128 && $0.allSatisfy { $0.isASCII && !$0.isWhitespace } ? $0 : nil }
+        let id = sent ?? "req_" + RandomID.make(length: 24)
+        context.requestID = id
+        context.logger[metadataKey: "request.id"] = .string(id)
+        var response = try await next(request, context)
+        response.headers[.requestID] = id
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("x-request-id")!
+    static let defaulted = HTTPField.Name("x-switchyard-defaulted")!
+    static let ignored = HTTPField.Name("x-switchyard-ignored")!
+    static let shouldRetry = HTTPField.Name("x-should-retry")!
+}

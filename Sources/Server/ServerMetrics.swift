@@ -1,0 +1,72 @@
+import CoreMetrics
+public import Prometheus
+import Synchronization
+
+/// The server's Prometheus metrics, on a registry of its own (no global bootstrap, so every
+/// application, including each test's, counts separately).
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    /// Counters made per label set, reused.
+    private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latencyBuckets: [Duration] = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        factory.defaultDurationHistogramBuckets = latencyBuckets
+        self.factory = factory
+    }
+
+    /// One finished request: `switchyard_requests_total{model,status}`.
+    public func recordRequest(model: String, status: Int) {
+        let key = "\(model)\u{0}\(status)"
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(
+                label: "switchyard_requests_total", dimensions: [("model", model), ("status", String(status))], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// Tokens read and written for `model`.
+    public func recordTokens(model: String, prompt: Int, completion: Int) {
+        CoreMetrics.Counter(label: "switchyard_prompt_tokens_total", dimensions: [("model", model)], factory: factory)
+            .increment(by: prompt)
+        CoreMetrics.Counter(label: "switchyard_generation_tokens_total", dimensions: [("model", model)], factory: factory)
+            .increment(by: completion)
+    }
+
+    public func recordTimeToFirstToken(model: String, _ duration: Duration) {
+        CoreMetrics.Timer(label: "switchyard_time_to_first_token_seconds", dimensions: [("model", model)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    public func recordTimePerOutputToken(model: String, _ duration: Duration) {
+        CoreMetrics.Timer(label: "switchyard_time_per_output_token_seconds", dimensions: [("model", model)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Requests waiting for the model and sequences generating, sampled when scraped.
+    public func recordLoad(model: String, queued: Int, active: Int) {
+        CoreMetrics.Gauge(label: "switchyard_queue_depth", dimensions: [("model", model)], factory: factory).record(queued)
+        CoreMetrics.Gauge(label: "switchyard_active_requests", dimensions: [("model", model)], factory: factory).record(active)
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> String {
+        registry.emitToString()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,45 @@
+import Fleet
+import Foundation
+import OpenAIWire
+
+/// What every route shares: the models, their queues, the planner, metrics and configuration.
+struct ServingState: Sendable {
+    let catalogue: ModelCatalogue
+    let queues: [String: AdmissionQueue]
+    let planner: RequestPlanner
+    let metrics: ServerMetrics
+    let configuration: ServerConfiguration
+
+    init(catalogue: ModelCatalogue, metrics: ServerMetrics, configuration: ServerConfiguration) {
+        self.catalogue = catalogue
+        self.metrics = metrics
+        self.configuration = configuration
+        self.planner = RequestPlanner(defaults: configuration.samplingDefaults)
+        var queues: [String: AdmissionQueue] = [:]
+        for descriptor in catalogue.descriptors {
+            queues[descriptor.id] = AdmissionQueue(maxActive: configuration.maxActive, maxWaiting: configuration.maxQueue)
+        }
+        self.queues = queues
+    }
+
+    func queue(for model: String) throws(FleetError) -> AdmissionQueue {
+        guard let queue = queues[model] else { throw FleetError.modelNotFound(model) }
+        return queue
+    }
+
+    /// With `--strict-params`, unknown fields are errors; otherwise they are listed in a header.
+    func checkIgnored(_ fields: [String]) throws(OpenAIError) {
+        if configuration.strictParams, let first = fields.first {
+            throw OpenAIError.invalidRequest(
+                "Unrecognized request argument supplied: \(fields.joined(separator: ", ")). This server runs with --strict-params.",
+                param: first, code: "unknown_parameter")
+        }
+    }
+
+    /// The fairness key: the API key used, then the end user the client named.
+    func client(context: SwitchyardRequestContext, user: String?) -> String {
+        "\(context.client)/\(user ?? "")"
+    }
+
+    static var now: Int { Int(Date().timeIntervalSince1970) }
+}

@@ -1,0 +1,35 @@
+import Hummingbird
+import NIOCore
+import OpenAIWire
+
+/// Writes server-sent events to a response body, remembering whether a write failed
+/// (the client went away) so that failure is not mistaken for a generation error.
+struct SSEWriter {
+    var writer: any ResponseBodyWriter
+    private(set) var failed = false
+
+    init(writer: any ResponseBodyWriter) {
+        self.writer = writer
+    }
+
+    mutating func send(_ value: JSONValue) async throws {
+        try await write(ServerSentEvents.event(value))
+    }
+
+    mutating func sendDone() async throws {
+        try await write(ServerSentEvents.done)
+    }
+
+    mutating func write(_ text: String) async throws {
+        do {
+            try await writer.write(ByteBuffer(string: text))
+        } catch {
+            failed = true
+            throw error
+        }
+    }
+
+    consuming func finish() async throws {
+        try await writer.finish(nil)
+    }
+}

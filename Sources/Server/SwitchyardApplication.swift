@@ -1,0 +1,51 @@
+public import Fleet
+public import Hummingbird
+public import Logging
+
+/// Builds the HTTP application: routes, middleware (request id, metrics, errors, body limit,
+/// auth) over a catalogue of models. The `serve` command and the tests both use this.
+public enum SwitchyardApplication {
+    /// - Parameters:
+    ///   - configuration: address, keys, limits; call `configuration.validate()` first.
+    ///   - catalogue: the models served.
+    ///   - metrics: where metrics go (a fresh registry by default).
+    ///   - onListening: called with the bound port once the server listens (useful with port 0).
+    public static func build(
+        configuration: ServerConfiguration, catalogue: ModelCatalogue, metrics: ServerMetrics = ServerMetrics(), logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = makeRouter(configuration: configuration, catalogue: catalogue, metrics: metrics)
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "switchyard"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    /// The router alone, with every route and middleware.
+    public static func makeRouter(
+        configuration: ServerConfiguration, catalogue: ModelCatalogue, metrics: ServerMetrics
+    ) -> Router<SwitchyardRequestContext> {
+        let state = ServingState(catalogue: catalogue, metrics: metrics, configuration: configuration)
+        let router = Router(context: SwitchyardRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
+        router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
+
+        let models = ModelRoutes(state: state)
+        router.get("/v1/models", use: models.list)
+        router.get("/v1/models/:id", use: models.get)
+        router.post("/v1/chat/completions", use: ChatCompletionsRoute(state: state).handle)
+        router.post("/v1/completions", use: CompletionsRoute(state: state).handle)
+        let tokenize = TokenizeRoutes(state: state)
+        router.post("/tokenize", use: tokenize.tokenize)
+        router.post("/detokenize", use: tokenize.detokenize)
+        let operations = OperationsRoutes(state: state)
+        router.get("/health", use: operations.health)
+        router.get("/metrics", use: operations.metrics)
+        return router
+    }
+}
