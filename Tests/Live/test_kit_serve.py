@@ -161,6 +161,7 @@ def test_bench_on_serve(servers):
             assert metrics["ttft"]["p50"] > 0 and metrics["output_throughput"] > 0
             assert metrics["usage_chunk_mismatches"] >= 0 and metrics["requests_without_usage"] == 0
     if single_slot:
-        # B generates one request at a time: at concurrency 2 the second request waits.
-        a_c2, b_c2 = report["results"][0]["levels"][1]["metrics"], report["results"][1]["levels"][1]["metrics"]
-        assert b_c2["ttft"]["p95"] > a_c2["ttft"]["p95"]
+        # B generates one request at a time: at concurrency 2 one request of each pair waits for
+        # the other's whole generation before its first token.
+        b_c1, b_c2 = (level["metrics"] for level in report["results"][1]["levels"])
+        assert b_c2["ttft"]["p95"] > 1.3 * b_c1["ttft"]["p50"], (b_c1["ttft"], b_c2["ttft"])
