@@ -14,6 +14,11 @@ struct Switchyard: AsyncParsableCommand {
             EngineBenchCommand.self,
             ServeCommand.self,
             ServeBenchCommand.self,
+            SmokeCommand.self,
+            ProbeCommand.self,
+            GoldenCommand.self,
+            BenchCommand.self,
+            AuditCommand.self,
         ]
     )
 }

@@ -1,0 +1,38 @@
+/// How an endpoint treated one feature.
+public enum ProbeStatus: String, Sendable, Codable, Hashable {
+    /// The feature works as OpenAI documents it.
+    case supported
+    /// The request succeeded but the feature had no effect.
+    case ignored
+    /// The server refused the request (4xx) with a message.
+    case rejected
+    /// The server failed (5xx), or its response broke the wire contract.
+    case broken
+}
+
+/// One row of a probe matrix.
+public struct ProbeResult: Sendable, Codable, Hashable {
+    public var feature: ProbeFeature
+    public var status: ProbeStatus
+    /// What was observed: the error message, the mismatch, the values seen.
+    public var detail: String
+    /// The HTTP status of the deciding response, when there was one.
+    public var httpStatus: Int?
+
+    public init(feature: ProbeFeature, status: ProbeStatus, detail: String, httpStatus: Int? = nil) {
+        self.feature = feature
+        self.status = status
+        self.detail = detail
+        self.httpStatus = httpStatus
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case feature, status, detail, httpStatus = "http_status"
+    }
+
+    /// "supported", "rejected 400", ... for compact tables.
+    public var cell: String {
+        if status == .rejected || status == .broken, let httpStatus, httpStatus != 200 { return "\(status.rawValue) \(httpStatus)" }
+        return status.rawValue
+    }
+}

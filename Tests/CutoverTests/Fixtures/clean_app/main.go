@@ -1,0 +1,20 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+func ask(client *openai.Client, prompt string) (string, error) {
+	resp, err := client.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
+		Model:       os.Getenv("CHAT_MODEL"),
+		Temperature: 0,
+		Messages:    []openai.ChatCompletionMessage{{Role: "user", Content: prompt}},
+	})
+	if err != nil {
+		return "", err
+	}
+	return resp.Choices[0].Message.Content, nil
+}

@@ -1,0 +1,108 @@
+import Cutover
+import OpenAIWire
+import Testing
+
+@Suite struct StreamReadingTests {
+    @Test func sseParserHandlesSplitsCommentsAndCRLF() {
+        var parser = SSEParser()
+        var events = parser.feed(Array(": keep-alive\r\n\r\ndata: {\"a\"".utf8))
+        #expect(events.isEmpty)
+        events += parser.feed(Array(":1}\r\n\r\ndata: [DONE]\n\n".utf8))
+        #expect(events == ["{\"a\":1}", "[DONE]"])
+        #expect(parser.commentCount == 1)
+        #expect(parser.problems.isEmpty)
+    }
+
+    @Test func sseParserNotesUnterminatedEvent() {
+        var parser = SSEParser()
+        #expect(parser.feed(Array("data: x\n".utf8)).isEmpty)
+        #expect(parser.finish() == ["x"])
+        #expect(parser.problems.count == 1)
+    }
+
+    static func chunk(_ delta: String, finish: String? = nil, id: String = "c1") -> String {
+        "{\"id\":\"\(id)\",\"created\":1,\"choices\":[{\"index\":0,\"delta\":\(delta),\"finish_reason\":\(finish.map { "\"\($0)\"" } ?? "null")}]}"
+    }
+
+    @Test func streamTimingsAndUsage() {
+        let outcome = ChatOutcome.reading(streamPayloads: [
+            (Self.chunk("{\"role\":\"assistant\",\"content\":\"\"}"), 0.05),
+            (Self.chunk("{\"content\":\"Hel\"}"), 0.10),
+            (Self.chunk("{\"content\":\"lo\"}"), 0.15),
+            (Self.chunk("{\"content\":\"!\"}"), 0.30),
+            (Self.chunk("{}", finish: "stop"), 0.31),
+            ("{\"id\":\"c1\",\"created\":1,\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":3,\"total_tokens\":7}}", 0.32),
+            ("[DONE]", 0.33),
+        ])
+        #expect(outcome.succeeded)
+        #expect(outcome.text == "Hello!")
+        #expect(outcome.finishReason == "stop")
+        #expect(outcome.timeToFirstToken == 0.10)
+        #expect(outcome.contentChunks == 3)
+        #expect(outcome.interTokenLatencies.count == 2)
+        #expect(abs(outcome.interTokenLatencies[1] - 0.15) < 1e-9)
+        #expect(outcome.usage?.completionTokens == 3)
+        #expect(outcome.usageChunkSeen)
+        #expect(outcome.totalLatency == 0.33)
+    }
+
+    @Test func malformedStreamIsAFindingNotACrash() {
+        let outcome = ChatOutcome.reading(streamPayloads: [
+            (Self.chunk("{\"content\":\"a\"}"), 0.1),
+            ("{\"choices\": [{\"delta\": ", 0.2),
+            (Self.chunk("{\"content\":\"b\"}", id: "other"), 0.3),
+            ("{\"id\":\"c1\",\"choices\":null,\"usage\":{\"completion_tokens\":2}}", 0.4),
+        ])
+        #expect(!outcome.succeeded)
+        #expect(outcome.text == "ab")
+        let problems = outcome.problems.joined(separator: "\n")
+        #expect(problems.contains("chunk 2 is not JSON"))
+        #expect(problems.contains("differs from 'c1'"))
+        #expect(problems.contains("\"choices\": null"))
+        #expect(problems.contains("without data: [DONE]"))
+    }
+
+    @Test func streamedToolCallDeltasAreReassembled() {
+        let outcome = ChatOutcome.reading(streamPayloads: [
+            (Self.chunk("{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}"), 0.1),
+            (Self.chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]}"), 0.2),
+            (Self.chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]}"), 0.3),
+            (Self.chunk("{}", finish: "tool_calls"), 0.4),
+            ("[DONE]", 0.5),
+        ])
+        #expect(outcome.succeeded)
+        #expect(outcome.toolCalls.count == 1)
+        #expect(outcome.toolCalls.first?.name == "get_weather")
+        #expect(outcome.toolCalls.first?.arguments == "{\"city\":\"Paris\"}")
+        #expect(outcome.toolCalls.first?.parsedArguments?["city"]?.stringValue == "Paris")
+        #expect(outcome.finishReason == "tool_calls")
+    }
+
+    @Test func errorBodiesAreJudgedAgainstOpenAIShape() {
+        let good = ChatOutcome.reading(
+            body: "{\"error\":{\"message\":\"Incorrect API key\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}",
+            status: 401)
+        #expect(good.error?.code == "invalid_api_key")
+        #expect(good.error?.shapeProblems.isEmpty == true)
+        #expect(!good.succeeded)
+        let odd = ChatOutcome.reading(body: "{\"error\":\"model not found\"}", status: 400)
+        #expect(odd.error?.message == "model not found")
+        #expect(odd.error?.shapeProblems == ["\"error\" is a string, not an object"])
+        let html = ChatOutcome.reading(body: "<html>502 Bad Gateway</html>", status: 502)
+        #expect(html.error?.shapeProblems == ["body is not JSON"])
+        #expect(html.failureReason?.hasPrefix("502") == true)
+    }
+
+    @Test func nonStreamedBodyWithChoicesAndLogprobs() {
+        let outcome = ChatOutcome.reading(body: """
+            {"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"Yes"},"finish_reason":"stop",
+             "logprobs":{"content":[{"token":"Yes","logprob":-0.1,"top_logprobs":[{"token":"Yes","logprob":-0.1},{"token":"No","logprob":-2}]}]}},
+             {"index":1,"message":{"role":"assistant","content":"No"},"finish_reason":"stop"}],
+             "usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}
+            """)
+        #expect(outcome.succeeded)
+        #expect(outcome.choiceCount == 2)
+        #expect(outcome.logprobsSeen && outcome.topLogprobsCount == 2)
+        #expect(outcome.usage?.totalTokens == 5)
+    }
+}
