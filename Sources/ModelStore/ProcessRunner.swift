@@ -35,6 +35,8 @@ enum ProcessRunner {
         // A child inherits the spawning thread's signal mask, and this thread descends from a
         // pool thread that blocks signals: unblock them around the spawn so that Ctrl-C
         // reaches the child too.
+        // Cancelled before the child exists (a slow start-up under load): do not start it at all.
+        try cancellation.throwIfCancelled()
         var previousMask = sigset_t()
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)

@@ -154,14 +154,16 @@ import Tokenization
     @Test func droppedConsumerFreesItsSlot() async throws {
         // An engine of its own: other tests' sequences would show in the shared one's count.
         let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,
-                                         configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))
+                                         configuration: EngineConfiguration(contextLength: 2048, maxConcurrentSequences: 1))
         let tokens = try prompt("Tell me a long story.")
+        // 1,900 tokens take well over 20 s even on an idle machine: if the slot frees sooner,
+        // the dropped consumer stopped the generation (a liveness check, not a timing bound).
         var received = 0
-        for try await event in engine.generate(GenerationRequest(promptTokens: tokens, maxTokens: 400, ignoreEOS: true)) {
+        for try await event in engine.generate(GenerationRequest(promptTokens: tokens, maxTokens: 1900, ignoreEOS: true)) {
             if case .token = event { received += 1 }
             if received == 3 { break }
         }
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(20)
         while engine.activeSequences > 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
