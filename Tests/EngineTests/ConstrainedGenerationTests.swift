@@ -81,6 +81,23 @@ import TestSupport
         #expect(outcome.text.isEmpty)
     }
 
+    @Test func parallelCallsEndWhenTheModelRepeatsACall() async throws {
+        let engine = try SharedEngine.get()
+        let parameters: JSONValue = ["type": "object", "properties": ["city": ["type": "string", "maxLength": 20]],
+                                     "required": ["city"], "additionalProperties": false]
+        let tools: JSONValue = [["type": "function", "function": ["name": "get_weather", "parameters": parameters]]]
+        let outcome = try await collectWithCalls(GenerationRequest(
+            promptTokens: try prompt("Weather in Oslo?", tools: tools), sampling: .greedy, maxTokens: 200,
+            constraint: .toolCalls(ToolCallConstraint(
+                tools: [ToolSpec(name: "get_weather", parameters: parameters)], choice: .required, parallel: true))),
+            on: engine)
+        #expect(outcome.reason == .toolCalls, "a repeated call ends the reply instead of running to max_tokens")
+        #expect(!outcome.calls.isEmpty)
+        let signatures = outcome.calls.map { ($0.name ?? "") + $0.arguments }
+        #expect(Set(signatures).count == signatures.count, "no call is sent twice")
+        for call in outcome.calls { #expect(try JSONValue.parse(call.arguments)["city"]?.stringValue != nil) }
+    }
+
     struct CallOutcome {
         var text = ""
         var calls: [ToolCallDelta] = []

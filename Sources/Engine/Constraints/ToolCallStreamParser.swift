@@ -8,6 +8,11 @@ import OpenAIWire
 /// The grammar guarantees the calls' syntax, so parsing only has to find the boundaries:
 /// text that might still turn out to be the start of a call, or the end of the arguments,
 /// is held back until it is certain.
+///
+/// The first call streams fragment by fragment. Later (parallel) calls are held until they are
+/// complete: a small model offered `call ("\n" call)*` tends to repeat its last call forever, and
+/// a call identical to an earlier one ends the reply instead of reaching the client
+/// (`repeatedCall`).
 struct ToolCallStreamParser: Sendable {
     enum Output: Equatable {
         case content(String)
@@ -29,6 +34,12 @@ struct ToolCallStreamParser: Sendable {
     private var phase: Phase
     private var pending = ""
     private var callIndex = -1
+    /// Calls completed so far, to recognise a repeat.
+    private var completedCalls: [(name: String, arguments: String)] = []
+    /// The call being read: its name, id and the arguments read so far.
+    private var currentName = ""
+    private var currentID = ""
+    private var currentArguments = ""
     private let headerStart: String
     private let argumentsMarker: String
     private let argumentsEnd: String
@@ -36,6 +47,11 @@ struct ToolCallStreamParser: Sendable {
 
     /// Whether any call began.
     var sawCalls: Bool { callIndex >= 0 }
+    /// The model began repeating a call it already made: the reply should end here.
+    private(set) var repeatedCall = false
+
+    /// Calls after the first are held until complete (see the type's note).
+    private var holdsCurrentCall: Bool { callIndex > 0 }
 
     init(format: ToolCallFormat, mode: ToolChoiceMode, makeID: @escaping @Sendable () -> String) {
         self.format = format
@@ -73,21 +89,24 @@ struct ToolCallStreamParser: Sendable {
                     return outputs
                 }
                 let quotedName = pending[pending.index(pending.startIndex, offsetBy: headerStart.count)..<marker.lowerBound]
-                let name = String(quotedName.dropFirst().dropLast())
+                currentName = String(quotedName.dropFirst().dropLast())
+                currentID = makeID()
+                currentArguments = ""
                 callIndex += 1
-                outputs.append(.call(ToolCallDelta(index: callIndex, id: makeID(), name: name, arguments: "")))
+                if !holdsCurrentCall {
+                    outputs.append(.call(ToolCallDelta(index: callIndex, id: currentID, name: currentName, arguments: "")))
+                }
                 pending = String(pending[marker.upperBound...])
                 phase = .arguments
             case .arguments:
                 if let end = pending.range(of: argumentsEnd) {
-                    let fragment = String(pending[..<end.lowerBound])
-                    if !fragment.isEmpty { outputs.append(.call(ToolCallDelta(index: callIndex, arguments: fragment))) }
+                    outputs += argumentsRead(String(pending[..<end.lowerBound]))
                     pending = String(pending[end.upperBound...])
                     phase = .between
+                    if completeCall() { outputs += heldCall() } else { return outputs }
                 } else {
                     let keep = Self.longestSuffix(of: pending, startingPrefixOf: argumentsEnd)
-                    let release = String(pending.dropLast(keep))
-                    if !release.isEmpty { outputs.append(.call(ToolCallDelta(index: callIndex, arguments: release))) }
+                    outputs += argumentsRead(String(pending.dropLast(keep)))
                     pending = String(pending.suffix(keep))
                     return outputs
                 }
@@ -107,15 +126,43 @@ struct ToolCallStreamParser: Sendable {
     /// not to be a call (as content), or a truncated call's last argument text.
     mutating func finish() -> [Output] {
         defer { pending = "" }
-        guard !pending.isEmpty else { return [] }
         switch phase {
-        case .deciding, .text: return [.content(pending)]
+        case .deciding, .text:
+            return pending.isEmpty ? [] : [.content(pending)]
         case .arguments:
             // Cut off inside the closing "}\n</tool_call>": the arguments themselves are complete.
-            if argumentsEnd.hasPrefix(pending) { return [] }
-            return [.call(ToolCallDelta(index: callIndex, arguments: pending))]
-        case .header, .between: return []
+            var outputs = argumentsEnd.hasPrefix(pending) ? [] : argumentsRead(pending)
+            if holdsCurrentCall { outputs = heldCall() }
+            return outputs
+        case .header, .between:
+            return []
         }
+    }
+
+    /// Streams argument text of the first call; holds it for later calls.
+    private mutating func argumentsRead(_ text: String) -> [Output] {
+        currentArguments += text
+        guard !holdsCurrentCall, !text.isEmpty else { return [] }
+        return [.call(ToolCallDelta(index: callIndex, arguments: text))]
+    }
+
+    /// Records the finished call; false (and `repeatedCall` set) when it repeats an earlier one.
+    private mutating func completeCall() -> Bool {
+        if completedCalls.contains(where: { $0.name == currentName && $0.arguments == currentArguments }) {
+            repeatedCall = true
+            callIndex -= 1
+            return false
+        }
+        completedCalls.append((currentName, currentArguments))
+        return true
+    }
+
+    /// A held call, whole: its first fragment, then all of its arguments.
+    private func heldCall() -> [Output] {
+        guard holdsCurrentCall else { return [] }
+        var outputs: [Output] = [.call(ToolCallDelta(index: callIndex, id: currentID, name: currentName, arguments: ""))]
+        if !currentArguments.isEmpty { outputs.append(.call(ToolCallDelta(index: callIndex, arguments: currentArguments))) }
+        return outputs
     }
 
     private static func longestSuffix(of text: String, startingPrefixOf marker: String) -> Int {

@@ -269,7 +269,7 @@ final class Scheduler: @unchecked Sendable {
                 : .text(text + rest.releasedText + sequence.stopMatcher.flush())
         }
         emit(sequence, token: token, text: outcome.releasedText, logprob: logprob, last: outcome.isStop || atLimit)
-        if outcome.isStop || grammarDone {
+        if outcome.isStop || grammarDone || sequence.toolParser?.repeatedCall == true {
             finish(sequence, reason: .stop)
         } else if atLimit {
             finish(sequence, reason: .length)
