@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "OpenAIWire", swiftSettings: sharedSettings),
@@ -68,8 +70,16 @@ let package = Package(
         .target(
             name: "Fleet",
             dependencies: [
-                "Engine", "OpenAIWire", "Tokenization", "ConstrainedDecoding",
+                "Engine", "OpenAIWire", "Tokenization", "ConstrainedDecoding", "ModelStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: sharedSettings
         ),
@@ -136,6 +146,16 @@ let package = Package(
         ),
         .testTarget(name: "CutoverTests", dependencies: ["TestSupport", "Cutover", "OpenAIWire"], exclude: ["Fixtures"], swiftSettings: sharedSettings),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "GGUF", "Tokenization", "OpenAIWire", "ConstrainedDecoding"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "FleetTests",
+            dependencies: [
+                "TestSupport", "Fleet", "OpenAIWire", "Engine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -17,6 +17,10 @@ enum ErrorMapping {
             case .queueFull: return .rateLimited(error.description)
             case .contextLengthExceeded(let message, let param): return .contextLengthExceeded(message, param: param)
             case .invalidRequest(let message, let param, let code): return .invalidRequest(message, param: param, code: code)
+            case .wakeTimeout: return OpenAIError(status: 504, message: error.description, type: "timeout_error", code: "wake_timeout")
+            case .wakeFailed: return OpenAIError(status: 503, message: error.description, type: "server_error", code: "wake_failed")
+            case .rateLimited(let message, _): return .rateLimited(message)
+            case .upstream(let upstream): return upstream
             }
         case let error as EngineError:
             switch error {
@@ -49,8 +53,10 @@ enum ErrorMapping {
     }
 
     static func retryAfter(for error: any Error) -> Int? {
-        if case .queueFull(let seconds) = error as? FleetError { return seconds }
-        return nil
+        switch error as? FleetError {
+        case .queueFull(let seconds), .rateLimited(_, let seconds): return seconds
+        default: return nil
+        }
     }
 
     static func response(for error: OpenAIError, retryAfter: Int? = nil) -> Response {
