@@ -23,3 +23,9 @@ public struct GenerationPlan: Sendable {
     /// Prompt tokens counted once per prompt, as OpenAI's usage counts them.
     public var promptTokenCount: Int { promptTokens.reduce(0) { $0 + $1.count } }
 }
+
+extension GenerationPlan {
+    /// The most tokens the plan can use: its prompts, plus every choice's `max_tokens`
+    /// (what a key's token budget reserves before the request runs).
+    public var reservedTokens: Int { promptTokenCount + choices.reduce(0) { $0 + $1.request.maxTokens } }
+}

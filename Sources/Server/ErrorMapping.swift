@@ -2,6 +2,7 @@ import Engine
 import Fleet
 import HTTPTypes
 import Hummingbird
+import Logging
 import OpenAIWire
 
 /// How each module's errors read as OpenAI errors. Used by the error middleware and by
@@ -59,9 +60,23 @@ enum ErrorMapping {
         }
     }
 
+    /// The response for any error a handler throws, logged by severity.
+    static func response(for error: any Error, request: Request, logger: Logger) -> Response {
+        let mapped = openAIError(for: error, request: request)
+        if mapped.status >= 500 {
+            logger.error("request failed", metadata: ["error.message": "\(mapped.message)"])
+        } else {
+            logger.debug("request refused", metadata: ["error.message": "\(mapped.message)"])
+        }
+        return response(for: mapped, retryAfter: retryAfter(for: error))
+    }
+
     static func response(for error: OpenAIError, retryAfter: Int? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        // The SDKs retry 5xx and 429 on their own; a wake that already took the hard cap must not be
+        // tried three more times, and neither must a failed wake command.
+        if error.code == "wake_timeout" || error.code == "wake_failed" { headers[.shouldRetry] = "false" }
         var buffer = ByteBuffer()
         buffer.writeString(error.body.jsonString)
         let status = HTTPResponse.Status(code: error.status, reasonPhrase: error.status == 499 ? "Client Closed Request" : "")

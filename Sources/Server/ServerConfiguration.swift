@@ -40,8 +40,9 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// Refuses to serve without keys on an address others can reach.
-    public func validate() throws(ServerError) {
-        if apiKeys.isEmpty, !isLoopback {
+    /// - Parameter otherKeys: whether keys exist beyond `apiKeys` (admin keys, the key database).
+    public func validate(otherKeys: Bool = false) throws(ServerError) {
+        if apiKeys.isEmpty, !otherKeys, !isLoopback {
             throw ServerError.unauthenticatedPublicAddress(host)
         }
         if apiKeys.contains(where: \.isEmpty) {

@@ -1,4 +1,5 @@
 import CoreMetrics
+public import Fleet
 public import Prometheus
 import Synchronization
 
@@ -58,6 +59,25 @@ public final class ServerMetrics: Sendable {
         CoreMetrics.Gauge(label: "switchyard_active_requests", dimensions: [("model", model)], factory: factory).record(active)
     }
 
+    /// A tier's state and wake history, sampled when scraped: `switchyard_tier_awake`,
+    /// `switchyard_tier_wakes`, `switchyard_tier_wake_budget_overruns`, `switchyard_tier_wake_timeouts`,
+    /// `switchyard_tier_wake_failures` and `switchyard_tier_last_wake_seconds`.
+    public func recordTier(_ status: TierStatus) {
+        let dimensions = [("tier", status.name)]
+        let values: [(String, Double)] = [
+            ("switchyard_tier_awake", status.state == .awake ? 1 : 0),
+            ("switchyard_tier_in_flight", Double(status.inFlight)),
+            ("switchyard_tier_wakes", Double(status.wakes)),
+            ("switchyard_tier_wake_budget_overruns", Double(status.budgetOverruns)),
+            ("switchyard_tier_wake_timeouts", Double(status.hardCapFailures)),
+            ("switchyard_tier_wake_failures", Double(status.wakeFailures)),
+            ("switchyard_tier_last_wake_seconds", (status.lastWakeDuration?.seconds) ?? 0),
+        ]
+        for (label, value) in values {
+            CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
+        }
+    }
+
     /// The Prometheus text exposition.
     public func render() -> String {
         registry.emitToString()
@@ -65,6 +85,8 @@ public final class ServerMetrics: Sendable {
 }
 
 extension Duration {
+    var seconds: Double { Double(nanoseconds) / 1e9 }
+
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000

@@ -2,19 +2,19 @@ import Fleet
 import Foundation
 import OpenAIWire
 
-/// What every route shares: the models, their queues, the planner, metrics and configuration.
+/// What every route shares: the models, their queues, the accounts, metrics and configuration.
 struct ServingState: Sendable {
     let catalogue: ModelCatalogue
     let queues: [String: AdmissionQueue]
-    let planner: RequestPlanner
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
+    let accounts: ServerAccounts
 
-    init(catalogue: ModelCatalogue, metrics: ServerMetrics, configuration: ServerConfiguration) {
+    init(catalogue: ModelCatalogue, metrics: ServerMetrics, configuration: ServerConfiguration, accounts: ServerAccounts) {
         self.catalogue = catalogue
         self.metrics = metrics
         self.configuration = configuration
-        self.planner = RequestPlanner(defaults: configuration.samplingDefaults)
+        self.accounts = accounts
         var queues: [String: AdmissionQueue] = [:]
         for descriptor in catalogue.descriptors {
             queues[descriptor.id] = AdmissionQueue(maxActive: configuration.maxActive, maxWaiting: configuration.maxQueue)
@@ -25,6 +25,15 @@ struct ServingState: Sendable {
     func queue(for model: String) throws(FleetError) -> AdmissionQueue {
         guard let queue = queues[model] else { throw FleetError.modelNotFound(model) }
         return queue
+    }
+
+    /// The sampling defaults of `model`: its own from the configuration file, else the server's.
+    func samplingDefaults(for model: ServedModel) -> SamplingDefaults {
+        model.samplingDefaults ?? configuration.samplingDefaults
+    }
+
+    func planner(for model: ServedModel) -> RequestPlanner {
+        RequestPlanner(defaults: samplingDefaults(for: model))
     }
 
     /// With `--strict-params`, unknown fields are errors; otherwise they are listed in a header.

@@ -3,18 +3,19 @@ public import Hummingbird
 public import Logging
 
 /// Builds the HTTP application: routes, middleware (request id, metrics, errors, body limit,
-/// auth) over a catalogue of models. The `serve` command and the tests both use this.
+/// auth, rate-limit headers) over a catalogue of models. The `serve` command and the tests both use this.
 public enum SwitchyardApplication {
     /// - Parameters:
     ///   - configuration: address, keys, limits; call `configuration.validate()` first.
-    ///   - catalogue: the models served.
+    ///   - catalogue: the models served, and their tiers.
+    ///   - accounts: the key database, rate limiter and usage ledger (none by default).
     ///   - metrics: where metrics go (a fresh registry by default).
     ///   - onListening: called with the bound port once the server listens (useful with port 0).
     public static func build(
-        configuration: ServerConfiguration, catalogue: ModelCatalogue, metrics: ServerMetrics = ServerMetrics(), logger: Logger,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        configuration: ServerConfiguration, catalogue: ModelCatalogue, accounts: ServerAccounts = ServerAccounts(),
+        metrics: ServerMetrics = ServerMetrics(), logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = makeRouter(configuration: configuration, catalogue: catalogue, metrics: metrics)
+        let router = makeRouter(configuration: configuration, catalogue: catalogue, accounts: accounts, metrics: metrics)
         return Application(
             router: router,
             configuration: ApplicationConfiguration(
@@ -25,21 +26,26 @@ public enum SwitchyardApplication {
 
     /// The router alone, with every route and middleware.
     public static func makeRouter(
-        configuration: ServerConfiguration, catalogue: ModelCatalogue, metrics: ServerMetrics
+        configuration: ServerConfiguration, catalogue: ModelCatalogue, accounts: ServerAccounts = ServerAccounts(),
+        metrics: ServerMetrics
     ) -> Router<SwitchyardRequestContext> {
-        let state = ServingState(catalogue: catalogue, metrics: metrics, configuration: configuration)
+        let state = ServingState(catalogue: catalogue, metrics: metrics, configuration: configuration, accounts: accounts)
         let router = Router(context: SwitchyardRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
-        router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
+        router.add(middleware: AuthMiddleware(keys: configuration.apiKeys, adminKeys: accounts.adminKeys, keyStore: accounts.keyStore))
+        router.add(middleware: RateLimitHeadersMiddleware(limiter: accounts.limiter))
 
         let models = ModelRoutes(state: state)
         router.get("/v1/models", use: models.list)
         router.get("/v1/models/:id", use: models.get)
         router.post("/v1/chat/completions", use: ChatCompletionsRoute(state: state).handle)
         router.post("/v1/completions", use: CompletionsRoute(state: state).handle)
+        let tiers = TierRoutes(state: state)
+        router.get("/v1/tiers", use: tiers.list)
+        router.post("/v1/tiers/:name/sleep", use: tiers.sleep)
         let tokenize = TokenizeRoutes(state: state)
         router.post("/tokenize", use: tokenize.tokenize)
         router.post("/detokenize", use: tokenize.detokenize)

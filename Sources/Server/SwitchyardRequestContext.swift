@@ -1,3 +1,4 @@
+public import Fleet
 public import Hummingbird
 import Synchronization
 
@@ -6,8 +7,12 @@ public struct SwitchyardRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The request's id, echoed in `x-request-id`.
     public var requestID: String = ""
-    /// Who is asking, for fair queueing: the index of the API key used, or "anonymous".
+    /// Who is asking, for fair queueing: the key used, or "anonymous".
     public var client: String = "anonymous"
+    /// The database key the request authenticated with (its limits and allowed models).
+    public var apiKey: APIKey?
+    /// Whether the request may call admin endpoints.
+    public var isAdmin = false
     /// Filled in by handlers, read by the metrics middleware after the response.
     public let outcome = RequestOutcome()
 

@@ -37,22 +37,46 @@ def http_json(method: str, url: str, body=None, headers=None, timeout: float = 1
         return status, text
 
 
+def switchyard_bin() -> str:
+    binary = os.environ.get("SWITCHYARD_BIN")
+    if not binary:
+        pytest.skip("SWITCHYARD_BIN is not set (scripts/test.sh sets it)")
+    return binary
+
+
+def model_file() -> str:
+    """The default model's file: $SWITCHYARD_TEST_MODEL, else the one `switchyard pull` stored."""
+    explicit = os.environ.get("SWITCHYARD_TEST_MODEL")
+    if explicit:
+        return explicit
+    home = Path(os.environ.get("SWITCHYARD_HOME", Path.home() / ".cache" / "switchyard"))
+    path = home / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.exists():
+        pytest.skip(f"{path} is missing (run `switchyard pull`)")
+    return str(path)
+
+
 class RunningServer:
-    def __init__(self, *extra_args: str, api_key: str | None = None):
-        binary = os.environ.get("SWITCHYARD_BIN")
-        if not binary:
-            pytest.skip("SWITCHYARD_BIN is not set (scripts/test.sh sets it)")
+    """`switchyard serve` on a free port. Each server gets its own key and usage database (so keys
+    made elsewhere never lock the tests out) unless `env` names a SWITCHYARD_HOME for it."""
+
+    def __init__(self, *extra_args: str, api_key: str | None = None, env: dict | None = None, models_visible_with: str | None = None):
+        binary = switchyard_bin()
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.api_key = api_key
         args = [binary, "serve", "--port", str(self.port)]
         model = os.environ.get("SWITCHYARD_TEST_MODEL")
-        if model:
+        if model and "--config" not in extra_args:
             args += ["--model", model]
         if api_key:
             args += ["--api-key", api_key]
+        if not env or "SWITCHYARD_HOME" not in env:
+            import tempfile
+
+            args += ["--database", str(Path(tempfile.mkdtemp(prefix="switchyard-db-")) / "switchyard.sqlite")]
         args += list(extra_args)
-        env = dict(os.environ)
+        env = {**os.environ, **(env or {})}
         env.pop("SWITCHYARD_API_KEYS", None)
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"switchyard-live-{self.port}.log", "w+")
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
@@ -70,8 +94,14 @@ class RunningServer:
         else:
             self.stop()
             raise RuntimeError("switchyard serve did not become healthy within 180 s")
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        key = models_visible_with or api_key
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         self.model = http_json("GET", self.base_url + "/v1/models", headers=headers)[1]["data"][0]["id"]
+
+    def log_text(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
 
     def client(self, **kwargs):
         import openai
@@ -81,7 +111,16 @@ class RunningServer:
         kwargs.setdefault("api_key", self.api_key or "unused")
         return openai.OpenAI(base_url=self.base_url + "/v1", **kwargs)
 
+    def kill(self):
+        """SIGKILL: no graceful shutdown, as a crash."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
     def stop(self):
+        if self.log.closed:
+            return
         if self.process.poll() is None:
             self.process.terminate()
             try:

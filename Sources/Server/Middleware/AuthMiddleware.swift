@@ -1,19 +1,28 @@
+import Fleet
 import HTTPTypes
 import Hummingbird
 import OpenAIWire
 
-/// Requires `Authorization: Bearer KEY` with one of the configured keys (all but `/health`),
-/// comparing in constant time. With no keys configured every request passes.
+/// Requires `Authorization: Bearer KEY` (all but `/health`) when the server has any key: one of
+/// the command-line keys (compared in constant time), an admin key, or an active key from the
+/// key database (looked up by hash, so a revocation takes effect at once). With no key anywhere,
+/// every request passes and may use the admin endpoints (the server then listens on loopback only).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = SwitchyardRequestContext
     let keys: [[UInt8]]
+    let adminKeys: [[UInt8]]
+    let keyStore: KeyStore?
 
-    init(keys: [String]) {
+    init(keys: [String], adminKeys: [String], keyStore: KeyStore?) {
         self.keys = keys.map { Array($0.utf8) }
+        self.adminKeys = adminKeys.map { Array($0.utf8) }
+        self.keyStore = keyStore
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !keys.isEmpty, request.uri.path != "/health" else {
+        var context = context
+        guard request.uri.path != "/health", try requiresKey() else {
+            context.isAdmin = true
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
@@ -21,16 +30,35 @@ struct AuthMiddleware: RouterMiddleware {
                 status: 401, message: "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
                 type: "invalid_request_error", code: "invalid_api_key")
         }
-        let presented = Array(header.utf8.dropFirst(7).drop { $0 == UInt8(ascii: " ") })
-        // Every key is compared, so the time taken does not tell which one (or how much) matched.
+        let presented = String(header.dropFirst(7).drop { $0 == " " })
+        let bytes = Array(presented.utf8)
+        if let index = Self.match(bytes, in: adminKeys) {
+            context.client = "admin\(index)"
+            context.isAdmin = true
+        } else if let index = Self.match(bytes, in: keys) {
+            context.client = "key\(index)"
+        } else if let key = try keyStore?.authenticate(secret: presented) {
+            context.client = key.id
+            context.apiKey = key
+            context.isAdmin = key.isAdmin
+        } else {
+            throw OpenAIError.invalidAPIKey()
+        }
+        return try await next(request, context)
+    }
+
+    private func requiresKey() throws -> Bool {
+        try !keys.isEmpty || !adminKeys.isEmpty || (keyStore?.hasActiveKeys() ?? false)
+    }
+
+    /// The index of the key equal to `presented`; every key is compared, so the time taken does
+    /// not tell which one (or how much) matched.
+    static func match(_ presented: [UInt8], in keys: [[UInt8]]) -> Int? {
         var match: Int?
-        for (index, key) in keys.enumerated() where Self.constantTimeEqual(key, presented) {
+        for (index, key) in keys.enumerated() where constantTimeEqual(key, presented) {
             match = index
         }
-        guard let match else { throw OpenAIError.invalidAPIKey() }
-        var context = context
-        context.client = "key\(match)"
-        return try await next(request, context)
+        return match
     }
 
     /// Equality whose time depends only on the lengths, not on where the bytes differ.

@@ -12,13 +12,7 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let mapped = ErrorMapping.openAIError(for: error, request: request)
-            if mapped.status >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(error)"])
-            } else {
-                context.logger.debug("request refused", metadata: ["error.message": "\(mapped.message)"])
-            }
-            return ErrorMapping.response(for: mapped, retryAfter: ErrorMapping.retryAfter(for: error))
+            return ErrorMapping.response(for: error, request: request, logger: context.logger)
         }
     }
 }

@@ -24,4 +24,5 @@ extension HTTPField.Name {
     static let defaulted = HTTPField.Name("x-switchyard-defaulted")!
     static let ignored = HTTPField.Name("x-switchyard-ignored")!
     static let shouldRetry = HTTPField.Name("x-should-retry")!
+    static let wakeMilliseconds = HTTPField.Name("x-switchyard-wake-ms")!
 }

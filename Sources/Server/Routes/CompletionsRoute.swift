@@ -11,70 +11,111 @@ struct CompletionsRoute: Sendable {
     func handle(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let bodyBytes = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
         let completion = try CompletionRequest(body: bodyBytes.readableBytesView)
+        let admission = try state.admit(
+            model: completion.model, endpoint: "completions", stream: completion.options.stream,
+            maxTokens: completion.options.maxTokens, bodyBytes: bodyBytes.readableBytes, user: completion.options.user,
+            context: context)
+        if case .upstream(let upstream) = admission.served.route {
+            return try await UpstreamProxy(state: state, admission: admission, upstream: upstream)
+                .respond(path: "completions", body: bodyBytes, stream: completion.options.stream)
+        }
         try state.checkIgnored(completion.ignoredFields)
-        let backend = try state.catalogue.backend(for: completion.model)
-        let model = backend.descriptor
-        context.outcome.model = model.id
-        let plan = try state.planner.plan(completion, on: backend)
-        let ticket = try await state.queue(for: model.id).acquire(client: state.client(context: context, user: completion.options.user))
-        var headers = ResponseHeaders.make(defaulted: plan.defaulted, ignored: completion.ignoredFields)
-        let id = "cmpl-" + RandomID.make(length: 29)
-        let created = ServingState.now
-        let timer = TokenTimer(model: model.id, metrics: state.metrics)
-        let events = GenerationRunner.events(for: plan, on: backend)
-        let echo = completion.echo
-        let alternatives = completion.logprobs
+        let work = LocalCompletion(state: state, admission: admission, completion: completion)
+        return try await CompletionResponder(state: state, admission: admission)
+            .respond(stream: completion.options.stream, complete: work.complete, startStream: work.startStream)
+    }
+}
+
+/// A legacy completion on an in-process backend, once its tier (if any) is awake.
+struct LocalCompletion: Sendable {
+    let state: ServingState
+    let admission: CompletionAdmission
+    let completion: CompletionRequest
+
+    private struct Started {
+        var backend: any ModelBackend
+        var plan: GenerationPlan
+        var headers: HTTPFields
+        var builders: [ChoiceBuilder]
+        /// Where each choice index sits in `builders`.
+        var position: [Int: Int]
+    }
+
+    /// Plans the request and waits for a generation slot.
+    private func start() async throws -> Started {
+        guard let backend = try admission.served.localBackend() else { throw FleetError.modelNotFound(completion.model) }
+        let plan = try state.planner(for: admission.served).plan(completion, on: backend)
         // The text of each prompt's first token, which has no log-probability of its own.
         var firstTokens: [String] = []
         for tokens in plan.promptTokens {
             firstTokens.append(try tokens.first.map { try backend.detokenize([$0]) } ?? "")
         }
-        var builders = plan.choices.map { choice in
+        let builders = plan.choices.map { choice in
             ChoiceBuilder(
-                index: choice.index, promptIndex: choice.promptIndex, alternatives: alternatives,
+                index: choice.index, promptIndex: choice.promptIndex, alternatives: completion.logprobs,
                 firstPromptToken: firstTokens[choice.promptIndex])
         }
         let position = Dictionary(uniqueKeysWithValues: plan.choices.enumerated().map { ($0.element.index, $0.offset) })
+        admission.accounting.setUsage(prompt: plan.promptTokenCount, completion: 0)
+        admission.accounting.reserve(tokens: plan.reservedTokens)
+        admission.accounting.adopt(try await admission.queue.acquire(client: admission.client))
+        return Started(
+            backend: backend, plan: plan, headers: ResponseHeaders.make(defaulted: plan.defaulted, ignored: completion.ignoredFields),
+            builders: builders, position: position)
+    }
 
-        guard completion.options.stream else {
-            defer { ticket.release() }
-            var usage = Usage(promptTokens: plan.promptTokenCount)
-            if echo {
-                for slot in builders.indices { builders[slot].text += plan.promptTexts[builders[slot].promptIndex] }
-            }
-            for try await item in events {
-                guard let slot = position[item.index] else { continue }
-                switch item.event {
-                case .promptScored(let scored):
-                    if echo { builders[slot].addPromptLogprobs(scored) }
-                case .token(let token):
-                    timer.tokenArrived()
-                    builders[slot].add(token)
-                case .toolCall:
-                    break  // legacy completions offer no tools
-                case .finished(let reason, let counts):
-                    builders[slot].finishReason = reason.rawValue
-                    usage.completionTokens += counts.completionTokens
-                    usage.cachedTokens = max(usage.cachedTokens, counts.cachedPromptTokens)
-                }
-            }
-            state.metrics.recordTokens(model: model.id, prompt: usage.promptTokens, completion: usage.completionTokens)
-            let response = Completion(
-                id: id, created: created, model: model.id, systemFingerprint: model.fingerprint,
-                choices: builders.map { $0.choice() }, usage: usage)
-            return ResponseHeaders.json(response.value, headers: headers)
+    func complete() async throws -> (JSONValue, HTTPFields) {
+        var started = try await start()
+        let plan = started.plan
+        let model = started.backend.descriptor
+        let timer = TokenTimer(model: model.id, metrics: state.metrics)
+        let accounting = admission.accounting
+        var usage = Usage(promptTokens: plan.promptTokenCount)
+        if completion.echo {
+            for slot in started.builders.indices { started.builders[slot].text += plan.promptTexts[started.builders[slot].promptIndex] }
         }
+        for try await item in GenerationRunner.events(for: plan, on: started.backend) {
+            guard let slot = started.position[item.index] else { continue }
+            switch item.event {
+            case .promptScored(let scored):
+                if completion.echo { started.builders[slot].addPromptLogprobs(scored) }
+            case .token(let token):
+                timer.tokenArrived()
+                accounting.outputArrived()
+                started.builders[slot].add(token)
+            case .toolCall:
+                break  // legacy completions offer no tools
+            case .finished(let reason, let counts):
+                started.builders[slot].finishReason = reason.rawValue
+                usage.completionTokens += counts.completionTokens
+                usage.cachedTokens = max(usage.cachedTokens, counts.cachedPromptTokens)
+            }
+        }
+        state.metrics.recordTokens(model: model.id, prompt: usage.promptTokens, completion: usage.completionTokens)
+        accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
+        let response = Completion(
+            id: "cmpl-" + RandomID.make(length: 29), created: ServingState.now, model: model.id,
+            systemFingerprint: model.fingerprint, choices: started.builders.map { $0.choice() }, usage: usage)
+        return (response.value, started.headers)
+    }
 
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
+    func startStream() async throws -> StreamStart {
+        let started = try await start()
+        let model = started.backend.descriptor
+        let timer = TokenTimer(model: model.id, metrics: state.metrics)
+        let events = GenerationRunner.events(for: started.plan, on: started.backend)
+        let id = "cmpl-" + RandomID.make(length: 29)
+        let created = ServingState.now
+        let echo = completion.echo
+        let alternatives = completion.logprobs
         let includeUsage = completion.options.includeUsage
-        let promptTokens = plan.promptTokenCount
-        let promptTexts = plan.promptTexts
+        let promptTokens = started.plan.promptTokenCount
+        let promptTexts = started.plan.promptTexts
+        let position = started.position
         let metrics = state.metrics
-        let body = ResponseBody { [builders] writer in
-            defer { ticket.release() }
+        let accounting = admission.accounting
+        return StreamStart(headers: started.headers) { [builders = started.builders] sse in
             var builders = builders
-            var sse = SSEWriter(writer: writer)
             func chunk(_ choices: [Completion.Choice], usage: Usage? = nil) -> JSONValue {
                 Completion(id: id, created: created, model: model.id, systemFingerprint: model.fingerprint, choices: choices, usage: usage).value
             }
@@ -85,40 +126,37 @@ struct CompletionsRoute: Sendable {
                 }
             }
             var usage = Usage(promptTokens: promptTokens)
-            do {
-                for try await item in events {
-                    guard let slot = position[item.index] else { continue }
-                    switch item.event {
-                    case .promptScored(let scored):
-                        guard echo else { continue }
-                        let piece = builders[slot].piece { $0.echo(text: promptTexts[$0.promptIndex], scored: scored) }
-                        try await sse.send(chunk([piece]))
-                    case .token(let token):
-                        timer.tokenArrived()
-                        let piece = builders[slot].piece { $0.add(token) }
-                        guard !piece.text.isEmpty || piece.logprobs != nil else { continue }
-                        try await sse.send(chunk([piece]))
-                    case .toolCall:
-                        continue
-                    case .finished(let reason, let counts):
-                        usage.completionTokens += counts.completionTokens
-                        usage.cachedTokens = max(usage.cachedTokens, counts.cachedPromptTokens)
-                        try await sse.send(chunk([.init(index: item.index, text: "", finishReason: reason.rawValue)]))
-                    }
+            var completionTokens = CompletionTokenCount()
+            for try await item in events {
+                guard let slot = position[item.index] else { continue }
+                switch item.event {
+                case .promptScored(let scored):
+                    guard echo else { continue }
+                    let piece = builders[slot].piece { $0.echo(text: promptTexts[$0.promptIndex], scored: scored) }
+                    try await sse.send(chunk([piece]))
+                case .token(let token):
+                    timer.tokenArrived()
+                    accounting.outputArrived()
+                    completionTokens.streamed(choice: item.index)
+                    accounting.setUsage(prompt: promptTokens, completion: completionTokens.total)
+                    let piece = builders[slot].piece { $0.add(token) }
+                    guard !piece.text.isEmpty || piece.logprobs != nil else { continue }
+                    try await sse.send(chunk([piece]))
+                case .toolCall:
+                    continue
+                case .finished(let reason, let counts):
+                    completionTokens.finished(choice: item.index, tokens: counts.completionTokens)
+                    usage.completionTokens = completionTokens.total
+                    accounting.setUsage(prompt: promptTokens, completion: completionTokens.total)
+                    usage.cachedTokens = max(usage.cachedTokens, counts.cachedPromptTokens)
+                    try await sse.send(chunk([.init(index: item.index, text: "", finishReason: reason.rawValue)]))
                 }
-            } catch where !sse.failed {
-                try await sse.send(ErrorMapping.openAIError(for: error).body)
-                try await sse.finish()
-                return
             }
             metrics.recordTokens(model: model.id, prompt: usage.promptTokens, completion: usage.completionTokens)
             if includeUsage {
                 try await sse.send(chunk([], usage: usage))
             }
-            try await sse.sendDone()
-            try await sse.finish()
         }
-        return Response(status: .ok, headers: headers, body: body)
     }
 }
 

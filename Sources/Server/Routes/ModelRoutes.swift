@@ -7,22 +7,32 @@ struct ModelRoutes: Sendable {
     let state: ServingState
 
     func list(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
-        ResponseHeaders.json(ModelObject.list(state.catalogue.descriptors.map(object)))
+        let visible = state.catalogue.models.filter { context.apiKey?.allows(model: $0.descriptor.id) ?? true }
+        return ResponseHeaders.json(ModelObject.list(visible.map(object)))
     }
 
     func get(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
-        let backend = try state.catalogue.backend(for: id)
-        return ResponseHeaders.json(object(backend.descriptor).value)
+        let model = try state.catalogue.model(named: id)
+        if let key = context.apiKey, !key.allows(model: model.descriptor.id) { throw FleetError.modelNotFound(id) }
+        return ResponseHeaders.json(object(model).value)
     }
 
-    func object(_ model: ModelDescriptor) -> ModelObject {
-        ModelObject(
-            id: model.id, created: model.created, ownedBy: model.ownedBy,
-            extra: JSONObject([
-                "context_window": .int(model.contextLength),
-                "max_model_len": .int(model.contextLength),
-                "sampling_defaults": state.configuration.samplingDefaults.value,
-            ]))
+    func object(_ model: ServedModel) -> ModelObject {
+        let descriptor = model.descriptor
+        var extra = JSONObject()
+        if case .upstream = model.route {
+            // The upstream knows its own window and defaults; ours would be guesses.
+            if descriptor.contextLength > 0 {
+                extra["context_window"] = .int(descriptor.contextLength)
+                extra["max_model_len"] = .int(descriptor.contextLength)
+            }
+        } else {
+            extra["context_window"] = .int(descriptor.contextLength)
+            extra["max_model_len"] = .int(descriptor.contextLength)
+            extra["sampling_defaults"] = state.samplingDefaults(for: model).value
+        }
+        if let tier = model.tier { extra["tier"] = .string(tier.name) }
+        return ModelObject(id: descriptor.id, created: descriptor.created, ownedBy: descriptor.ownedBy, extra: extra)
     }
 }

@@ -13,12 +13,15 @@ struct OperationsRoutes: Sendable {
     }
 
     func metrics(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
-        for backend in state.catalogue.backends {
-            let id = backend.descriptor.id
+        for model in state.catalogue.models {
+            let id = model.descriptor.id
             let queue = state.queues[id]
-            let load = backend.load
+            let load = (try? model.localBackend())??.load ?? BackendLoad(queued: 0, active: 0)
             state.metrics.recordLoad(
                 model: id, queued: (queue?.waiting ?? 0) + load.queued, active: queue?.active ?? load.active)
+        }
+        for tier in state.catalogue.tiers {
+            state.metrics.recordTier(await tier.status())
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -9,7 +9,12 @@ struct TokenizeRoutes: Sendable {
     func tokenize(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
         let tokenize = try TokenizeRequest(body: body.readableBytesView)
-        let backend = try state.catalogue.backend(orDefault: tokenize.model)
+        return try await state.withLocalBackend(named: tokenize.model, context: context) { backend in
+            try Self.tokenize(tokenize, on: backend)
+        }
+    }
+
+    private static func tokenize(_ tokenize: TokenizeRequest, on backend: any ModelBackend) throws -> Response {
         let tokens: [Int]
         switch tokenize.input {
         case .prompt(let prompt):
@@ -36,7 +41,12 @@ struct TokenizeRoutes: Sendable {
     func detokenize(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
         let detokenize = try DetokenizeRequest(body: body.readableBytesView)
-        let backend = try state.catalogue.backend(orDefault: detokenize.model)
+        return try await state.withLocalBackend(named: detokenize.model, context: context) { backend in
+            try Self.detokenize(detokenize, on: backend)
+        }
+    }
+
+    private static func detokenize(_ detokenize: DetokenizeRequest, on backend: any ModelBackend) throws -> Response {
         let vocabulary = backend.descriptor.vocabularySize
         if let index = detokenize.tokens.firstIndex(where: { $0 >= vocabulary }) {
             throw OpenAIError.invalidValue(

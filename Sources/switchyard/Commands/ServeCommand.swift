@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Engine
 import Fleet
 import Foundation
@@ -13,8 +14,23 @@ import UnixSignals
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models...) over the embedded engine."
+        abstract: "Serve the OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models...) over the embedded engine.",
+        discussion: """
+            Without --config, serves one embedded model (--model). With --config FILE (see examples/switchyard.yaml), \
+            serves the file's catalogue: embedded and upstream models, in tiers that sleep when idle and wake on the \
+            first request. Keys made with `switchyard keys create` are checked on every request once any exists, \
+            and every completion request gets a row in the usage ledger ($SWITCHYARD_HOME/switchyard.sqlite).
+            """
     )
+
+    @Option(help: "A fleet configuration file (YAML): models, upstreams and tiers.")
+    var config: String?
+
+    @Option(help: "The key and usage database (default: $SWITCHYARD_HOME/switchyard.sqlite).")
+    var database: String?
+
+    @Option(name: .customLong("admin-key"), help: "A key that may also call the admin endpoints (repeatable). SWITCHYARD_ADMIN_KEY adds one.")
+    var adminKeys: [String] = []
 
     @Option(help: "Address to listen on. Without an API key only loopback addresses are allowed.")
     var host = "127.0.0.1"
@@ -66,35 +82,89 @@ struct ServeCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let keys = apiKeys + (environment["SWITCHYARD_API_KEYS"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let admin = adminKeys + [environment["SWITCHYARD_ADMIN_KEY"]].compactMap { $0 }.filter { !$0.isEmpty }
+        let accounts = try openAccounts(adminKeys: admin)
         let configuration = ServerConfiguration(
             host: host, port: port, apiKeys: keys, strictParams: strictParams, maxBodyBytes: maxBodyBytes,
             maxActive: maxConcurrent, maxQueue: maxQueue, shutdownGracePeriod: .seconds(shutdownGrace))
         do {
-            try configuration.validate()
-        } catch {
+            let databaseKeys = try accounts.keyStore?.hasActiveKeys() ?? false
+            try configuration.validate(otherKeys: databaseKeys || !admin.isEmpty)
+        } catch let error as ServerError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
 
-        let modelPath = try await modelOptions.resolvePath()
-        // A catalogue name is the model's id; a path gives its file name.
-        let isPath = modelOptions.model.contains("/") || modelOptions.model.lowercased().hasSuffix(".gguf")
-        let backend = try EmbeddedBackend(
-            modelPath: modelPath, id: isPath ? nil : modelOptions.model,
-            configuration: EngineConfiguration(contextLength: contextLength, maxConcurrentSequences: maxConcurrent, threadCount: threads),
-            logger: logger)
-        let application = SwitchyardApplication.build(
-            configuration: configuration, catalogue: ModelCatalogue([backend]), logger: logger)
-
-        if keys.isEmpty {
-            logger.notice("no API key configured: listening on loopback only (\(host)); set --api-key or SWITCHYARD_API_KEYS to listen elsewhere")
+        let engine = EngineConfiguration(contextLength: contextLength, maxConcurrentSequences: maxConcurrent, threadCount: threads)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let catalogue: ModelCatalogue
+        do {
+            catalogue = try await makeCatalogue(engine: engine, httpClient: httpClient, logger: logger)
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
         }
-        logger.notice(
-            "serving \(backend.descriptor.id) (context \(backend.descriptor.contextLength) tokens) at http://\(host):\(port)/v1")
+        let application = SwitchyardApplication.build(
+            configuration: configuration, catalogue: catalogue, accounts: accounts, logger: logger)
+
+        if keys.isEmpty, admin.isEmpty, configuration.isLoopback {
+            logger.notice("no API key on the command line: listening on loopback only (\(host)); set --api-key, SWITCHYARD_API_KEYS or create keys with `switchyard keys create` to listen elsewhere")
+        }
+        for model in catalogue.models {
+            let tierNote = model.tier.map { " in tier \($0.name) (asleep until the first request)" } ?? ""
+            logger.notice("serving \(model.descriptor.id)\(tierNote) at http://\(host):\(port)/v1")
+        }
 
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: application)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            await catalogue.shutdown()
+            try? await httpClient.shutdown()
+            throw error
+        }
+        // Tiers started processes of their own: end them with the server.
+        await catalogue.shutdown()
+        try? await httpClient.shutdown()
+    }
+
+    /// The key database, rate limiter and usage ledger under $SWITCHYARD_HOME.
+    private func openAccounts(adminKeys: [String]) throws -> ServerAccounts {
+        let path = database ?? FleetDatabase.defaultPath(home: modelOptions.home)
+        do {
+            let database = try FleetDatabase(path: path)
+            return ServerAccounts(keyStore: KeyStore(database: database), ledger: UsageLedger(database: database), adminKeys: adminKeys)
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot open the key and usage database \(path): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// The models to serve: the configuration file's, or the one `--model`.
+    private func makeCatalogue(engine: EngineConfiguration, httpClient: HTTPClient, logger: Logger) async throws -> ModelCatalogue {
+        guard let config else {
+            let modelPath = try await modelOptions.resolvePath()
+            // A catalogue name is the model's id; a path gives its file name.
+            let isPath = modelOptions.model.contains("/") || modelOptions.model.lowercased().hasSuffix(".gguf")
+            let backend = try EmbeddedBackend(modelPath: modelPath, id: isPath ? nil : modelOptions.model, configuration: engine, logger: logger)
+            return ModelCatalogue([backend])
+        }
+        let fleet: FleetConfiguration
+        do {
+            fleet = try FleetConfiguration.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        let configDirectory = URL(fileURLWithPath: config).deletingLastPathComponent()
+        return try await FleetAssembly.build(configuration: fleet, engine: engine, httpClient: httpClient, logger: logger) { model in
+            var options = modelOptions
+            // A relative .gguf path in the file is relative to the file.
+            let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf")
+            options.model = isPath && !model.hasPrefix("/") ? configDirectory.appendingPathComponent(model).path : model
+            return try await options.resolvePath()
+        }
     }
 }

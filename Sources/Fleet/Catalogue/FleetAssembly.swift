@@ -1,0 +1,78 @@
+public import AsyncHTTPClient
+public import Engine
+import Foundation
+public import Logging
+
+/// Builds the served catalogue from a configuration file: embedded models (loaded now, or left
+/// for their tier to load on wake), upstream models, and the tiers with their wakers.
+public enum FleetAssembly {
+    /// - Parameters:
+    ///   - engine: the engine settings embedded models start from (a model's `context_window` overrides the length).
+    ///   - resolveModelPath: the local file of an embedded model's `model` (a catalogue name is pulled if missing).
+    public static func build(
+        configuration: FleetConfiguration, engine: EngineConfiguration, httpClient: HTTPClient, logger: Logger,
+        resolveModelPath: (String) async throws -> String
+    ) async throws -> ModelCatalogue {
+        var tierOfModel: [String: TierEntry] = [:]
+        for tier in configuration.tiers {
+            for model in tier.models { tierOfModel[model] = tier }
+        }
+        var models: [ServedModel] = []
+        var slotsByTier: [String: [EmbeddedModelSlot]] = [:]
+        for entry in configuration.models {
+            let tier = tierOfModel[entry.name]
+            switch entry.backend {
+            case .embedded(let model):
+                let path = try await resolveModelPath(model)
+                var settings = engine
+                if let contextLength = entry.contextLength { settings.contextLength = contextLength }
+                if let tier {
+                    let slot = EmbeddedModelSlot(modelPath: path, id: entry.name, aliases: entry.aliases, configuration: settings, logger: logger)
+                    slotsByTier[tier.name, default: []].append(slot)
+                    let descriptor = ModelDescriptor(
+                        id: entry.name, contextLength: settings.contextLength ?? 0, vocabularySize: 0, fingerprint: "",
+                        created: fileDate(path), aliases: entry.aliases, supportsToolCalls: true)
+                    models.append(ServedModel(descriptor: descriptor, route: .embeddedSlot(slot), samplingDefaults: entry.samplingDefaults))
+                } else {
+                    let backend = try EmbeddedBackend(
+                        modelPath: path, id: entry.name, aliases: entry.aliases, configuration: settings, logger: logger)
+                    models.append(ServedModel(descriptor: backend.descriptor, route: .backend(backend), samplingDefaults: entry.samplingDefaults))
+                }
+            case .upstream(let upstreams):
+                let backend = UpstreamBackend(
+                    publicName: entry.name, targets: upstreams.map(UpstreamTarget.init), httpClient: httpClient, logger: logger)
+                let descriptor = ModelDescriptor(
+                    id: entry.name, contextLength: entry.contextLength ?? 0, vocabularySize: 0, fingerprint: "",
+                    created: Int(Date().timeIntervalSince1970), aliases: entry.aliases, supportsToolCalls: true)
+                models.append(ServedModel(descriptor: descriptor, route: .upstream(backend), samplingDefaults: entry.samplingDefaults))
+            }
+        }
+        var tiers: [Tier] = []
+        for entry in configuration.tiers {
+            var wakers: [any TierWaker] = []
+            if let wake = entry.wake, wake.command != nil {
+                wakers.append(CommandWaker(tierName: entry.name, wake: wake, httpClient: httpClient, logger: logger))
+            }
+            if let slots = slotsByTier[entry.name] { wakers.append(EmbeddedWaker(slots: slots)) }
+            let tier = Tier(
+                name: entry.name, models: entry.models, settings: TierSettings(entry), waker: CompositeWaker(wakers), logger: logger)
+            tiers.append(tier)
+            for index in models.indices where entry.models.contains(models[index].descriptor.id) {
+                models[index].tier = tier
+            }
+        }
+        return ModelCatalogue(models: models, tiers: tiers)
+    }
+
+    private static func fileDate(_ path: String) -> Int {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.modificationDate] as? Date).map { Int($0.timeIntervalSince1970) } ?? 0
+    }
+}
+
+extension ModelCatalogue {
+    /// Stops every tier (their processes end, their models unload): call once the server stopped.
+    public func shutdown() async {
+        for tier in tiers { await tier.shutdown() }
+    }
+}

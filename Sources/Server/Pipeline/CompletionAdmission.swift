@@ -1,0 +1,72 @@
+import Fleet
+import Foundation
+import Hummingbird
+import OpenAIWire
+
+/// A completion request that passed the checks every model shares: the model exists and the
+/// key may use it, and the key's rate limits let it in. Holds the request's accounting.
+struct CompletionAdmission: Sendable {
+    let served: ServedModel
+    let accounting: RequestAccounting
+    /// The fairness key for the model's admission queue.
+    let client: String
+    let queue: AdmissionQueue
+    /// The tokens the request is expected to use before its prompt is tokenized.
+    let estimatedTokens: Int
+
+    var model: ModelDescriptor { served.descriptor }
+}
+
+extension ServingState {
+    /// Completion tokens assumed for the token budget when a request sets no `max_tokens`
+    /// (the reservation is settled with the real count afterwards).
+    static let assumedCompletionTokens = 256
+
+    /// Admits a completion request: resolves the model (a key limited to other models gets the
+    /// same 404 as an unknown model), counts it against the key's requests per minute and checks
+    /// the key's tokens per minute, with a ledger row for a refusal.
+    func admit(
+        model name: String, endpoint: String, stream: Bool, maxTokens: Int?, bodyBytes: Int, user: String?,
+        context: SwitchyardRequestContext
+    ) throws -> CompletionAdmission {
+        let served = try catalogue.model(named: name)
+        if let key = context.apiKey, !key.allows(model: served.descriptor.id) {
+            throw FleetError.modelNotFound(name)
+        }
+        context.outcome.model = served.descriptor.id
+        let accounting = RequestAccounting(
+            requestID: context.requestID, key: context.apiKey, model: served.descriptor.id, tier: served.tier?.name,
+            endpoint: endpoint, stream: stream, ledger: accounts.ledger, limiter: accounts.limiter, logger: context.logger)
+        // About four bytes of JSON per prompt token: a bound good enough before the prompt is tokenized.
+        let estimate = bodyBytes / 4 + (maxTokens ?? Self.assumedCompletionTokens)
+        if let key = context.apiKey, case .exceeded(let status, let retryAfter, let limit) =
+            accounts.limiter.checkArrival(key: key, estimatedTokens: estimate)
+        {
+            accounting.finish(status: 429)
+            let seconds = max(1, Int((retryAfter.milliseconds / 1000).rounded(.up)))
+            let (limitValue, unit) = limit == "tokens" ? (status.limitTokens, "tokens per min (TPM)") : (status.limitRequests, "requests per min (RPM)")
+            throw FleetError.rateLimited(
+                message: "Rate limit reached for key '\(key.name)' on \(unit): Limit \(limitValue ?? 0), Requested \(limit == "tokens" ? estimate : 1). Please try again in \(seconds)s.",
+                retryAfterSeconds: seconds)
+        }
+        return CompletionAdmission(
+            served: served, accounting: accounting, client: client(context: context, user: user),
+            queue: try queue(for: served.descriptor.id), estimatedTokens: estimate)
+    }
+}
+
+extension ServingState {
+    /// Runs `body` on the in-process backend of `name` (the first model when `nil`), waking its
+    /// tier first and keeping it awake meanwhile. Upstream models have no local backend.
+    func withLocalBackend<T>(
+        named name: String?, context: SwitchyardRequestContext, _ body: (any ModelBackend) throws -> T
+    ) async throws -> T {
+        let served = try catalogue.model(orDefault: name)
+        if let key = context.apiKey, !key.allows(model: served.descriptor.id) {
+            throw FleetError.modelNotFound(name ?? served.descriptor.id)
+        }
+        let lease = try await served.tier?.acquire()
+        defer { lease?.release() }
+        return try body(try catalogue.backend(for: served.descriptor.id))
+    }
+}

@@ -1,0 +1,152 @@
+import Fleet
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OpenAIWire
+
+/// A streamed response that is ready to go: its headers, and what writes its events (every
+/// event but `[DONE]`, which the responder sends once the ledger row is written).
+struct StreamStart: Sendable {
+    var headers: HTTPFields
+    var produce: @Sendable (inout SSEWriter) async throws -> Void
+}
+
+/// What every completion does around its endpoint-specific work: wakes the model's tier (for a
+/// stream, behind SSE comment keep-alives once its headers are out), then runs the work, writes
+/// the ledger row before the response completes, and maps failures, whenever they happen.
+struct CompletionResponder: Sendable {
+    let state: ServingState
+    let admission: CompletionAdmission
+
+    var accounting: RequestAccounting { admission.accounting }
+
+    /// - Parameters:
+    ///   - complete: runs a non-streamed request to the end: its JSON body and headers.
+    ///   - startStream: does what can still fail with an HTTP status, then returns the event writer.
+    func respond(
+        stream: Bool,
+        complete: @escaping @Sendable () async throws -> (JSONValue, HTTPFields),
+        startStream: @escaping @Sendable () async throws -> StreamStart
+    ) async throws -> Response {
+        do {
+            if stream, let tier = admission.served.tier, !tier.isAwake {
+                return wakingStream(tier: tier, startStream: startStream)
+            }
+            if let tier = admission.served.tier {
+                accounting.adopt(try await tier.acquire())
+            }
+            var wakeHeaders = HTTPFields()
+            if let wake = accounting.wake { wakeHeaders[.wakeMilliseconds] = String(Int(wake.milliseconds.rounded())) }
+            guard stream else {
+                let (value, headers) = try await complete()
+                accounting.finish(status: 200)
+                return ResponseHeaders.json(value, headers: headers + wakeHeaders)
+            }
+            let start = try await startStream()
+            var headers = start.headers + wakeHeaders
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            let accounting = accounting
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                var sse = SSEWriter(writer: writer)
+                try await Self.run(start.produce, on: &sse, accounting: accounting)
+            })
+        } catch {
+            accounting.finish(status: ErrorMapping.openAIError(for: error).status)
+            throw error
+        }
+    }
+
+    /// Streams whose tier is asleep get their headers at once, then a comment every keep-alive
+    /// interval while the tier wakes, so proxies and clients do not time out.
+    private func wakingStream(tier: Tier, startStream: @escaping @Sendable () async throws -> StreamStart) -> Response {
+        let accounting = accounting
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var sse = SSEWriter(writer: writer)
+            do {
+                let lease = try await Self.wake(tier, keepingAlive: &sse)
+                accounting.adopt(lease)
+                if let wake = lease.wakeDuration {
+                    try await sse.write(": tier \(tier.name) woke in \(Int(wake.milliseconds.rounded())) ms\n\n")
+                }
+                let start = try await startStream()
+                try await Self.run(start.produce, on: &sse, accounting: accounting)
+            } catch where !sse.failed {
+                try await Self.fail(with: error, on: &sse, accounting: accounting)
+            } catch {
+                accounting.finish(status: 499)
+                throw error
+            }
+        })
+    }
+
+    /// Writes a stream's events, then the ledger row, then `[DONE]`; a failure after the
+    /// headers went out becomes one error event.
+    static func run(
+        _ produce: @Sendable (inout SSEWriter) async throws -> Void, on sse: inout SSEWriter, accounting: RequestAccounting
+    ) async throws {
+        do {
+            try await produce(&sse)
+            accounting.finish(status: 200)
+            try await sse.sendDone()
+            try await sse.finish()
+        } catch where !sse.failed {
+            try await fail(with: error, on: &sse, accounting: accounting)
+        } catch {
+            // The client went away: nothing more can be written.
+            accounting.finish(status: 499)
+            throw error
+        }
+    }
+
+    private static func fail(with error: any Error, on sse: inout SSEWriter, accounting: RequestAccounting) async throws {
+        let mapped = ErrorMapping.openAIError(for: error)
+        accounting.finish(status: mapped.status)
+        try await sse.send(mapped.body)
+        try await sse.finish()
+    }
+
+    /// Waits for `tier` to wake, writing `: waking tier …` comments meanwhile.
+    private static func wake(_ tier: Tier, keepingAlive sse: inout SSEWriter) async throws -> TierLease {
+        let interval = tier.settings.keepAliveInterval
+        let started = ContinuousClock.now
+        return try await withThrowingTaskGroup(of: TierLease?.self) { group in
+            group.addTask { try await tier.acquire() }
+            group.addTask {
+                try await Task.sleep(for: interval)
+                return nil
+            }
+            do {
+                while let result = try await group.next() {
+                    if let lease = result {
+                        group.cancelAll()
+                        return lease
+                    }
+                    let waited = Int((ContinuousClock.now - started).milliseconds / 1000)
+                    try await sse.write(": waking tier \(tier.name) (\(waited) s)\n\n")
+                    group.addTask {
+                        try await Task.sleep(for: interval)
+                        return nil
+                    }
+                }
+                throw CancellationError()
+            } catch {
+                // A lease that arrived while the stream failed must not keep the tier busy.
+                group.cancelAll()
+                while let result = await group.nextResult() {
+                    if case .success(let lease?) = result { lease.release() }
+                }
+                throw error
+            }
+        }
+    }
+}
+
+extension HTTPFields {
+    static func + (lhs: HTTPFields, rhs: HTTPFields) -> HTTPFields {
+        var merged = lhs
+        for field in rhs { merged[field.name] = field.value }
+        return merged
+    }
+}

@@ -1,0 +1,136 @@
+import Fleet
+import Foundation
+import Logging
+import Synchronization
+
+/// Follows one completion request from admission to its ledger row: time to first token,
+/// usage, and what it holds (the tier lease, the admission ticket, the rate-limit
+/// reservation), all settled exactly once by `finish(status:)`.
+final class RequestAccounting: Sendable {
+    private struct Facts {
+        var promptTokens = 0
+        var completionTokens = 0
+        var firstTokenAt: ContinuousClock.Instant?
+        var wake: Duration?
+        var lease: TierLease?
+        var ticket: AdmissionTicket?
+        var reservation: RateLimitReservation?
+        var finished = false
+    }
+
+    let requestID: String
+    let key: APIKey?
+    let model: String
+    let tier: String?
+    let endpoint: String
+    let stream: Bool
+    private let start = ContinuousClock.now
+    private let startDate = Date()
+    private let ledger: UsageLedger?
+    private let limiter: RateLimiter
+    private let logger: Logger
+    private let facts = Mutex(Facts())
+
+    init(
+        requestID: String, key: APIKey?, model: String, tier: String?, endpoint: String, stream: Bool, ledger: UsageLedger?,
+        limiter: RateLimiter, logger: Logger
+    ) {
+        self.requestID = requestID
+        self.key = key
+        self.model = model
+        self.tier = tier
+        self.endpoint = endpoint
+        self.stream = stream
+        self.ledger = ledger
+        self.limiter = limiter
+        self.logger = logger
+    }
+
+    /// How long this request waited for its tier to wake, when it did.
+    var wake: Duration? { facts.withLock { $0.wake } }
+
+    /// Holds the tier lease until the request finishes.
+    func adopt(_ lease: TierLease) {
+        let late = facts.withLock { facts -> Bool in
+            guard !facts.finished else { return true }
+            facts.lease = lease
+            facts.wake = lease.wakeDuration
+            return false
+        }
+        if late { lease.release() }
+    }
+
+    /// Holds the admission ticket until the request finishes.
+    func adopt(_ ticket: AdmissionTicket) {
+        let late = facts.withLock { facts -> Bool in
+            guard !facts.finished else { return true }
+            facts.ticket = ticket
+            return false
+        }
+        if late { ticket.release() }
+    }
+
+    /// Takes `tokens` from the key's token budget now that the request runs (see `RateLimiter.reserve`).
+    func reserve(tokens: Int) {
+        guard let key else { return }
+        let reservation = limiter.reserve(key: key, tokens: tokens)
+        let late = facts.withLock { facts -> Bool in
+            guard !facts.finished else { return true }
+            facts.reservation = reservation
+            return false
+        }
+        if late { limiter.settle(reservation, actualTokens: 0) }
+    }
+
+    /// Notes that output began (the first call sets time to first token).
+    func outputArrived() {
+        let now = ContinuousClock.now
+        facts.withLock { facts in
+            if facts.firstTokenAt == nil { facts.firstTokenAt = now }
+        }
+    }
+
+    /// The request's usage so far (replaces what was set before).
+    func setUsage(prompt: Int, completion: Int) {
+        facts.withLock { facts in
+            facts.promptTokens = prompt
+            facts.completionTokens = completion
+        }
+    }
+
+    /// Writes the ledger row (committed before this returns, so it survives a crash right
+    /// after), settles the token reservation with the real usage and releases what the request held.
+    /// Only the first call counts.
+    func finish(status: Int) {
+        let now = ContinuousClock.now
+        guard let facts = facts.withLock({ facts -> Facts? in
+            guard !facts.finished else { return nil }
+            facts.finished = true
+            return facts
+        }) else { return }
+        if let reservation = facts.reservation {
+            limiter.settle(reservation, actualTokens: facts.promptTokens + facts.completionTokens)
+        }
+        facts.ticket?.release()
+        facts.lease?.release()
+        guard let ledger else { return }
+        let record = UsageRecord(
+            requestID: requestID, time: startDate, keyID: key?.id, keyName: key?.name, model: model, tier: tier,
+            endpoint: endpoint, promptTokens: facts.promptTokens, completionTokens: facts.completionTokens,
+            latencyMilliseconds: (now - start).milliseconds,
+            timeToFirstTokenMilliseconds: facts.firstTokenAt.map { ($0 - start).milliseconds }, status: status,
+            wakeMilliseconds: facts.wake.map(\.milliseconds), stream: stream)
+        do {
+            try ledger.record(record)
+        } catch {
+            logger.error("usage ledger write failed", metadata: ["error.message": "\(error)"])
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

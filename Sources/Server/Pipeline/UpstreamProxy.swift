@@ -1,0 +1,79 @@
+import Fleet
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OpenAIWire
+
+/// A completion served by an upstream server: the client's own JSON goes through (fields we do
+/// not know included, so the upstream's features stay usable) with the model renamed, and the
+/// reply comes back event by event. The request was validated by our parser first, so bad
+/// requests get the same errors whichever backend serves the model.
+struct UpstreamProxy: Sendable {
+    let state: ServingState
+    let admission: CompletionAdmission
+    let upstream: UpstreamBackend
+
+    func respond(path: String, body bytes: ByteBuffer, stream: Bool) async throws -> Response {
+        guard case .object(let body) = try JSONValue.parse(bytes.readableBytesView) else {
+            throw OpenAIError.invalidRequest("The request body must be a JSON object.")
+        }
+        let accounting = admission.accounting
+        let requestID = accounting.requestID
+        let metrics = state.metrics
+        let model = admission.model.id
+        let start: @Sendable () async throws -> Void = {
+            accounting.reserve(tokens: admission.estimatedTokens)
+            accounting.adopt(try await admission.queue.acquire(client: admission.client))
+        }
+        return try await CompletionResponder(state: state, admission: admission).respond(
+            stream: stream,
+            complete: {
+                try await start()
+                let reply = try await upstream.send(path: path, body: body, stream: false, requestID: requestID)
+                guard case .complete(let value, let usage) = reply else {
+                    throw FleetError.upstream(.serverError("The upstream answered a non-streamed request with a stream.", status: 502))
+                }
+                accounting.outputArrived()
+                if let usage {
+                    accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
+                    metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
+                }
+                return (value, [:])
+            },
+            startStream: {
+                try await start()
+                let reply = try await upstream.send(path: path, body: body, stream: true, requestID: requestID)
+                guard case .stream(let events) = reply else {
+                    throw FleetError.upstream(.serverError("The upstream answered a streamed request without a stream.", status: 502))
+                }
+                let timer = TokenTimer(model: model, metrics: metrics)
+                return StreamStart(headers: [:]) { sse in
+                    for try await event in events {
+                        switch event {
+                        case .chunk(let chunk):
+                            if Self.carriesOutput(chunk) {
+                                timer.tokenArrived()
+                                accounting.outputArrived()
+                            }
+                            try await sse.send(chunk)
+                        case .usage(let usage):
+                            accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
+                            metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
+                        }
+                    }
+                }
+            })
+    }
+
+    /// Whether a chunk holds generated text or a tool call (not just the role or a finish reason).
+    static func carriesOutput(_ chunk: JSONValue) -> Bool {
+        guard case .array(let choices)? = chunk["choices"] else { return false }
+        return choices.contains { choice in
+            if case .string(let text)? = choice["text"], !text.isEmpty { return true }
+            guard let delta = choice["delta"] else { return false }
+            if case .string(let content)? = delta["content"], !content.isEmpty { return true }
+            if case .array(let calls)? = delta["tool_calls"], !calls.isEmpty { return true }
+            return false
+        }
+    }
+}
