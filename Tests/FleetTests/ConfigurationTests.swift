@@ -124,7 +124,7 @@ import Testing
             ("models:\n  - name: a\n    upstream: {base_url: \"http://h/v1\", api_key_env: NOT_SET_ANYWHERE}\n", 3,
              "the environment variable 'NOT_SET_ANYWHERE' (api_key_env of model 'a') is not set"),
             ("models:\n  - name: a\n    \(upstream)\ntiers:\n  - name: t\n    models: [a]\n", 5, "tier 't' has nothing to wake"),
-            ("models:\n  - name: a\n    \(upstream)\n    upstream: {base_url: \"http://h/v1\"}\n", 4, "duplicate key 'upstream'"),
+            ("models:\n  - name: a\n    \(upstream)\n    upstream: {base_url: \"http://h/v1\"}\n", 3, "the key 'upstream' appears more than once in one mapping"),
             ("models:\n  - name: a\n    embedded: {model: m}\n    defaults: {temperature: 3}\n", 4, "'temperature' must be between 0.0 and 2.0"),
             ("models:\n  - name: a\n    embedded: {model: m, path: x}\n", 3, "unknown key 'path' in 'embedded' of model 'a'"),
             ("models:\n  - name: [a]\n    embedded: {model: m}\n", 2, "'name' must be a string"),

@@ -102,12 +102,12 @@ import Testing
         #expect(await TierTestSupport.eventually { waker.processID != nil })
         let pid = try #require(waker.processID)
         let result = await waiting.result
-        #expect {
-            try result.get()
-        } throws: { error in
-            guard case .wakeTimeout(let name, _) = error as? FleetError else { return false }
-            return name == "t"
+        let error = #expect(throws: FleetError.self) { try result.get() }
+        guard case .wakeTimeout(let name, _) = error else {
+            Issue.record("expected wakeTimeout, got \(String(describing: error))")
+            return
         }
+        #expect(name == "t")
         #expect(await TierTestSupport.eventually { await tier.status().state == .asleep })
         #expect(!TierTestSupport.isRunning(pid))
         #expect(await tier.status().hardCapFailures == 1)

@@ -31,7 +31,7 @@ struct ConfigurationReader {
             return at(mark, "not valid YAML: \(prefix)\(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return at(context.mark, "duplicate key \(names) in one mapping")
+            return at(context.mark, "the key \(names) appears more than once in one mapping")
         default:
             return ConfigurationError(source: source, line: 0, column: 0, message: "not valid YAML: \(error)")
         }

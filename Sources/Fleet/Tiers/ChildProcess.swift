@@ -50,8 +50,8 @@ final class ChildProcess: Sendable {
     static func spawn(command: String, environment: [String: String], outputPrefix: String?) throws(SpawnError) -> ChildProcess {
         var outputPipe: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]
-        guard pipe2(&outputPipe, O_CLOEXEC) == 0 else { throw SpawnError(description: "cannot create a pipe: \(errnoText())") }
-        guard pipe2(&errorPipe, O_CLOEXEC) == 0 else {
+        guard makePipe(&outputPipe) else { throw SpawnError(description: "cannot create a pipe: \(errnoText())") }
+        guard makePipe(&errorPipe) else {
             close(outputPipe[0])
             close(outputPipe[1])
             throw SpawnError(description: "cannot create a pipe: \(errnoText())")
@@ -63,10 +63,11 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
-        #if canImport(Glibc)
-        // Descriptors the server opened without close-on-exec (sockets) must not leak into it.
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
-        #endif
+        // Descriptors the server opened without close-on-exec (sockets) must not leak into it
+        // (closing one that is gone by then is not an error).
+        for descriptor in openDescriptors() where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -86,7 +87,8 @@ final class ChildProcess: Sendable {
 
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
-        let arguments = ["/bin/sh", "-c", command].map { strdup($0) }
+        let words: [String] = ["/bin/sh", "-c", command]
+        let arguments = words.map { strdup($0) }
         let variables = merged.map { strdup("\($0.key)=\($0.value)") }
         defer {
             for pointer in arguments { free(pointer) }
@@ -95,7 +97,8 @@ final class ChildProcess: Sendable {
         var pid = pid_t()
         let result = (arguments + [nil]).withUnsafeBufferPointer { argv in
             (variables + [nil]).withUnsafeBufferPointer { envp in
-                posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv.baseAddress, envp.baseAddress)
+                guard let argv = argv.baseAddress, let envp = envp.baseAddress else { return EINVAL }
+                return posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
             }
         }
         close(outputPipe[1])
@@ -250,4 +253,21 @@ final class ChildProcess: Sendable {
     #endif
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// A pipe whose ends close on exec (the child gets copies through dup2).
+    private static func makePipe(_ descriptors: inout [Int32]) -> Bool {
+        guard pipe(&descriptors) == 0 else { return false }
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        return true
+    }
+
+    /// The descriptors open in this process (from /proc/self/fd; none where that is missing).
+    private static func openDescriptors() -> [Int32] {
+        #if os(Linux)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.compactMap { Int32($0) }
+        #else
+        return []
+        #endif
+    }
 }

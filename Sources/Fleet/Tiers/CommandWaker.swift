@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 public import Logging
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// Wakes a tier by running its `wake.command` (`/bin/sh -c`, in a process group of its own)

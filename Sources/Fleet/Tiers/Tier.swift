@@ -106,7 +106,11 @@ public actor Tier {
         case .failure(let error):
             let reason =
                 if case FleetError.wakeFailed(_, let reason) = error { reason } else { String(describing: error) }
+            let failuresBefore = machine.wakeFailures
             run(machine.wakeFailed(id: id, reason: reason))
+            if machine.wakeFailures > failuresBefore {
+                logger.error("tier failed to wake", metadata: ["tier.reason": .string(reason)])
+            }
         }
     }
 
@@ -159,7 +163,7 @@ public actor Tier {
                 // An abandoned wake ends first, so that nothing it started outlives the stop.
                 await previousWake?.value
                 await waker.stop()
-                await self.stopFinished()
+                self.stopFinished()
             }
         case .grant(let waiters):
             let now = ContinuousClock.now
@@ -180,8 +184,6 @@ public actor Tier {
                 logger.error(
                     "tier did not wake within its hard cap; the wake is stopped",
                     metadata: ["tier.waited_s": .stringConvertible(waited.fleetSeconds), "tier.waiters": .stringConvertible(waiters.count)])
-            } else if case .failed(let reason) = failure {
-                logger.error("tier failed to wake", metadata: ["tier.reason": .string(reason)])
             }
         case .startIdleTimer(let generation, let after):
             idleTask?.cancel()
@@ -217,7 +219,7 @@ public actor Tier {
             } catch {
                 result = .failure(error)
             }
-            await self.wakeFinished(id: id, result: result)
+            self.wakeFinished(id: id, result: result)
         }
         let budget = settings.wakeBudget
         let hardCap = settings.wakeHardCap
