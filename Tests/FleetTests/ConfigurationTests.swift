@@ -54,6 +54,8 @@ import Testing
         #expect(gpu.wake?.environment == ["SWITCHYARD_HOME": "/var/lib/switchyard"])
         #expect(configuration.tier(forModel: "big")?.name == "gpu")
         #expect(configuration.tier(forModel: "smollm2") == nil)
+        #expect(configuration.model(named: "gpt-4o-mini")?.name == "smollm2")
+        #expect(configuration.model(named: "nope") == nil)
         #expect(!String(describing: configuration.models[1]).contains("sk-test-secret"))
     }
 

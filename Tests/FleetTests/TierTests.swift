@@ -212,6 +212,23 @@ import Testing
         #expect(tier.isAwake)
     }
 
+    @Test func sleepDuringAWakeAbandonsItAndFailsItsWaiters() async throws {
+        let waker = ScriptedWaker([.succeed(after: .seconds(3600)), .succeed(after: .zero)])
+        let tier = TierTestSupport.tier(waker)
+        let waiting = Task { try await tier.acquire() }
+        #expect(await TierTestSupport.eventually { await tier.status().state == .waking })
+        #expect(!tier.isAwake)
+        await tier.sleep()
+        #expect(await tier.status().state == .asleep)
+        let result = await waiting.result
+        #expect(throws: FleetError.wakeFailed(tier: "t", reason: "the tier was put to sleep while waking")) { try result.get() }
+        #expect(waker.cancelledWakes == 1)
+        #expect(waker.stops == 1)
+        _ = try await tier.acquire()
+        #expect(tier.isAwake)
+        #expect(waker.wakes == 2)
+    }
+
     @Test func shutdownStopsTheWakerAndRefusesLaterRequests() async throws {
         let waker = ScriptedWaker([.gate])
         let tier = TierTestSupport.tier(waker)

@@ -76,7 +76,10 @@ extension ConfigurationReader {
         if let value = fields["env"] {
             let variables = try mapping(value, in: "'env' of \(context)")
             for entry in variables.entries {
-                wake.environment[entry.key] = try string(entry.value, named: entry.key)
+                guard case .scalar(let scalar) = entry.value, !isNull(entry.value) else {
+                    throw error(at: entry.value, "the variable '\(entry.key)' in 'env' of \(context) must be a string, not \(kind(entry.value))")
+                }
+                wake.environment[entry.key] = scalar.string
             }
         }
         if wake.command != nil && wake.readyURL == nil {

@@ -59,11 +59,3 @@ public enum DurationText {
         return .milliseconds(Int64(value.rounded()))
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var fleetSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

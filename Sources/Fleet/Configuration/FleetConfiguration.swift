@@ -42,6 +42,11 @@ public struct FleetConfiguration: Sendable, Equatable {
         return try reader.read(root)
     }
 
+    /// The model served under `id`: its name, else an alias.
+    public func model(named id: String) -> ModelEntry? {
+        models.first { $0.name == id } ?? models.first { $0.aliases.contains(id) }
+    }
+
     /// The tier a model belongs to, if any.
     public func tier(forModel name: String) -> TierEntry? {
         tiers.first { $0.models.contains(name) }
