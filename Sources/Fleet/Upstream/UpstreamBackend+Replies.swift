@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import Logging
 import NIOCore
+import NIOHTTP1
 import OpenAIWire
 
 /// Reading what an upstream sent back: whole bodies under a silence timeout, and streams
