@@ -155,4 +155,55 @@ import Testing
             #expect(fake.requests.count == 1)
         }
     }
+
+    @Test func aConnectionDroppedBeforeAnyResponseIsRetriedOnceThenTheNextTargetServes() async throws {
+        let slammer = try SlammingServer()
+        defer { slammer.stop() }
+        try await FakeUpstream.run({ _ in .json(Upstream.completion()) }) { live in
+            let reply = try await withBackend([upstreamTarget(slammer.baseURL), upstreamTarget(live.baseURL)]) { backend in
+                try await backend.send(path: "chat/completions", body: chatRequest(), stream: false, requestID: "r")
+            }
+            guard case .complete = reply else {
+                Issue.record("expected a complete reply")
+                return
+            }
+            #expect(slammer.accepted == 2)
+            #expect(live.requests.count == 1)
+        }
+    }
+
+    @Test func aTargetSilentPastItsTimeoutIsGivenUpWithoutARetry() async throws {
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        let handler: FakeUpstream.Handler = { _ in
+            for await _ in release {}
+            return .json(Upstream.completion())
+        }
+        try await FakeUpstream.run(handler) { fake in
+            let error = try await withBackend([upstreamTarget(fake.baseURL, timeout: .seconds(1))]) { backend in
+                await sendFailure(backend)
+            }
+            releaseContinuation.finish()
+            let failure = try #require(error)
+            #expect(failure.code == "upstream_unavailable")
+            #expect(failure.message.contains("no response within 1 s"))
+            #expect(fake.requests.count == 1)
+        }
+    }
+
+    @Test func logsNameTheHostAndRequestButNeverTheKey() async throws {
+        let dead = try DeadPort()
+        let recorder = LogRecorder()
+        let refusal = Upstream.error(message: "Incorrect API key provided: \(upstreamKey)", type: "invalid_request_error", param: nil, code: nil)
+        try await FakeUpstream.run({ _ in .json(refusal, status: .forbidden) }) { fake in
+            let error = try await withBackend([upstreamTarget(dead.baseURL), upstreamTarget(fake.baseURL)], logger: recorder.logger()) { backend in
+                await sendFailure(backend)
+            }
+            #expect(error?.code == "upstream_auth_failed")
+            #expect(error?.message.contains(upstreamKey) == false)
+        }
+        let lines = recorder.all
+        #expect(lines.count >= 3)  // the refused attempt, its retry, the refusal
+        #expect(lines.contains { $0.contains("127.0.0.1:\(dead.port)") && $0.contains("req-failure") })
+        #expect(!lines.contains { $0.contains(upstreamKey) })
+    }
 }

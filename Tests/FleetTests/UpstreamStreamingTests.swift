@@ -120,6 +120,7 @@ import Testing
             #expect(error.status == 502)
             #expect(error.type == "server_error")
             #expect(error.code == "upstream_disconnected")
+            #expect(error.message.contains("broke off"), "\(error.message)")
             #expect(!error.message.contains(upstreamKey))
         }
     }
@@ -225,6 +226,18 @@ import Testing
                 await sendFailure(backend, body: chatRequest(stream: true), stream: true)
             }
             #expect(error == OpenAIError(status: 400, message: "bad \(publicModel)", type: "invalid_request_error", param: "messages"))
+        }
+    }
+
+    @Test func aStreamedRequestAnsweredWithPlainJSONIsAnError() async throws {
+        try await FakeUpstream.run({ _ in .json(Upstream.completion()) }) { fake in
+            let error = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
+                await sendFailure(backend, body: chatRequest(stream: true), stream: true)
+            }
+            let failure = try #require(error)
+            #expect(failure.status == 502)
+            #expect(failure.code == "upstream_bad_response")
+            #expect(failure.message.contains("application/json"))
         }
     }
 }

@@ -24,11 +24,14 @@ func chatRequest(stream: Bool = false, includeUsage: Bool? = nil) -> JSONObject 
 
 /// Runs `body` with a backend over `targets`, on a client configured as the server would.
 func withBackend<T: Sendable>(
-    _ targets: [UpstreamTarget], _ body: @Sendable (UpstreamBackend) async throws -> T
+    _ targets: [UpstreamTarget], logger: Logger? = nil, _ body: @Sendable (UpstreamBackend) async throws -> T
 ) async throws -> T {
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: UpstreamBackend.httpClientConfiguration())
-    var logger = Logger(label: "upstream-tests")
-    logger.logLevel = .critical
+    let logger = logger ?? {
+        var logger = Logger(label: "upstream-tests")
+        logger.logLevel = .critical
+        return logger
+    }()
     let backend = UpstreamBackend(publicName: publicModel, targets: targets, httpClient: client, logger: logger)
     do {
         let result = try await body(backend)
