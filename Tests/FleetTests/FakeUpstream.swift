@@ -7,7 +7,7 @@ import OpenAIWire
 import Synchronization
 
 /// One request a fake upstream received.
-struct RecordedRequest: Sendable {
+struct FakeUpstreamRequest: Sendable {
     var path: String
     /// Header names lowercased.
     var headers: [String: String]
@@ -15,40 +15,40 @@ struct RecordedRequest: Sendable {
 }
 
 /// Every request a fake upstream received, in order.
-final class RequestLog: Sendable {
-    private let recorded = Mutex<[RecordedRequest]>([])
+final class FakeUpstreamRequestLog: Sendable {
+    private let recorded = Mutex<[FakeUpstreamRequest]>([])
 
-    func append(_ request: RecordedRequest) {
+    func append(_ request: FakeUpstreamRequest) {
         recorded.withLock { $0.append(request) }
     }
 
-    var all: [RecordedRequest] { recorded.withLock { $0 } }
+    var all: [FakeUpstreamRequest] { recorded.withLock { $0 } }
 }
 
 /// An OpenAI-compatible server in this process, on a free loopback port, answering with a
 /// handler the test gives. It records every request.
 struct FakeUpstream: Sendable {
-    typealias Handler = @Sendable (RecordedRequest) async throws -> Response
+    typealias Handler = @Sendable (FakeUpstreamRequest) async throws -> Response
 
     let port: Int
-    let log: RequestLog
+    let log: FakeUpstreamRequestLog
 
     var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-    var requests: [RecordedRequest] { log.all }
+    var requests: [FakeUpstreamRequest] { log.all }
 
     /// Runs a fake upstream for the duration of `body`, then stops it.
     static func run<T: Sendable>(
         _ handler: @escaping Handler, _ body: @Sendable (FakeUpstream) async throws -> T
     ) async throws -> T {
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let log = RequestLog()
+        let log = FakeUpstreamRequestLog()
         let router = Router()
         for path in ["/v1/chat/completions", "/v1/completions"] {
             router.post(RouterPath(path)) { request, _ -> Response in
                 let bytes = try await request.body.collect(upTo: 1 << 20)
                 var headers: [String: String] = [:]
                 for field in request.headers { headers[field.name.canonicalName] = field.value }
-                let recorded = RecordedRequest(
+                let recorded = FakeUpstreamRequest(
                     path: request.uri.path, headers: headers, body: (try? JSONValue.parse(Array(bytes.readableBytesView))) ?? .null)
                 log.append(recorded)
                 return try await handler(recorded)
@@ -84,18 +84,18 @@ struct FakeUpstreamError: Error, CustomStringConvertible {
 // MARK: Responses
 
 extension Response {
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+    static func upstreamJSON(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: value.jsonString)))
     }
 
-    static func text(_ text: String, status: HTTPResponse.Status, contentType: String = "text/html") -> Response {
+    static func upstreamText(_ text: String, status: HTTPResponse.Status, contentType: String = "text/html") -> Response {
         Response(status: status, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// A `text/event-stream` response whose body `write` produces.
-    static func events(_ write: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void) -> Response {
+    static func upstreamEvents(_ write: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void) -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
@@ -106,21 +106,21 @@ extension Response {
 }
 
 extension ResponseBodyWriter {
-    mutating func send(_ text: String) async throws {
+    mutating func writeSSE(_ text: String) async throws {
         try await write(ByteBuffer(string: text))
     }
 
-    mutating func send(event value: JSONValue) async throws {
+    mutating func writeSSE(event value: JSONValue) async throws {
         try await write(ByteBuffer(string: ServerSentEvents.event(value)))
     }
 }
 
 // MARK: Upstream-shaped documents
 
-enum Upstream {
+enum UpstreamDocuments {
     static let model = "upstream-model"
 
-    static func completion(model: String = Upstream.model, content: String = "Hello there") -> JSONValue {
+    static func completion(model: String = UpstreamDocuments.model, content: String = "Hello there") -> JSONValue {
         [
             "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": .string(model),
             "choices": [["index": 0, "message": ["role": "assistant", "content": .string(content)], "finish_reason": "stop"]],
@@ -129,7 +129,7 @@ enum Upstream {
     }
 
     /// A content chunk; `usageNull` adds `"usage": null`, as servers do when usage was asked for.
-    static func chunk(_ index: Int, model: String = Upstream.model, usageNull: Bool = false) -> JSONValue {
+    static func chunk(_ index: Int, model: String = UpstreamDocuments.model, usageNull: Bool = false) -> JSONValue {
         var object = JSONObject([
             "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": .string(model),
             "choices": [["index": 0, "delta": ["content": .string("t\(index)")], "finish_reason": nil]],
@@ -154,7 +154,7 @@ enum Upstream {
 
 /// A loopback port bound but not listening: connecting to it is refused, and no other test
 /// can take it while this is open.
-final class DeadPort: Sendable {
+final class DeadUpstreamPort: Sendable {
     let port: Int
     private let descriptor: Int32
 

@@ -5,7 +5,7 @@ import Synchronization
 
 /// A loopback server that accepts connections and closes them at once, before any response:
 /// what a crashing upstream looks like. It counts the connections.
-final class SlammingServer: Sendable {
+final class SlammingUpstream: Sendable {
     private final class State: Sendable {
         let value = Mutex((accepted: 0, stopped: false))
     }
@@ -56,7 +56,7 @@ final class SlammingServer: Sendable {
 }
 
 /// Log lines kept for inspection.
-final class LogRecorder: Sendable {
+final class UpstreamLogRecorder: Sendable {
     private let lines = Mutex<[String]>([])
 
     var all: [String] { lines.withLock { $0 } }
@@ -67,12 +67,12 @@ final class LogRecorder: Sendable {
 
     /// A trace-level logger that writes here, metadata included.
     func logger() -> Logger {
-        Logger(label: "recorded") { _ in RecordingLogHandler(recorder: self) }
+        Logger(label: "recorded") { _ in UpstreamRecordingLogHandler(recorder: self) }
     }
 }
 
-struct RecordingLogHandler: LogHandler {
-    let recorder: LogRecorder
+struct UpstreamRecordingLogHandler: LogHandler {
+    let recorder: UpstreamLogRecorder
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
     var metadataProvider: Logger.MetadataProvider?

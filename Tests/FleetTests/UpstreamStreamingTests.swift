@@ -10,21 +10,21 @@ import Testing
         // buffered the stream would never deliver anything (and the time limit would fail it).
         let (received, receivedContinuation) = AsyncStream<Int>.makeStream()
         let handler: FakeUpstream.Handler = { _ in
-            .events { writer in
+            .upstreamEvents { writer in
                 var acknowledgements = received.makeAsyncIterator()
                 for index in 0..<3 {
-                    try await writer.send(event: Upstream.chunk(index))
+                    try await writer.writeSSE(event: UpstreamDocuments.chunk(index))
                     guard await acknowledgements.next() == index else { throw FakeUpstreamError("acknowledgement out of order") }
                 }
-                try await writer.send(event: Upstream.usageChunk())
-                try await writer.send(ServerSentEvents.done)
+                try await writer.writeSSE(event: UpstreamDocuments.usageChunk())
+                try await writer.writeSSE(ServerSentEvents.done)
             }
         }
         try await FakeUpstream.run(handler) { fake in
-            let outcome = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                let reply = try await backend.send(path: "chat/completions", body: chatRequest(stream: true), stream: true, requestID: "req-s")
+            let outcome = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                let reply = try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "req-s")
                 guard case .stream(let events) = reply else { throw FakeUpstreamError("not a stream") }
-                var outcome = StreamOutcome()
+                var outcome = UpstreamStreamOutcome()
                 for try await event in events {
                     switch event {
                     case .chunk(let chunk):
@@ -35,13 +35,13 @@ import Testing
                 }
                 return outcome
             }
-            #expect(contents(outcome.chunks) == ["t0", "t1", "t2"])
-            #expect(outcome.chunks.allSatisfy { $0["model"] == .string(publicModel) })
+            #expect(deltaContents(outcome.chunks) == ["t0", "t1", "t2"])
+            #expect(outcome.chunks.allSatisfy { $0["model"] == .string(upstreamPublicName) })
             #expect(outcome.usage == [UpstreamUsage(promptTokens: 5, completionTokens: 3)])
             let request = try #require(fake.requests.first)
             #expect(request.body["stream"] == true)
             #expect(request.body["stream_options"]?["include_usage"] == true)
-            #expect(request.body["model"] == .string(Upstream.model))
+            #expect(request.body["model"] == .string(UpstreamDocuments.model))
             #expect(request.headers["accept"] == "text/event-stream")
             #expect(request.headers["x-request-id"] == "req-s")
         }
@@ -49,25 +49,25 @@ import Testing
 
     @Test(arguments: [false, true]) func theUsageChunkIsShownOnlyWhenTheClientAskedForIt(clientAsked: Bool) async throws {
         let handler: FakeUpstream.Handler = { _ in
-            .events { writer in
-                for index in 0..<2 { try await writer.send(event: Upstream.chunk(index, usageNull: true)) }
-                try await writer.send(event: Upstream.usageChunk(prompt: 9, completion: 2))
-                try await writer.send(ServerSentEvents.done)
+            .upstreamEvents { writer in
+                for index in 0..<2 { try await writer.writeSSE(event: UpstreamDocuments.chunk(index, usageNull: true)) }
+                try await writer.writeSSE(event: UpstreamDocuments.usageChunk(prompt: 9, completion: 2))
+                try await writer.writeSSE(ServerSentEvents.done)
             }
         }
         try await FakeUpstream.run(handler) { fake in
-            let body = chatRequest(stream: true, includeUsage: clientAsked ? true : nil)
-            let outcome = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                await drain(try await backend.send(path: "chat/completions", body: body, stream: true, requestID: "r"))
+            let body = upstreamChatRequest(stream: true, includeUsage: clientAsked ? true : nil)
+            let outcome = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                await drainUpstreamReply(try await backend.send(path: "chat/completions", body: body, stream: true, requestID: "r"))
             }
             #expect(outcome.error == nil)
             #expect(outcome.usage == [UpstreamUsage(promptTokens: 9, completionTokens: 2)])
-            #expect(contents(outcome.chunks) == ["t0", "t1"])
+            #expect(deltaContents(outcome.chunks) == ["t0", "t1"])
             if clientAsked {
                 #expect(outcome.chunks.count == 3)
                 #expect(outcome.chunks.last?["usage"]?["prompt_tokens"] == 9)
                 #expect(outcome.chunks.last?["choices"] == [])
-                #expect(outcome.chunks.last?["model"] == .string(publicModel))
+                #expect(outcome.chunks.last?["model"] == .string(upstreamPublicName))
             } else {
                 #expect(outcome.chunks.count == 2)
                 #expect(outcome.chunks.allSatisfy { $0["usage"] == nil })
@@ -80,42 +80,42 @@ import Testing
         // CRLF line ends, a comment, a multi-line data field, an event split across writes, an
         // `event:` name and a final event ended by CR only.
         let handler: FakeUpstream.Handler = { _ in
-            .events { writer in
-                try await writer.send(": keep-alive\r\n\r\n")
-                try await writer.send("data: \(Upstream.chunk(0).jsonString)\r\n\r\n")
-                try await writer.send("data: {\"id\":\"chatcmpl-1\",\"model\":\"\(Upstream.model)\",\n")
-                try await writer.send("data: \"choices\":[{\"index\":0,\"delta\":{\"content\":\"t1\"}}]}\n\n")
-                let split = "event: message\ndata: \(Upstream.chunk(2).jsonString)\n\n"
+            .upstreamEvents { writer in
+                try await writer.writeSSE(": keep-alive\r\n\r\n")
+                try await writer.writeSSE("data: \(UpstreamDocuments.chunk(0).jsonString)\r\n\r\n")
+                try await writer.writeSSE("data: {\"id\":\"chatcmpl-1\",\"model\":\"\(UpstreamDocuments.model)\",\n")
+                try await writer.writeSSE("data: \"choices\":[{\"index\":0,\"delta\":{\"content\":\"t1\"}}]}\n\n")
+                let split = "event: message\ndata: \(UpstreamDocuments.chunk(2).jsonString)\n\n"
                 let middle = split.index(split.startIndex, offsetBy: split.count / 2)
-                try await writer.send(String(split[..<middle]))
+                try await writer.writeSSE(String(split[..<middle]))
                 try await Task.sleep(for: .milliseconds(20))
-                try await writer.send(String(split[middle...]) + "\r")
-                try await writer.send("\ndata: [DONE]\r\r")
+                try await writer.writeSSE(String(split[middle...]) + "\r")
+                try await writer.writeSSE("\ndata: [DONE]\r\r")
             }
         }
         try await FakeUpstream.run(handler) { fake in
-            let outcome = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                await drain(try await backend.send(path: "chat/completions", body: chatRequest(stream: true), stream: true, requestID: "r"))
+            let outcome = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                await drainUpstreamReply(try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "r"))
             }
             #expect(outcome.error == nil)
             #expect(outcome.otherError == nil)
-            #expect(contents(outcome.chunks) == ["t0", "t1", "t2"])
-            #expect(outcome.chunks.allSatisfy { $0["model"] == .string(publicModel) })
+            #expect(deltaContents(outcome.chunks) == ["t0", "t1", "t2"])
+            #expect(outcome.chunks.allSatisfy { $0["model"] == .string(upstreamPublicName) })
         }
     }
 
     @Test func anUpstreamThatDiesMidStreamEndsTheStreamWithAnError() async throws {
         let handler: FakeUpstream.Handler = { _ in
-            .events { writer in
-                for index in 0..<2 { try await writer.send(event: Upstream.chunk(index)) }
+            .upstreamEvents { writer in
+                for index in 0..<2 { try await writer.writeSSE(event: UpstreamDocuments.chunk(index)) }
                 throw FakeUpstreamError("crash")  // Hummingbird closes the connection mid-body
             }
         }
         try await FakeUpstream.run(handler) { fake in
-            let outcome = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                await drain(try await backend.send(path: "chat/completions", body: chatRequest(stream: true), stream: true, requestID: "r"))
+            let outcome = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                await drainUpstreamReply(try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "r"))
             }
-            #expect(contents(outcome.chunks) == ["t0", "t1"])
+            #expect(deltaContents(outcome.chunks) == ["t0", "t1"])
             let error = try #require(outcome.upstreamError)
             #expect(error.status == 502)
             #expect(error.type == "server_error")
@@ -127,15 +127,15 @@ import Testing
 
     @Test func aStreamThatEndsWithoutDoneIsAnError() async throws {
         let handler: FakeUpstream.Handler = { _ in
-            .events { writer in
-                for index in 0..<2 { try await writer.send(event: Upstream.chunk(index)) }
+            .upstreamEvents { writer in
+                for index in 0..<2 { try await writer.writeSSE(event: UpstreamDocuments.chunk(index)) }
             }
         }
         try await FakeUpstream.run(handler) { fake in
-            let outcome = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                await drain(try await backend.send(path: "chat/completions", body: chatRequest(stream: true), stream: true, requestID: "r"))
+            let outcome = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                await drainUpstreamReply(try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "r"))
             }
-            #expect(contents(outcome.chunks) == ["t0", "t1"])
+            #expect(deltaContents(outcome.chunks) == ["t0", "t1"])
             #expect(outcome.upstreamError?.code == "upstream_disconnected")
             #expect(outcome.upstreamError?.message.contains("[DONE]") == true)
         }
@@ -143,38 +143,38 @@ import Testing
 
     @Test func anErrorEventMidStreamIsThrownMapped() async throws {
         let handler: FakeUpstream.Handler = { _ in
-            .events { writer in
-                try await writer.send(event: Upstream.chunk(0))
-                try await writer.send(
-                    event: Upstream.error(message: "\(Upstream.model) ran out of memory", type: "server_error", param: nil, code: "out_of_memory"))
-                try await writer.send(ServerSentEvents.done)
+            .upstreamEvents { writer in
+                try await writer.writeSSE(event: UpstreamDocuments.chunk(0))
+                try await writer.writeSSE(
+                    event: UpstreamDocuments.error(message: "\(UpstreamDocuments.model) ran out of memory", type: "server_error", param: nil, code: "out_of_memory"))
+                try await writer.writeSSE(ServerSentEvents.done)
             }
         }
         try await FakeUpstream.run(handler) { fake in
-            let outcome = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                await drain(try await backend.send(path: "chat/completions", body: chatRequest(stream: true), stream: true, requestID: "r"))
+            let outcome = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                await drainUpstreamReply(try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "r"))
             }
-            #expect(contents(outcome.chunks) == ["t0"])
+            #expect(deltaContents(outcome.chunks) == ["t0"])
             #expect(
                 outcome.upstreamError
-                    == OpenAIError(status: 502, message: "\(publicModel) ran out of memory", type: "server_error", code: "out_of_memory"))
+                    == OpenAIError(status: 502, message: "\(upstreamPublicName) ran out of memory", type: "server_error", code: "out_of_memory"))
         }
     }
 
     @Test func aStreamSilentLongerThanTheTimeoutIsAnError() async throws {
         let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
         let handler: FakeUpstream.Handler = { _ in
-            .events { writer in
-                try await writer.send(event: Upstream.chunk(0))
+            .upstreamEvents { writer in
+                try await writer.writeSSE(event: UpstreamDocuments.chunk(0))
                 for await _ in release {}  // silent until the test is done
             }
         }
         try await FakeUpstream.run(handler) { fake in
-            let outcome = try await withBackend([upstreamTarget(fake.baseURL, timeout: .seconds(1))]) { backend in
-                await drain(try await backend.send(path: "chat/completions", body: chatRequest(stream: true), stream: true, requestID: "r"))
+            let outcome = try await withUpstreamBackend([upstreamTarget(fake.baseURL, timeout: .seconds(1))]) { backend in
+                await drainUpstreamReply(try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "r"))
             }
             releaseContinuation.finish()
-            #expect(contents(outcome.chunks) == ["t0"])
+            #expect(deltaContents(outcome.chunks) == ["t0"])
             let error = try #require(outcome.upstreamError)
             #expect(error.code == "upstream_disconnected")
             #expect(error.message.contains("sent nothing for 1 s"))
@@ -184,13 +184,13 @@ import Testing
     @Test func cancellingTheConsumerClosesTheUpstreamRequest() async throws {
         let (ended, endedContinuation) = AsyncStream<String>.makeStream()
         let handler: FakeUpstream.Handler = { _ in
-            .events { writer in
+            .upstreamEvents { writer in
                 do {
-                    try await writer.send(event: Upstream.chunk(0))
+                    try await writer.writeSSE(event: UpstreamDocuments.chunk(0))
                     // Keep-alives until a write fails because the client went away.
                     for _ in 0..<1200 {
                         try await Task.sleep(for: .milliseconds(50))
-                        try await writer.send(": keep-alive\n\n")
+                        try await writer.writeSSE(": keep-alive\n\n")
                     }
                     endedContinuation.yield("still open after a minute")
                 } catch {
@@ -200,8 +200,8 @@ import Testing
             }
         }
         try await FakeUpstream.run(handler) { fake in
-            let signal = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                let reply = try await backend.send(path: "chat/completions", body: chatRequest(stream: true), stream: true, requestID: "r")
+            let signal = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                let reply = try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "r")
                 guard case .stream(let events) = reply else { throw FakeUpstreamError("not a stream") }
                 let (firstChunk, firstChunkContinuation) = AsyncStream<Void>.makeStream()
                 let consumer = Task {
@@ -220,19 +220,19 @@ import Testing
     }
 
     @Test func aStreamedRequestRefusedWithAStatusThrowsFromSend() async throws {
-        let refusal = Upstream.error(message: "bad \(Upstream.model)", type: "invalid_request_error", param: "messages", code: nil)
-        try await FakeUpstream.run({ _ in .json(refusal, status: .badRequest) }) { fake in
-            let error = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                await sendFailure(backend, body: chatRequest(stream: true), stream: true)
+        let refusal = UpstreamDocuments.error(message: "bad \(UpstreamDocuments.model)", type: "invalid_request_error", param: "messages", code: nil)
+        try await FakeUpstream.run({ _ in .upstreamJSON(refusal, status: .badRequest) }) { fake in
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                await upstreamSendFailure(backend, body: upstreamChatRequest(stream: true), stream: true)
             }
-            #expect(error == OpenAIError(status: 400, message: "bad \(publicModel)", type: "invalid_request_error", param: "messages"))
+            #expect(error == OpenAIError(status: 400, message: "bad \(upstreamPublicName)", type: "invalid_request_error", param: "messages"))
         }
     }
 
     @Test func aStreamedRequestAnsweredWithPlainJSONIsAnError() async throws {
-        try await FakeUpstream.run({ _ in .json(Upstream.completion()) }) { fake in
-            let error = try await withBackend([upstreamTarget(fake.baseURL)]) { backend in
-                await sendFailure(backend, body: chatRequest(stream: true), stream: true)
+        try await FakeUpstream.run({ _ in .upstreamJSON(UpstreamDocuments.completion()) }) { fake in
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                await upstreamSendFailure(backend, body: upstreamChatRequest(stream: true), stream: true)
             }
             let failure = try #require(error)
             #expect(failure.status == 502)

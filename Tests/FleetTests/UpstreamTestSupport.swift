@@ -6,16 +6,16 @@ import Testing
 
 /// The upstream key the tests configure; no error message may contain it.
 let upstreamKey = "sk-upstream-7f3a9c2e1b-do-not-leak"
-let publicModel = "public-model"
+let upstreamPublicName = "public-model"
 
 func upstreamTarget(_ baseURL: String, timeout: Duration = .seconds(60)) -> UpstreamTarget {
-    UpstreamTarget(baseURL: baseURL, model: Upstream.model, apiKey: upstreamKey, timeout: timeout)
+    UpstreamTarget(baseURL: baseURL, model: UpstreamDocuments.model, apiKey: upstreamKey, timeout: timeout)
 }
 
 /// A chat request as a client sends it.
-func chatRequest(stream: Bool = false, includeUsage: Bool? = nil) -> JSONObject {
+func upstreamChatRequest(stream: Bool = false, includeUsage: Bool? = nil) -> JSONObject {
     var body = JSONObject([
-        "model": .string(publicModel), "messages": [["role": "user", "content": "Hi"]], "max_tokens": 16,
+        "model": .string(upstreamPublicName), "messages": [["role": "user", "content": "Hi"]], "max_tokens": 16,
     ])
     if stream { body["stream"] = true }
     if let includeUsage { body["stream_options"] = ["include_usage": .bool(includeUsage)] }
@@ -23,7 +23,7 @@ func chatRequest(stream: Bool = false, includeUsage: Bool? = nil) -> JSONObject 
 }
 
 /// Runs `body` with a backend over `targets`, on a client configured as the server would.
-func withBackend<T: Sendable>(
+func withUpstreamBackend<T: Sendable>(
     _ targets: [UpstreamTarget], logger: Logger? = nil, _ body: @Sendable (UpstreamBackend) async throws -> T
 ) async throws -> T {
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: UpstreamBackend.httpClientConfiguration())
@@ -32,7 +32,7 @@ func withBackend<T: Sendable>(
         logger.logLevel = .critical
         return logger
     }()
-    let backend = UpstreamBackend(publicName: publicModel, targets: targets, httpClient: client, logger: logger)
+    let backend = UpstreamBackend(publicName: upstreamPublicName, targets: targets, httpClient: client, logger: logger)
     do {
         let result = try await body(backend)
         try await client.shutdown()
@@ -44,7 +44,7 @@ func withBackend<T: Sendable>(
 }
 
 /// What a stream delivered before it ended or threw.
-struct StreamOutcome: Sendable {
+struct UpstreamStreamOutcome: Sendable {
     var chunks: [JSONValue] = []
     var usage: [UpstreamUsage] = []
     var error: FleetError?
@@ -57,8 +57,8 @@ struct StreamOutcome: Sendable {
 }
 
 /// Reads a streamed reply to its end.
-func drain(_ reply: UpstreamReply) async -> StreamOutcome {
-    var outcome = StreamOutcome()
+func drainUpstreamReply(_ reply: UpstreamReply) async -> UpstreamStreamOutcome {
+    var outcome = UpstreamStreamOutcome()
     guard case .stream(let events) = reply else {
         outcome.otherError = "not a stream"
         return outcome
@@ -79,8 +79,8 @@ func drain(_ reply: UpstreamReply) async -> StreamOutcome {
 }
 
 /// The OpenAI error of a failed `send`, or nil when it succeeded.
-func sendFailure(
-    _ backend: UpstreamBackend, path: String = "chat/completions", body: JSONObject = chatRequest(), stream: Bool = false
+func upstreamSendFailure(
+    _ backend: UpstreamBackend, path: String = "chat/completions", body: JSONObject = upstreamChatRequest(), stream: Bool = false
 ) async -> OpenAIError? {
     do {
         _ = try await backend.send(path: path, body: body, stream: stream, requestID: "req-failure")
@@ -95,6 +95,6 @@ func sendFailure(
 }
 
 /// The content deltas of chat chunks, in order.
-func contents(_ chunks: [JSONValue]) -> [String] {
+func deltaContents(_ chunks: [JSONValue]) -> [String] {
     chunks.compactMap { chunk in chunk["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue }
 }

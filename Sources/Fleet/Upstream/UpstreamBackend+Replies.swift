@@ -70,7 +70,7 @@ extension UpstreamBackend {
         _ body: HTTPClientResponse.Body, timeout: Duration, translator: UpstreamTranslator, wantsUsage: Bool,
         into continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
     ) async throws {
-        try await withSilenceTimeout(timeout) { clock in
+        try await UpstreamActivityClock.run(limit: timeout) { clock in
             var parser = UpstreamEventParser()
             var sawDone = false
             for try await buffer in body {
@@ -125,7 +125,7 @@ extension UpstreamBackend {
     private static func streamFailure(_ error: any Error, timeout: Duration, translator: UpstreamTranslator) -> OpenAIError {
         switch error {
         case FleetError.upstream(let mapped): mapped
-        case is SilenceTimeout: translator.disconnected("sent nothing for \(seconds(timeout)) s")
+        case is UpstreamActivityClock.Silence: translator.disconnected("sent nothing for \(seconds(timeout)) s")
         case is UpstreamEventParser.Overflow: translator.badResponse("sent an event larger than the limit.")
         default: translator.disconnected("broke off the stream (\(describe(error, timeout: timeout)))")
         }
@@ -137,7 +137,7 @@ extension UpstreamBackend {
     ) async throws(FleetError) -> (bytes: [UInt8], truncated: Bool) {
         do {
             return try await Self.readBody(response.body, limit: limit, timeout: target.timeout)
-        } catch is SilenceTimeout {
+        } catch is UpstreamActivityClock.Silence {
             throw .upstream(translator.disconnected("sent nothing for \(Self.seconds(target.timeout)) s"))
         } catch {
             if Task.isCancelled { throw Self.cancelled }
@@ -153,7 +153,7 @@ extension UpstreamBackend {
 
     /// Reads up to `limit` bytes; past it, stops (cancelling the rest) and says so.
     static func readBody(_ body: HTTPClientResponse.Body, limit: Int, timeout: Duration) async throws -> (bytes: [UInt8], truncated: Bool) {
-        try await withSilenceTimeout(timeout) { clock in
+        try await UpstreamActivityClock.run(limit: timeout) { clock in
             var bytes: [UInt8] = []
             for try await buffer in body {
                 clock.touch()
