@@ -1,0 +1,166 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import OpenAIWire
+
+/// Reading what an upstream sent back: whole bodies under a silence timeout, and streams
+/// event by event.
+extension UpstreamBackend {
+    /// A non-streamed 2xx reply: JSON, or an error naming the status and an excerpt.
+    func completeReply(
+        _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator
+    ) async throws(FleetError) -> UpstreamReply {
+        let status = Int(response.status.code)
+        let (bytes, truncated) = try await readReply(response, limit: Self.maxReplyBytes, target: target, translator: translator)
+        if truncated {
+            throw .upstream(translator.badResponse("answered with a reply larger than \(Self.maxReplyBytes) bytes."))
+        }
+        guard let json = try? JSONValue.parse(bytes), json.objectValue != nil else {
+            let contentType = response.headers.first(name: "content-type") ?? "none"
+            throw .upstream(
+                translator.badResponse(
+                    "answered HTTP \(status) with a body that is not a JSON object (content-type \(contentType)): \(translator.excerpt(bytes))"))
+        }
+        if json["error"] != nil, json["choices"] == nil {
+            throw .upstream(translator.error(inEvent: json))
+        }
+        return .complete(translator.reply(json), usage: UpstreamUsage(json["usage"]))
+    }
+
+    /// A streamed 2xx reply: a producer task reads the body and yields each event once complete.
+    func streamReply(
+        _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator, wantsUsage: Bool
+    ) async throws(FleetError) -> UpstreamReply {
+        if let contentType = response.headers.first(name: "content-type"), !contentType.lowercased().contains("text/event-stream") {
+            // Not a stream: most likely an error object sent with 200; report what it says.
+            let (bytes, _) = try await readReply(response, limit: Self.maxErrorBytes, target: target, translator: translator)
+            if let json = try? JSONValue.parse(bytes), json["error"] != nil {
+                throw .upstream(translator.error(inEvent: json))
+            }
+            throw .upstream(
+                translator.badResponse(
+                    "answered a streamed request with content-type '\(contentType)' instead of text/event-stream: \(translator.excerpt(bytes))"))
+        }
+        let (events, continuation) = AsyncThrowingStream<UpstreamStreamEvent, any Error>.makeStream()
+        let timeout = target.timeout
+        let logger = logger
+        let task = Task {
+            do {
+                try await Self.pump(response.body, timeout: timeout, translator: translator, wantsUsage: wantsUsage, into: continuation)
+                continuation.finish()
+            } catch {
+                if Task.isCancelled {
+                    continuation.finish()  // the consumer is gone
+                    return
+                }
+                let failure = Self.streamFailure(error, timeout: timeout, translator: translator)
+                logger.warning(
+                    "upstream stream failed",
+                    metadata: ["model": .string(translator.publicName), "upstream.host": .string(translator.host), "upstream.reason": .string(failure.message)])
+                continuation.finish(throwing: FleetError.upstream(failure))
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return .stream(events)
+    }
+
+    /// Reads the body until `[DONE]`, yielding chunks and usage; throws when it ends early.
+    private static func pump(
+        _ body: HTTPClientResponse.Body, timeout: Duration, translator: UpstreamTranslator, wantsUsage: Bool,
+        into continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
+    ) async throws {
+        try await UpstreamActivityClock.run(limit: timeout) { clock in
+            var parser = UpstreamEventParser()
+            var sawDone = false
+            for try await buffer in body {
+                clock.touch()
+                for event in try parser.feed(buffer.readableBytesView) {
+                    sawDone = try handle(event, translator: translator, wantsUsage: wantsUsage, continuation: continuation)
+                    if sawDone { return }
+                }
+            }
+            if let event = parser.finish() {
+                sawDone = try handle(event, translator: translator, wantsUsage: wantsUsage, continuation: continuation)
+            }
+            if !sawDone { throw FleetError.upstream(translator.disconnected("ended the stream without [DONE]")) }
+        }
+    }
+
+    /// Forwards one event; returns true at `[DONE]`.
+    private static func handle(
+        _ event: UpstreamEventParser.Event, translator: UpstreamTranslator, wantsUsage: Bool,
+        continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
+    ) throws -> Bool {
+        if event.data.trimmingPrefix(while: \.isWhitespace) == "[DONE]" { return true }
+        guard let json = try? JSONValue.parse(event.data) else {
+            throw FleetError.upstream(translator.badResponse("sent an event that is not JSON: \(translator.excerpt(Array(event.data.utf8)))"))
+        }
+        if json["error"] != nil || event.name == "error" {
+            throw FleetError.upstream(translator.error(inEvent: json))
+        }
+        var chunk = translator.reply(json)
+        let usage = UpstreamUsage(chunk["usage"])
+        if let usage { try yield(.usage(usage), to: continuation) }
+        let usageOnly = usage != nil && (chunk["choices"]?.arrayValue?.isEmpty ?? true)
+        if !wantsUsage {
+            if usageOnly { return false }
+            // include_usage was forced on: hide the `"usage": null` that servers then add to every chunk.
+            if chunk["usage"] == .null, var object = chunk.objectValue {
+                object["usage"] = nil
+                chunk = .object(object)
+            }
+        }
+        try yield(.chunk(chunk), to: continuation)
+        return false
+    }
+
+    private static func yield(
+        _ event: UpstreamStreamEvent, to continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
+    ) throws {
+        if case .terminated = continuation.yield(event) { throw CancellationError() }
+    }
+
+    /// What a broken stream turns into for the client.
+    private static func streamFailure(_ error: any Error, timeout: Duration, translator: UpstreamTranslator) -> OpenAIError {
+        switch error {
+        case FleetError.upstream(let mapped): mapped
+        case is UpstreamActivityClock.Silence: translator.disconnected("sent nothing for \(seconds(timeout)) s")
+        case is UpstreamEventParser.Overflow: translator.badResponse("sent an event larger than the limit.")
+        default: translator.disconnected("broke off the stream (\(describe(error, timeout: timeout)))")
+        }
+    }
+
+    /// Reads a whole 2xx body under the target's silence timeout.
+    private func readReply(
+        _ response: HTTPClientResponse, limit: Int, target: UpstreamTarget, translator: UpstreamTranslator
+    ) async throws(FleetError) -> (bytes: [UInt8], truncated: Bool) {
+        do {
+            return try await Self.readBody(response.body, limit: limit, timeout: target.timeout)
+        } catch is UpstreamActivityClock.Silence {
+            throw .upstream(translator.disconnected("sent nothing for \(Self.seconds(target.timeout)) s"))
+        } catch {
+            if Task.isCancelled { throw Self.cancelled }
+            throw .upstream(translator.disconnected("broke off the reply (\(Self.describe(error, timeout: target.timeout)))"))
+        }
+    }
+
+    /// Reads an error body for its message; what cannot be read within the timeout is left out.
+    func readErrorBody(_ response: HTTPClientResponse, target: UpstreamTarget) async -> [UInt8] {
+        let timeout = min(target.timeout, .seconds(30))
+        return (try? await Self.readBody(response.body, limit: Self.maxErrorBytes, timeout: timeout).bytes) ?? []
+    }
+
+    /// Reads up to `limit` bytes; past it, stops (cancelling the rest) and says so.
+    static func readBody(_ body: HTTPClientResponse.Body, limit: Int, timeout: Duration) async throws -> (bytes: [UInt8], truncated: Bool) {
+        try await UpstreamActivityClock.run(limit: timeout) { clock in
+            var bytes: [UInt8] = []
+            for try await buffer in body {
+                clock.touch()
+                bytes.append(contentsOf: buffer.readableBytesView)
+                if bytes.count > limit { return (Array(bytes.prefix(limit)), true) }
+            }
+            return (bytes, false)
+        }
+    }
+}

@@ -1,0 +1,189 @@
+public import AsyncHTTPClient
+public import Logging
+import NIOCore
+import NIOHTTP1
+public import OpenAIWire
+
+/// A model served by other OpenAI-compatible servers: requests are forwarded to the first
+/// target that answers, with the model name rewritten both ways.
+///
+/// Failover: a connection failure before any response (refused, reset, DNS, TLS, connect
+/// timeout) is retried once on the same target after ~200 ms, then the next target is tried;
+/// so is a 502/503/504 status. When every target failed the request fails with 502
+/// `upstream_unavailable`, naming the hosts (never a key).
+public final class UpstreamBackend: Sendable {
+    /// The id clients use for this model; every reply shows it as `model`.
+    public let publicName: String
+    public let targets: [UpstreamTarget]
+    let httpClient: HTTPClient
+    let logger: Logger
+
+    /// Largest non-streamed reply read (a chat completion is a few KiB).
+    static let maxReplyBytes = 32 << 20
+    /// Largest error body read for its message.
+    static let maxErrorBytes = 64 << 10
+    /// Pause before the one retry on the same target.
+    static let retryDelay: Duration = .milliseconds(200)
+
+    /// - Parameters:
+    ///   - targets: tried in this order.
+    ///   - httpClient: shared; for quick failover configure it as `UpstreamBackend.httpClientConfiguration()` does.
+    public init(publicName: String, targets: [UpstreamTarget], httpClient: HTTPClient, logger: Logger) {
+        self.publicName = publicName
+        self.targets = targets
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    /// A client configuration that suits upstreams: a refused connection fails at once (so the
+    /// next target is tried) instead of being retried until the connect timeout, connecting
+    /// gives up after `connectTimeout`, no read timeout (each target's `timeout` governs
+    /// silences), no redirects.
+    public static func httpClientConfiguration(connectTimeout: Duration = .seconds(5)) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: timeAmount(connectTimeout), read: nil)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        return configuration
+    }
+
+    /// Forwards one request.
+    /// - Parameters:
+    ///   - path: "chat/completions" or "completions", appended to each target's base URL.
+    ///   - body: the client's JSON object; its `model` is replaced by the target's model and,
+    ///     when streaming, `stream_options.include_usage` is forced on (the usage-only chunk is
+    ///     then reported as `.usage` but not yielded as a chunk unless the client asked for it).
+    ///   - stream: whether to stream; sets the body's `stream`.
+    ///   - requestID: sent as `x-request-id`.
+    /// - Throws: `FleetError.upstream` with the upstream's error (status, message, type, param,
+    ///   code kept, model name rewritten), 502 `upstream_auth_failed` for an upstream 401/403,
+    ///   502 `upstream_unavailable` when no target answered, 502 `upstream_bad_response` for a
+    ///   reply that is not JSON, 502 `upstream_disconnected` when a reply broke off, and 499
+    ///   `request_cancelled` when the calling task was cancelled.
+    public func send(path: String, body: JSONObject, stream: Bool, requestID: String) async throws(FleetError) -> UpstreamReply {
+        let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
+        var failures: [String] = []
+        for target in targets {
+            let translator = UpstreamTranslator(publicName: publicName, target: target)
+            let request = makeRequest(target: target, path: path, body: translator.requestBody(body, stream: stream), stream: stream, requestID: requestID)
+            var attempt = 1
+            while true {
+                guard !Task.isCancelled else { throw Self.cancelled }
+                let response: HTTPClientResponse
+                do {
+                    response = try await httpClient.execute(request, timeout: Self.timeAmount(target.timeout))
+                } catch {
+                    if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {
+                        throw Self.cancelled
+                    }
+                    let reason = translator.scrub(Self.describe(error, timeout: target.timeout))
+                    let retry = attempt == 1 && Self.isRetryable(error)
+                    logger.warning(
+                        retry ? "upstream request failed; retrying" : "upstream request failed",
+                        metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
+                    if retry {
+                        attempt += 1
+                        try? await Task.sleep(for: Self.retryDelay)
+                        continue
+                    }
+                    failures.append("\(translator.host) (\(reason))")
+                    break
+                }
+                let status = Int(response.status.code)
+                if (200..<300).contains(status) {
+                    logger.debug("upstream answered", metadata: logMetadata(requestID: requestID, translator: translator, status: status))
+                    if stream {
+                        return try await streamReply(response, target: target, translator: translator, wantsUsage: wantsUsage)
+                    }
+                    return try await completeReply(response, target: target, translator: translator)
+                }
+                let errorBody = await readErrorBody(response, target: target)
+                if status == 502 || status == 503 || status == 504 {
+                    let reason = "HTTP \(status)"
+                    logger.warning(
+                        "upstream unavailable", metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
+                    failures.append("\(translator.host) (\(reason))")
+                    break
+                }
+                let error = translator.error(status: status, body: errorBody)
+                logger.info(
+                    "upstream refused the request",
+                    metadata: logMetadata(requestID: requestID, translator: translator, status: status, reason: error.code ?? error.type))
+                throw .upstream(error)
+            }
+        }
+        throw .upstream(unavailable(failures))
+    }
+
+    private func makeRequest(target: UpstreamTarget, path: String, body: JSONObject, stream: Bool, requestID: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: target.url(for: path))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
+        request.headers.add(name: "User-Agent", value: "switchyard")
+        request.headers.add(name: "x-request-id", value: requestID)
+        if let apiKey = target.apiKey, !apiKey.isEmpty {
+            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+        }
+        request.body = .bytes(ByteBuffer(string: JSONValue.object(body).jsonString))
+        return request
+    }
+
+    private func unavailable(_ failures: [String]) -> OpenAIError {
+        let tried = failures.isEmpty ? "no upstream is configured" : failures.joined(separator: ", ")
+        return OpenAIError(
+            status: 502, message: "No upstream server for model '\(publicName)' could serve the request: \(tried).",
+            type: "server_error", code: "upstream_unavailable")
+    }
+
+    func logMetadata(requestID: String, translator: UpstreamTranslator, status: Int? = nil, reason: String? = nil) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "request.id": .string(requestID), "model": .string(publicName), "upstream.host": .string(translator.host),
+        ]
+        if let status { metadata["upstream.status"] = .stringConvertible(status) }
+        if let reason { metadata["upstream.reason"] = .string(reason) }
+        return metadata
+    }
+
+    static let cancelled = FleetError.upstream(
+        OpenAIError(status: 499, message: "The request was cancelled.", type: "server_error", code: "request_cancelled"))
+
+    /// Connection failures are worth one retry; a target that accepted the request but sent
+    /// nothing within its timeout, or a request that cannot be built, is not.
+    static func isRetryable(_ error: any Error) -> Bool {
+        guard let error = error as? HTTPClientError else { return true }
+        return ![.deadlineExceeded, .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown].contains(error)
+    }
+
+    /// A short reason for messages and logs, without addresses' noise.
+    static func describe(_ error: any Error, timeout: Duration) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded: return "no response within \(seconds(timeout)) s"
+            case .connectTimeout: return "connect timeout"
+            case .remoteConnectionClosed: return "connection closed"
+            case .readTimeout: return "read timeout"
+            default: break
+            }
+        }
+        let text = String(describing: error)
+        let lowered = text.lowercased()
+        if lowered.contains("refused") { return "connection refused" }
+        if lowered.contains("reset") { return "connection reset" }
+        if lowered.contains("timed out") || lowered.contains("timeout") { return "timed out" }
+        if lowered.contains("dns") || lowered.contains("resolve") || lowered.contains("lookup") { return "name resolution failed" }
+        if lowered.contains("tls") || lowered.contains("ssl") || lowered.contains("certificate") { return "TLS failure" }
+        return text.count > 120 ? String(text.prefix(120)) + "…" : text
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        let limit = Int64.max / 1_000_000_000 - 1
+        return .nanoseconds(min(max(seconds, 0), limit) * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return value == value.rounded() ? String(Int(value)) : String((value * 10).rounded() / 10)
+    }
+}

@@ -1,0 +1,11 @@
+public import OpenAIWire
+
+/// What an upstream answered to a request it accepted (2xx).
+public enum UpstreamReply: Sendable {
+    /// A non-streamed body, with `model` rewritten to the public name, and its usage when reported.
+    case complete(JSONValue, usage: UpstreamUsage?)
+    /// A streamed reply: events as they arrive. It finishes after the upstream's `[DONE]`, and
+    /// throws `FleetError.upstream` when the upstream fails, breaks off, or falls silent.
+    /// Dropping or cancelling the consumer cancels the upstream request.
+    case stream(AsyncThrowingStream<UpstreamStreamEvent, any Error>)
+}

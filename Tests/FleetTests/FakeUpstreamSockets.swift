@@ -1,0 +1,88 @@
+import Foundation
+import Glibc
+import Logging
+import Synchronization
+
+/// A loopback server that accepts connections and closes them at once, before any response:
+/// what a crashing upstream looks like. It counts the connections.
+final class SlammingUpstream: Sendable {
+    private final class State: Sendable {
+        let value = Mutex((accepted: 0, stopped: false))
+    }
+
+    let port: Int
+    private let state = State()
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard listener >= 0 else { throw FakeUpstreamError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(listener, socketAddress, length) == 0 && listen(listener, 16) == 0
+                    && getsockname(listener, socketAddress, &length) == 0
+            }
+        }
+        guard listening else {
+            close(listener)
+            throw FakeUpstreamError("bind() or listen() failed")
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let state = state
+        // A thread of its own: accept() blocks, which the cooperative pool must never do.
+        Thread {
+            var descriptor = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            while !state.value.withLock({ $0.stopped }) {
+                guard poll(&descriptor, 1, 20) > 0 else { continue }
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { continue }
+                state.value.withLock { $0.accepted += 1 }
+                close(connection)
+            }
+            close(listener)
+        }.start()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    var accepted: Int { state.value.withLock { $0.accepted } }
+
+    func stop() {
+        state.value.withLock { $0.stopped = true }
+    }
+}
+
+/// Log lines kept for inspection.
+final class UpstreamLogRecorder: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var all: [String] { lines.withLock { $0 } }
+
+    func append(_ line: String) {
+        lines.withLock { $0.append(line) }
+    }
+
+    /// A trace-level logger that writes here, metadata included.
+    func logger() -> Logger {
+        Logger(label: "recorded") { _ in UpstreamRecordingLogHandler(recorder: self) }
+    }
+}
+
+struct UpstreamRecordingLogHandler: LogHandler {
+    let recorder: UpstreamLogRecorder
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    var metadataProvider: Logger.MetadataProvider?
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        recorder.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
+    }
+}

@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Fleet
+import Logging
+import OpenAIWire
+import Testing
+
+/// The upstream key the tests configure; no error message may contain it.
+let upstreamKey = "sk-upstream-7f3a9c2e1b-do-not-leak"
+let upstreamPublicName = "public-model"
+
+func upstreamTarget(_ baseURL: String, timeout: Duration = .seconds(60)) -> UpstreamTarget {
+    UpstreamTarget(baseURL: baseURL, model: UpstreamDocuments.model, apiKey: upstreamKey, timeout: timeout)
+}
+
+/// A chat request as a client sends it.
+func upstreamChatRequest(stream: Bool = false, includeUsage: Bool? = nil) -> JSONObject {
+    var body = JSONObject([
+        "model": .string(upstreamPublicName), "messages": [["role": "user", "content": "Hi"]], "max_tokens": 16,
+    ])
+    if stream { body["stream"] = true }
+    if let includeUsage { body["stream_options"] = ["include_usage": .bool(includeUsage)] }
+    return body
+}
+
+/// Runs `body` with a backend over `targets`, on a client configured as the server would.
+func withUpstreamBackend<T: Sendable>(
+    _ targets: [UpstreamTarget], logger: Logger? = nil, _ body: @Sendable (UpstreamBackend) async throws -> T
+) async throws -> T {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: UpstreamBackend.httpClientConfiguration())
+    let logger = logger ?? {
+        var logger = Logger(label: "upstream-tests")
+        logger.logLevel = .critical
+        return logger
+    }()
+    let backend = UpstreamBackend(publicName: upstreamPublicName, targets: targets, httpClient: client, logger: logger)
+    do {
+        let result = try await body(backend)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}
+
+/// What a stream delivered before it ended or threw.
+struct UpstreamStreamOutcome: Sendable {
+    var chunks: [JSONValue] = []
+    var usage: [UpstreamUsage] = []
+    var error: FleetError?
+    var otherError: String?
+
+    var upstreamError: OpenAIError? {
+        if case .upstream(let error)? = error { return error }
+        return nil
+    }
+}
+
+/// Reads a streamed reply to its end.
+func drainUpstreamReply(_ reply: UpstreamReply) async -> UpstreamStreamOutcome {
+    var outcome = UpstreamStreamOutcome()
+    guard case .stream(let events) = reply else {
+        outcome.otherError = "not a stream"
+        return outcome
+    }
+    do {
+        for try await event in events {
+            switch event {
+            case .chunk(let chunk): outcome.chunks.append(chunk)
+            case .usage(let usage): outcome.usage.append(usage)
+            }
+        }
+    } catch let error as FleetError {
+        outcome.error = error
+    } catch {
+        outcome.otherError = "\(error)"
+    }
+    return outcome
+}
+
+/// The OpenAI error of a failed `send`, or nil when it succeeded.
+func upstreamSendFailure(
+    _ backend: UpstreamBackend, path: String = "chat/completions", body: JSONObject = upstreamChatRequest(), stream: Bool = false
+) async -> OpenAIError? {
+    do {
+        _ = try await backend.send(path: path, body: body, stream: stream, requestID: "req-failure")
+        return nil
+    } catch {
+        guard case .upstream(let openAIError) = error else {
+            Issue.record("expected FleetError.upstream, got \(error)")
+            return nil
+        }
+        return openAIError
+    }
+}
+
+/// The content deltas of chat chunks, in order.
+func deltaContents(_ chunks: [JSONValue]) -> [String] {
+    chunks.compactMap { chunk in chunk["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue }
+}
