@@ -57,11 +57,11 @@ public final class KeyStore: Sendable {
         return (key, secret)
     }
 
-    /// The keys, oldest first; revoked ones only when `includeRevoked`.
+    /// The keys in the order they were created; revoked ones only when `includeRevoked`.
     public func list(includeRevoked: Bool = false) throws(AccountsError) -> [APIKey] {
         try database.read("list the keys in") { db in
             let filter = includeRevoked ? "" : "WHERE revoked_ms IS NULL"
-            return try Row.fetchAll(db, sql: "SELECT * FROM api_key \(filter) ORDER BY created_ms, id").map(Self.key(from:))
+            return try Row.fetchAll(db, sql: "SELECT * FROM api_key \(filter) ORDER BY created_ms, rowid").map(Self.key(from:))
         }
     }
 

@@ -19,8 +19,8 @@ extension RateLimitStatus {
     public static func formatReset(_ duration: Duration) -> String {
         let seconds = TokenBucket.seconds(duration)
         guard seconds > 0 else { return "0s" }
-        // A hair of tolerance so 20.000000000001 s (floating-point noise) reads as 20s.
-        let milliseconds = Int64((seconds * 1000 - 1e-6).rounded(.up))
+        // A microsecond of tolerance so floating-point noise (20.000000001 s) reads as 20s.
+        let milliseconds = Int64((seconds * 1000 - 0.001).rounded(.up))
         guard milliseconds >= 1000 else { return "\(max(1, milliseconds))ms" }
         let hours = milliseconds / 3_600_000
         let minutes = milliseconds / 60_000 % 60

@@ -56,6 +56,6 @@ struct TokenBucket: Sendable, Equatable {
     }
 
     static func duration(seconds: Double) -> Duration {
-        .nanoseconds(Int64((seconds * 1e9).rounded(.up)))
+        .nanoseconds(Int64((seconds * 1e9).rounded()))
     }
 }
