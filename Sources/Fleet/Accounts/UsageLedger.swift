@@ -42,44 +42,73 @@ public final class UsageLedger: Sendable {
     }
 
     /// Totals and percentiles per group for the rows from `since` on, busiest group first (ties by
-    /// name). No rows, no groups.
+    /// name). No rows, no groups. Only the columns it needs are read (16 bytes a row are kept for the
+    /// percentiles), in one read transaction.
     public func summary(since: Date, by grouping: UsageGrouping) throws(AccountsError) -> [UsageSummary] {
-        let rows = try records(since: since)
-        var groups: [String: [UsageRecord]] = [:]
-        var order: [String] = []
-        func add(_ record: UsageRecord, to group: String) {
-            if groups[group] == nil { order.append(group) }
-            groups[group, default: []].append(record)
+        let groups = try database.read("summarise usage in") { db in
+            var groups: [String: Accumulator] = [:]
+            var order: [String] = []
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT key_id, key_name, model, status, prompt_tokens, completion_tokens, latency_ms, ttft_ms
+                    FROM usage_record WHERE time_ms >= ? ORDER BY time_ms, id
+                    """,
+                arguments: [since.millisecondsSince1970])
+            while let row = try rows.next() {
+                let group: String = switch grouping {
+                case .none: "all"
+                case .model: row["model"]
+                case .key: row["key_id"] ?? ""
+                }
+                if groups[group] == nil { order.append(group) }
+                groups[group, default: Accumulator()].add(row)
+            }
+            return order.compactMap { group in groups[group].map { (group, $0) } }
         }
-        switch grouping {
-        case .none:
-            for row in rows { add(row, to: "all") }
-        case .model:
-            for row in rows { add(row, to: row.model) }
-        case .key:
+        var summaries: [UsageSummary]
+        if grouping == .key {
             // Grouped by key id; labelled by the key's latest name, with the id added when two keys
             // (say a revoked one and its replacement) share a name.
-            var latestName: [String: String] = [:]
-            for row in rows {
-                let id = row.keyID ?? ""
-                add(row, to: id)
-                if let name = row.keyName { latestName[id] = name }
+            func label(_ id: String, _ group: Accumulator) -> String { id.isEmpty ? "(no key)" : group.keyName ?? id }
+            var uses: [String: Int] = [:]
+            for (id, group) in groups { uses[label(id, group), default: 0] += 1 }
+            summaries = groups.map { id, group in
+                let name = label(id, group)
+                return group.summary(named: (uses[name] ?? 0) > 1 ? "\(name) (\(id))" : name)
             }
-            var labelUses: [String: Int] = [:]
-            func label(_ id: String) -> String { id.isEmpty ? "(no key)" : latestName[id] ?? id }
-            for id in order { labelUses[label(id), default: 0] += 1 }
-            let summaries = order.compactMap { id -> UsageSummary? in
-                guard let records = groups[id] else { return nil }
-                let name = label(id)
-                return UsageSummary(group: (labelUses[name] ?? 0) > 1 ? "\(name) (\(id))" : name, records: records)
-            }
-            return Self.ordered(summaries)
+        } else {
+            summaries = groups.map { name, group in group.summary(named: name) }
         }
-        return Self.ordered(order.compactMap { name in groups[name].map { UsageSummary(group: name, records: $0) } })
+        return summaries.sorted { ($0.requests, $1.group) > ($1.requests, $0.group) }
     }
 
-    private static func ordered(_ summaries: [UsageSummary]) -> [UsageSummary] {
-        summaries.sorted { ($0.requests, $1.group) > ($1.requests, $0.group) }
+    /// One group's running totals.
+    private struct Accumulator {
+        var requests = 0
+        var errors = 0
+        var promptTokens = 0
+        var completionTokens = 0
+        var latencies: [Double] = []
+        var firstTokenTimes: [Double] = []
+        /// The latest key name seen (rows come oldest first).
+        var keyName: String?
+
+        mutating func add(_ row: Row) {
+            requests += 1
+            if (row["status"] as Int) >= 400 { errors += 1 }
+            promptTokens += row["prompt_tokens"] as Int
+            completionTokens += row["completion_tokens"] as Int
+            latencies.append(row["latency_ms"])
+            if let firstToken = row["ttft_ms"] as Double? { firstTokenTimes.append(firstToken) }
+            if let name = row["key_name"] as String? { keyName = name }
+        }
+
+        func summary(named group: String) -> UsageSummary {
+            UsageSummary(
+                group: group, requests: requests, errors: errors, promptTokens: promptTokens,
+                completionTokens: completionTokens, latencies: latencies, firstTokenTimes: firstTokenTimes)
+        }
     }
 
     private static func record(from row: Row) -> UsageRecord {

@@ -40,14 +40,16 @@ public struct UsageSummary: Sendable, Equatable {
         self.ttftP50 = ttftP50
     }
 
-    /// Summarises `records` as one group named `group` (at least one record).
-    init(group: String, records: [UsageRecord]) {
-        let latencies = records.map(\.latencyMilliseconds).sorted()
-        let firstTokens = records.compactMap(\.timeToFirstTokenMilliseconds).sorted()
+    /// Summarises one group from its totals and its unsorted latencies (at least one).
+    init(
+        group: String, requests: Int, errors: Int, promptTokens: Int, completionTokens: Int,
+        latencies: [Double], firstTokenTimes: [Double]
+    ) {
+        let latencies = latencies.sorted()
+        let firstTokens = firstTokenTimes.sorted()
         self.init(
-            group: group, requests: records.count, errors: records.count { $0.isError },
-            promptTokens: records.reduce(0) { $0 + $1.promptTokens },
-            completionTokens: records.reduce(0) { $0 + $1.completionTokens },
+            group: group, requests: requests, errors: errors, promptTokens: promptTokens,
+            completionTokens: completionTokens,
             latencyP50: Self.percentile(50, ofSorted: latencies) ?? 0,
             latencyP95: Self.percentile(95, ofSorted: latencies) ?? 0,
             ttftP50: Self.percentile(50, ofSorted: firstTokens))

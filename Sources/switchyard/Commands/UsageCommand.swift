@@ -37,6 +37,8 @@ struct UsageCommand: ParsableCommand {
             self.seconds = amount * scale
         }
 
+        var defaultValueDescription: String { text }
+
         static var defaultCompletionKind: CompletionKind { .list(["1h", "24h", "7d", "30d"]) }
     }
 
