@@ -15,6 +15,22 @@ import Testing
         }
     }
 
+    @Test func anExistingFileIsMadeOwnerOnly() throws {
+        let scratch = try DatabaseScratch()
+        #expect(FileManager.default.createFile(
+            atPath: scratch.databasePath, contents: nil, attributes: [.posixPermissions: 0o644]))
+        _ = try scratch.open()
+        #expect(try DatabaseScratch.mode(scratch.databasePath) == 0o600)
+    }
+
+    @Test func aFileThatIsNotADatabaseIsAClearError() throws {
+        let scratch = try DatabaseScratch()
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: scratch.databasePath))
+        let error = #expect(throws: AccountsError.self) { try scratch.open() }
+        #expect(error?.code == .database)
+        #expect(error?.message.contains(scratch.databasePath) == true)
+    }
+
     @Test func appliesNamedMigrationsOnceAndReopens() throws {
         let scratch = try DatabaseScratch()
         let expected = ["v1-api-keys", "v1-usage-ledger"]
