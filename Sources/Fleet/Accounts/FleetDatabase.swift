@@ -122,13 +122,7 @@ public final class FleetDatabase: Sendable {
     private static func prepareFile(at path: String) throws(AccountsError) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw AccountsError(.database, "cannot create the directory \(directory): \(error.localizedDescription)")
-            }
-            _ = chmod(directory, 0o700)
+            try makeDirectories(directory)
         }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -137,5 +131,19 @@ public final class FleetDatabase: Sendable {
         }
         _ = fchmod(descriptor, 0o600)
         _ = close(descriptor)
+    }
+
+    /// `mkdir -p` with mode `0700` for each directory it creates, naming the system's reason on failure.
+    private static func makeDirectories(_ directory: String) throws(AccountsError) {
+        var missing: [String] = []
+        var current = directory
+        while !current.isEmpty, current != "/", !FileManager.default.fileExists(atPath: current) {
+            missing.append(current)
+            current = (current as NSString).deletingLastPathComponent
+        }
+        for path in missing.reversed() where mkdir(path, 0o700) != 0 && errno != EEXIST {
+            let reason = String(cString: strerror(errno))
+            throw AccountsError(.database, "cannot create the directory \(path): \(reason)")
+        }
     }
 }
