@@ -5,6 +5,7 @@ import re
 import sqlite3
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -86,7 +87,6 @@ def test_usage_reads_the_ledger(cli):
     assert "no requests" in cli("usage", "--since", "30m", check_rc=0).stdout
 
     # Rows as the server writes them (the schema is the CLI's own, created by the call above).
-    import time
     now_ms = int(time.time() * 1000)
     rows = [
         ("r1", now_ms - 1000, "key_a", "alice", "smollm2", 10, 5, 100.0, 20.0, 200),
