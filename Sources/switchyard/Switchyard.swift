@@ -19,6 +19,8 @@ struct Switchyard: AsyncParsableCommand {
             GoldenCommand.self,
             BenchCommand.self,
             AuditCommand.self,
+            KeysCommand.self,
+            UsageCommand.self,
         ]
     )
 }

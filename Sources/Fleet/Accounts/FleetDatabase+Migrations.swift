@@ -1,0 +1,55 @@
+import GRDB
+
+extension FleetDatabase {
+    /// The schema, as named migrations applied in order (GRDB records them in `grdb_migrations`).
+    /// Never edit a shipped migration: add a new one.
+    ///
+    /// Times are integer milliseconds since 1970 (UTC), readable with
+    /// `datetime(time_ms / 1000, 'unixepoch')`.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1-api-keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_key (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    secret_sha256 TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    allowed_models TEXT,
+                    requests_per_minute INTEGER,
+                    tokens_per_minute INTEGER,
+                    is_admin INTEGER NOT NULL DEFAULT 0,
+                    created_ms INTEGER NOT NULL,
+                    revoked_ms INTEGER
+                );
+                CREATE UNIQUE INDEX api_key_active_name ON api_key(name) WHERE revoked_ms IS NULL;
+                """)
+        }
+
+        migrator.registerMigration("v1-usage-ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE usage_record (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    request_id TEXT NOT NULL,
+                    time_ms INTEGER NOT NULL,
+                    key_id TEXT,
+                    key_name TEXT,
+                    model TEXT NOT NULL,
+                    tier TEXT,
+                    endpoint TEXT NOT NULL,
+                    prompt_tokens INTEGER NOT NULL,
+                    completion_tokens INTEGER NOT NULL,
+                    latency_ms REAL NOT NULL,
+                    ttft_ms REAL,
+                    status INTEGER NOT NULL,
+                    wake_ms REAL,
+                    stream INTEGER NOT NULL
+                );
+                CREATE INDEX usage_record_time ON usage_record(time_ms);
+                """)
+        }
+
+        return migrator
+    }()
+}
