@@ -117,8 +117,8 @@ def test_restart_keeps_keys_and_ledger(tmp_path):
 
     result = cli(home, "usage", "--since", "24h", "--by", "key", "--json")
     assert result.returncode == 0, result.stderr
-    rows = json.loads(result.stdout)
-    durable = [row for row in rows if "durable" in json.dumps(row)]
+    rows = json.loads(result.stdout)["groups"]
+    durable = [row for row in rows if "durable" in row["group"]]
     assert durable and durable[0]["requests"] == 4
     table = cli(home, "usage", "--since", "24h", "--by", "model")
     assert table.returncode == 0 and server.model in table.stdout

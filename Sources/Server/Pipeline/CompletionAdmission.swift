@@ -39,15 +39,12 @@ extension ServingState {
             endpoint: endpoint, stream: stream, ledger: accounts.ledger, limiter: accounts.limiter, logger: context.logger)
         // About four bytes of JSON per prompt token: a bound good enough before the prompt is tokenized.
         let estimate = bodyBytes / 4 + (maxTokens ?? Self.assumedCompletionTokens)
-        if let key = context.apiKey, case .exceeded(let status, let retryAfter, let limit) =
-            accounts.limiter.checkArrival(key: key, estimatedTokens: estimate)
+        if let key = context.apiKey,
+            let refusal = accounts.limiter.checkArrival(key: key, estimatedTokens: estimate)
+                .rateLimitError(keyName: key.name, estimatedTokens: estimate)
         {
             accounting.finish(status: 429)
-            let seconds = max(1, Int((retryAfter.milliseconds / 1000).rounded(.up)))
-            let (limitValue, unit) = limit == "tokens" ? (status.limitTokens, "tokens per min (TPM)") : (status.limitRequests, "requests per min (RPM)")
-            throw FleetError.rateLimited(
-                message: "Rate limit reached for key '\(key.name)' on \(unit): Limit \(limitValue ?? 0), Requested \(limit == "tokens" ? estimate : 1). Please try again in \(seconds)s.",
-                retryAfterSeconds: seconds)
+            throw refusal
         }
         return CompletionAdmission(
             served: served, accounting: accounting, client: client(context: context, user: user),

@@ -51,6 +51,9 @@ struct UsageCommand: ParsableCommand {
     @Flag(help: "Print {since, by, groups: [...]} as JSON.")
     var json = false
 
+    @Flag(help: "List the requests themselves, oldest first, instead of a summary.")
+    var requests = false
+
     @OptionGroup var database: FleetDatabaseOptions
 
     /// The `--by` value as a grouping.
@@ -72,6 +75,10 @@ struct UsageCommand: ParsableCommand {
         try FleetDatabaseOptions.guarding {
             let ledger = UsageLedger(database: try database.open())
             let start = Date().addingTimeInterval(-since.seconds)
+            if requests {
+                try printRequests(try ledger.records(since: start))
+                return
+            }
             let groups = try ledger.summary(since: start, by: grouping)
             if json {
                 print(try FleetDatabaseOptions.json(Output(since: start, by: grouping.rawValue, groups: groups.map(Group.init))))
