@@ -39,6 +39,8 @@ final class ChildProcess: Sendable {
         var exitStatus: ExitStatus?
         var lastLines: [String] = []
         var lastErrorLine: String?
+        /// Output pipes not yet at end of file.
+        var openOutputs = 2
     }
 
     private init(pid: pid_t) {
@@ -130,6 +132,15 @@ final class ChildProcess: Sendable {
         while true {
             if let status = exitStatus { return status }
             try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Waits until its output is read to the end (a background process that keeps the pipes
+    /// open is not waited for longer than `limit`).
+    func waitForOutput(within limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while state.withLock({ $0.openOutputs > 0 }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
@@ -230,6 +241,7 @@ final class ChildProcess: Sendable {
             }
             if !pending.isEmpty { emit(pending[...]) }
             close(descriptor)
+            state.withLock { $0.openOutputs -= 1 }
         }
         thread.name = "switchyard.child-output"
         thread.start()

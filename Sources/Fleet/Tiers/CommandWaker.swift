@@ -64,7 +64,7 @@ public final class CommandWaker: TierWaker {
                     let status = try await child.waitForExit()
                     if status == .exited(0) { return false }  // it may have started a daemon: keep polling
                     // The output threads may still be reading its last words.
-                    try? await Task.sleep(for: .milliseconds(100))
+                    await child.waitForOutput(within: .seconds(2))
                     let detail = child.lastErrorLine.map { ": \($0)" } ?? ""
                     let what = if case .signalled = status { "was killed by \(status)" } else { "exited with \(status)" }
                     throw FleetError.wakeFailed(tier: tierName, reason: "wake command \(what)\(detail)")
