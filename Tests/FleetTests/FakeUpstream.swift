@@ -1,4 +1,3 @@
-import Glibc
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -113,73 +112,4 @@ extension ResponseBodyWriter {
     mutating func writeSSE(event value: JSONValue) async throws {
         try await write(ByteBuffer(string: ServerSentEvents.event(value)))
     }
-}
-
-// MARK: Upstream-shaped documents
-
-enum UpstreamDocuments {
-    static let model = "upstream-model"
-
-    static func completion(model: String = UpstreamDocuments.model, content: String = "Hello there") -> JSONValue {
-        [
-            "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": .string(model),
-            "choices": [["index": 0, "message": ["role": "assistant", "content": .string(content)], "finish_reason": "stop"]],
-            "usage": ["prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12],
-        ]
-    }
-
-    /// A content chunk; `usageNull` adds `"usage": null`, as servers do when usage was asked for.
-    static func chunk(_ index: Int, model: String = UpstreamDocuments.model, usageNull: Bool = false) -> JSONValue {
-        var object = JSONObject([
-            "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": .string(model),
-            "choices": [["index": 0, "delta": ["content": .string("t\(index)")], "finish_reason": nil]],
-        ])
-        if usageNull { object["usage"] = .null }
-        return .object(object)
-    }
-
-    static func usageChunk(prompt: Int = 5, completion: Int = 3) -> JSONValue {
-        [
-            "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": .string(model),
-            "choices": [], "usage": ["prompt_tokens": .int(prompt), "completion_tokens": .int(completion), "total_tokens": .int(prompt + completion)],
-        ]
-    }
-
-    static func error(message: String, type: String, param: String?, code: String?) -> JSONValue {
-        ["error": ["message": .string(message), "type": .string(type), "param": param.map(JSONValue.string) ?? .null, "code": code.map(JSONValue.string) ?? .null]]
-    }
-}
-
-// MARK: A port nobody listens on
-
-/// A loopback port bound but not listening: connecting to it is refused, and no other test
-/// can take it while this is open.
-final class DeadUpstreamPort: Sendable {
-    let port: Int
-    private let descriptor: Int32
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw FakeUpstreamError("socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else {
-            close(descriptor)
-            throw FakeUpstreamError("bind() failed")
-        }
-        self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-
-    deinit { close(descriptor) }
 }

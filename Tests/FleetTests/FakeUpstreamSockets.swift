@@ -1,6 +1,5 @@
 import Foundation
 import Glibc
-import Logging
 import Synchronization
 
 /// A loopback server that accepts connections and closes them at once, before any response:
@@ -55,34 +54,34 @@ final class SlammingUpstream: Sendable {
     }
 }
 
-/// Log lines kept for inspection.
-final class UpstreamLogRecorder: Sendable {
-    private let lines = Mutex<[String]>([])
+/// A loopback port bound but not listening: connecting to it is refused, and no other test
+/// can take it while this is open.
+final class DeadUpstreamPort: Sendable {
+    let port: Int
+    private let descriptor: Int32
 
-    var all: [String] { lines.withLock { $0 } }
-
-    func append(_ line: String) {
-        lines.withLock { $0.append(line) }
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw FakeUpstreamError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        guard bound else {
+            close(descriptor)
+            throw FakeUpstreamError("bind() failed")
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// A trace-level logger that writes here, metadata included.
-    func logger() -> Logger {
-        Logger(label: "recorded") { _ in UpstreamRecordingLogHandler(recorder: self) }
-    }
-}
+    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
-struct UpstreamRecordingLogHandler: LogHandler {
-    let recorder: UpstreamLogRecorder
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    var metadataProvider: Logger.MetadataProvider?
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        recorder.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
-    }
+    deinit { close(descriptor) }
 }

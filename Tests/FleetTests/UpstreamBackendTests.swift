@@ -206,4 +206,24 @@ import Testing
         #expect(lines.contains { $0.contains("127.0.0.1:\(dead.port)") && $0.contains("req-failure") })
         #expect(!lines.contains { $0.contains(upstreamKey) })
     }
+
+    @Test func cancellingTheCallerWhileWaitingForTheUpstreamEndsTheRequest() async throws {
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        let handler: FakeUpstream.Handler = { _ in
+            for await _ in release {}
+            return .upstreamJSON(UpstreamDocuments.completion())
+        }
+        try await FakeUpstream.run(handler) { fake in
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
+                let caller = Task { await upstreamSendFailure(backend) }
+                for _ in 0..<3000 where fake.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+                caller.cancel()
+                return await caller.value
+            }
+            releaseContinuation.finish()
+            #expect(fake.requests.count == 1)
+            #expect(error?.code == "request_cancelled")
+            #expect(error?.status == 499)
+        }
+    }
 }

@@ -30,7 +30,7 @@ extension UpstreamBackend {
 
     /// A streamed 2xx reply: a producer task reads the body and yields each event once complete.
     func streamReply(
-        _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator, wantsUsage: Bool
+        _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator, wantsUsage: Bool, requestID: String
     ) async throws(FleetError) -> UpstreamReply {
         if let contentType = response.headers.first(name: "content-type"), !contentType.lowercased().contains("text/event-stream") {
             // Not a stream: most likely an error object sent with 200; report what it says.
@@ -44,20 +44,18 @@ extension UpstreamBackend {
         }
         let (events, continuation) = AsyncThrowingStream<UpstreamStreamEvent, any Error>.makeStream()
         let timeout = target.timeout
-        let logger = logger
         let task = Task {
             do {
                 try await Self.pump(response.body, timeout: timeout, translator: translator, wantsUsage: wantsUsage, into: continuation)
                 continuation.finish()
             } catch {
-                if Task.isCancelled {
+                if Task.isCancelled || error is CancellationError {
                     continuation.finish()  // the consumer is gone
                     return
                 }
                 let failure = Self.streamFailure(error, timeout: timeout, translator: translator)
-                logger.warning(
-                    "upstream stream failed",
-                    metadata: ["model": .string(translator.publicName), "upstream.host": .string(translator.host), "upstream.reason": .string(failure.message)])
+                self.logger.warning(
+                    "upstream stream failed", metadata: self.logMetadata(requestID: requestID, translator: translator, reason: failure.message))
                 continuation.finish(throwing: FleetError.upstream(failure))
             }
         }

@@ -93,7 +93,8 @@ public final class UpstreamBackend: Sendable {
                 if (200..<300).contains(status) {
                     logger.debug("upstream answered", metadata: logMetadata(requestID: requestID, translator: translator, status: status))
                     if stream {
-                        return try await streamReply(response, target: target, translator: translator, wantsUsage: wantsUsage)
+                        return try await streamReply(
+                            response, target: target, translator: translator, wantsUsage: wantsUsage, requestID: requestID)
                     }
                     return try await completeReply(response, target: target, translator: translator)
                 }
