@@ -151,6 +151,8 @@ let package = Package(
             dependencies: [
                 "TestSupport", "Fleet", "OpenAIWire", "Engine",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

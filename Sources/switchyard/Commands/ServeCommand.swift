@@ -96,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let engine = EngineConfiguration(contextLength: contextLength, maxConcurrentSequences: maxConcurrent, threadCount: threads)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: UpstreamBackend.httpClientConfiguration())
         let catalogue: ModelCatalogue
         do {
             catalogue = try await makeCatalogue(engine: engine, httpClient: httpClient, logger: logger)
