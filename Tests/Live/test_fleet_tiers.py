@@ -8,7 +8,7 @@ import socket
 import time
 from pathlib import Path
 
-import httpx
+import http.client
 import openai
 import pytest
 
@@ -131,14 +131,18 @@ def test_first_request_wakes_the_tier_and_it_sleeps_when_idle(upstream_tier):
     wait_for(lambda: not port_open(upstream_port), 30, "the upstream process outlived its tier")
 
     # A stream that wakes it: headers at once, comment keep-alives while waking, then the answer.
-    with httpx.Client(timeout=120) as http:
-        with http.stream(
-            "POST", server.base_url + "/v1/chat/completions", headers={"Authorization": f"Bearer {ADMIN}"},
-            json={"model": "remote-smol", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8, "stream": True},
-        ) as response:
-            assert response.status_code == 200
-            assert response.headers["content-type"].startswith("text/event-stream")
-            lines = [line for line in response.iter_lines() if line]
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    body = {"model": "remote-smol", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8, "stream": True}
+    connection.request(
+        "POST", "/v1/chat/completions", body=json.dumps(body),
+        headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"},
+    )
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.getheader("content-type").startswith("text/event-stream")
+    lines = [line.decode().rstrip("\r\n") for line in response]
+    lines = [line for line in lines if line]
+    connection.close()
     comments = [line for line in lines if line.startswith(":")]
     data = [line for line in lines if line.startswith("data: ")]
     assert any(line.startswith(": waking tier remote") for line in comments), lines
@@ -189,8 +193,8 @@ def test_a_wake_that_never_becomes_ready_fails_with_504_at_the_hard_cap(tmp_path
         # The abandoned wake's process is gone.
         pid = int(pid_file.read_text())
         wait_for(lambda: not pid_alive(pid), 20, "the stuck wake command was not stopped at the hard cap")
+        wait_for(lambda: tiers(server)["stuck"]["state"] == "asleep", 30, "the tier did not settle asleep after its failed wake")
         status = tiers(server)["stuck"]
-        assert status["state"] == "asleep"
         assert status["wake_timeouts"] >= 1 and status["wake_budget_overruns"] >= 1
 
         # A stream waiting for the same kind of wake gets its headers, keep-alives, then one error event.
