@@ -11,22 +11,16 @@ struct ChatCompletionsRoute: Sendable {
     func handle(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let bodyBytes = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
         let chat = try ChatCompletionRequest(body: bodyBytes.readableBytesView)
-        let admission = try state.admit(
-            model: chat.model, endpoint: "chat/completions", stream: chat.options.stream, maxTokens: chat.options.maxTokens,
-            bodyBytes: bodyBytes.readableBytes, user: chat.options.user, context: context)
-        if case .upstream(let upstream) = admission.served.route {
-            return try await UpstreamProxy(state: state, admission: admission, upstream: upstream)
-                .respond(path: "chat/completions", body: bodyBytes, stream: chat.options.stream)
+        return try await CompletionEndpoint(state: state, path: "chat/completions").serve(
+            model: chat.model, options: chat.options, ignoredFields: chat.ignoredFields, body: bodyBytes, context: context
+        ) { admission in
+            LocalChatCompletion(state: state, admission: admission, chat: chat)
         }
-        try state.checkIgnored(chat.ignoredFields)
-        let work = LocalChatCompletion(state: state, admission: admission, chat: chat)
-        return try await CompletionResponder(state: state, admission: admission)
-            .respond(stream: chat.options.stream, complete: work.complete, startStream: work.startStream)
     }
 }
 
 /// A chat completion on an in-process backend, once its tier (if any) is awake.
-struct LocalChatCompletion: Sendable {
+struct LocalChatCompletion: LocalCompletionWork {
     let state: ServingState
     let admission: CompletionAdmission
     let chat: ChatCompletionRequest

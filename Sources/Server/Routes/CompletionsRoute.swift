@@ -11,23 +11,17 @@ struct CompletionsRoute: Sendable {
     func handle(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let bodyBytes = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
         let completion = try CompletionRequest(body: bodyBytes.readableBytesView)
-        let admission = try state.admit(
-            model: completion.model, endpoint: "completions", stream: completion.options.stream,
-            maxTokens: completion.options.maxTokens, bodyBytes: bodyBytes.readableBytes, user: completion.options.user,
-            context: context)
-        if case .upstream(let upstream) = admission.served.route {
-            return try await UpstreamProxy(state: state, admission: admission, upstream: upstream)
-                .respond(path: "completions", body: bodyBytes, stream: completion.options.stream)
+        return try await CompletionEndpoint(state: state, path: "completions").serve(
+            model: completion.model, options: completion.options, ignoredFields: completion.ignoredFields, body: bodyBytes,
+            context: context
+        ) { admission in
+            LocalCompletion(state: state, admission: admission, completion: completion)
         }
-        try state.checkIgnored(completion.ignoredFields)
-        let work = LocalCompletion(state: state, admission: admission, completion: completion)
-        return try await CompletionResponder(state: state, admission: admission)
-            .respond(stream: completion.options.stream, complete: work.complete, startStream: work.startStream)
     }
 }
 
 /// A legacy completion on an in-process backend, once its tier (if any) is awake.
-struct LocalCompletion: Sendable {
+struct LocalCompletion: LocalCompletionWork {
     let state: ServingState
     let admission: CompletionAdmission
     let completion: CompletionRequest
