@@ -110,7 +110,7 @@ def test_first_request_wakes_the_tier_and_it_sleeps_when_idle(upstream_tier):
     status = tiers(server)["remote"]
     assert status["state"] == "awake"
     assert status["wakes"] == 1
-    assert status["last_wake_ms"] == pytest.approx(wake_ms, abs=50)
+    assert status["last_wake_ms"] == pytest.approx(wake_ms, abs=500)
     assert status["wake_ms"]["p50"] is not None
 
     # Awake: no wake header, streams pass through with the public name (here by its alias).
