@@ -25,7 +25,10 @@ enum ErrorMapping {
             }
         case let error as EngineError:
             switch error {
-            case .contextLengthExceeded: return .contextLengthExceeded(error.description, param: "messages")
+            case .contextLengthExceeded:
+                // Legacy completions name their input `prompt`; streams that failed late pass no request.
+                let param = request?.uri.path.hasSuffix("/v1/completions") == true ? "prompt" : "messages"
+                return .contextLengthExceeded(error.description, param: param)
             case .invalidRequest(let reason): return .invalidRequest(reason)
             case .invalidSchema(let message, _): return .invalidRequest(message, param: "response_format", code: "invalid_schema")
             case .cancelled: return OpenAIError(status: 499, message: error.description, type: "invalid_request_error", code: "cancelled")
