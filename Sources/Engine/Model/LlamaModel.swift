@@ -112,25 +112,9 @@ final class LlamaModel: @unchecked Sendable {
                 let output = s.attention + t * h.headCount * h.headDimension + head * h.headDimension
                 let keys = cache.keys(slot: item.slot, layer: layer) + kvHead * h.headDimension
                 let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
-                let length = item.position + 1
-                var maximum = -Float.infinity
-                for p in 0..<length {
-                    let score = VectorOps.dotF16(query, keys + p * h.kvDimension, count: h.headDimension) * scale
-                    scores[p] = score
-                    maximum = max(maximum, score)
-                }
-                var total: Float = 0
-                for p in 0..<length {
-                    let e = expf(scores[p] - maximum)
-                    scores[p] = e
-                    total += e
-                }
-                output.initialize(repeating: 0, count: h.headDimension)
-                let inverse = 1 / total
-                for p in 0..<length {
-                    VectorOps.addScaledF16(output, values + p * h.kvDimension, scale: scores[p] * inverse,
-                                           count: h.headDimension)
-                }
+                Attention.attendHead(query: query, keys: keys, values: values, rowStride: h.kvDimension,
+                                     length: item.position + 1, headDimension: h.headDimension, scale: scale,
+                                     scores: scores, output: output)
                 pair += threads
             }
         }
