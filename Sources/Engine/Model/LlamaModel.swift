@@ -46,6 +46,9 @@ final class LlamaModel: @unchecked Sendable {
             MatrixMultiply.dequantizeRow(weights.tokenEmbedding, row: item.token, into: s.hidden + index * d)
         }
         let rope = RotaryEmbedding(hyperparameters: h)
+        for (t, item) in batch.enumerated() {
+            rope.table(position: item.position, into: s.rope + t * rope.tableCount)
+        }
         for (layerIndex, layer) in weights.layers.enumerated() {
             for t in 0..<n {
                 VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
@@ -55,8 +58,9 @@ final class LlamaModel: @unchecked Sendable {
             MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
                                     outputs: [s.query, s.key, s.value], pool: pool)
             for (t, item) in batch.enumerated() {
-                rope.apply(to: s.query + t * h.headCount * h.headDimension, heads: h.headCount, position: item.position)
-                rope.apply(to: s.key + t * h.kvDimension, heads: h.kvHeadCount, position: item.position)
+                let table = s.rope + t * rope.tableCount
+                rope.apply(to: s.query + t * h.headCount * h.headDimension, heads: h.headCount, table: table)
+                rope.apply(to: s.key + t * h.kvDimension, heads: h.kvHeadCount, table: table)
                 let row = item.position * h.kvDimension
                 VectorOps.convertToF16(s.key + t * h.kvDimension, cache.keys(slot: item.slot, layer: layerIndex) + row,
                                        count: h.kvDimension)
