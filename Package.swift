@@ -43,7 +43,9 @@ let package = Package(
     targets: [
         .target(name: "OpenAIWire", swiftSettings: sharedSettings),
         .target(name: "GGUF", swiftSettings: sharedSettings),
-        .target(name: "KernelsAVX2", swiftSettings: avx2Settings),
+        // Header-only C helpers the kernels need and Swift lacks (software prefetch).
+        .target(name: "KernelsShim"),
+        .target(name: "KernelsAVX2", dependencies: ["KernelsShim"], swiftSettings: avx2Settings),
         .target(name: "Kernels", dependencies: ["KernelsAVX2"], swiftSettings: kernelSettings),
         .target(name: "Tokenization", dependencies: ["GGUF"], swiftSettings: sharedSettings),
         .target(name: "Templating", swiftSettings: sharedSettings),

@@ -10,6 +10,8 @@ final class ForwardScratch: @unchecked Sendable {
     let gate: UnsafeMutablePointer<Float>
     let up: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
+    /// Each token's rotary cosines and sines (`ropeDimension` floats a token).
+    let rope: UnsafeMutablePointer<Float>
     /// Attention scores, one row of `scoresStride` per pool thread.
     let scores: UnsafeMutablePointer<Float>
     let scoresStride: Int
@@ -31,9 +33,10 @@ final class ForwardScratch: @unchecked Sendable {
         gate = buffer(maxTokens * h.feedForwardLength)
         up = buffer(maxTokens * h.feedForwardLength)
         logits = buffer(maxLogitRows * h.vocabularySize)
+        rope = buffer(maxTokens * h.ropeDimension)
         scoresStride = contextLength
         scores = buffer(threadCount * contextLength)
-        allocations = [hidden, normed, query, key, value, attention, gate, up, logits, scores]
+        allocations = [hidden, normed, query, key, value, attention, gate, up, logits, rope, scores]
     }
 
     deinit {

@@ -46,6 +46,9 @@ final class LlamaModel: @unchecked Sendable {
             MatrixMultiply.dequantizeRow(weights.tokenEmbedding, row: item.token, into: s.hidden + index * d)
         }
         let rope = RotaryEmbedding(hyperparameters: h)
+        for (t, item) in batch.enumerated() {
+            rope.table(position: item.position, into: s.rope + t * rope.tableCount)
+        }
         for (layerIndex, layer) in weights.layers.enumerated() {
             for t in 0..<n {
                 VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
@@ -55,8 +58,9 @@ final class LlamaModel: @unchecked Sendable {
             MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
                                     outputs: [s.query, s.key, s.value], pool: pool)
             for (t, item) in batch.enumerated() {
-                rope.apply(to: s.query + t * h.headCount * h.headDimension, heads: h.headCount, position: item.position)
-                rope.apply(to: s.key + t * h.kvDimension, heads: h.kvHeadCount, position: item.position)
+                let table = s.rope + t * rope.tableCount
+                rope.apply(to: s.query + t * h.headCount * h.headDimension, heads: h.headCount, table: table)
+                rope.apply(to: s.key + t * h.kvDimension, heads: h.kvHeadCount, table: table)
                 let row = item.position * h.kvDimension
                 VectorOps.convertToF16(s.key + t * h.kvDimension, cache.keys(slot: item.slot, layer: layerIndex) + row,
                                        count: h.kvDimension)
@@ -112,25 +116,9 @@ final class LlamaModel: @unchecked Sendable {
                 let output = s.attention + t * h.headCount * h.headDimension + head * h.headDimension
                 let keys = cache.keys(slot: item.slot, layer: layer) + kvHead * h.headDimension
                 let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
-                let length = item.position + 1
-                var maximum = -Float.infinity
-                for p in 0..<length {
-                    let score = VectorOps.dotF16(query, keys + p * h.kvDimension, count: h.headDimension) * scale
-                    scores[p] = score
-                    maximum = max(maximum, score)
-                }
-                var total: Float = 0
-                for p in 0..<length {
-                    let e = expf(scores[p] - maximum)
-                    scores[p] = e
-                    total += e
-                }
-                output.initialize(repeating: 0, count: h.headDimension)
-                let inverse = 1 / total
-                for p in 0..<length {
-                    VectorOps.addScaledF16(output, values + p * h.kvDimension, scale: scores[p] * inverse,
-                                           count: h.headDimension)
-                }
+                Attention.attendHead(query: query, keys: keys, values: values, rowStride: h.kvDimension,
+                                     length: item.position + 1, headDimension: h.headDimension, scale: scale,
+                                     scores: scores, output: output)
                 pair += threads
             }
         }

@@ -1,0 +1,52 @@
+import Foundation
+import Kernels
+import Testing
+
+@Suite struct AttentionTests {
+    static let backends: [KernelBackend] = [.portable, .avx2]
+
+    /// Softmax-weighted values, in doubles, from the same halves.
+    private func reference(query: [Float], keys: [UInt16], values: [UInt16], rowStride: Int, offset: Int,
+                           length: Int, headDimension: Int, scale: Float) -> [Double] {
+        var scores = (0..<length).map { p in
+            (0..<headDimension).reduce(0.0) { sum, i in
+                sum + Double(query[i]) * Double(ReferenceKernels.float(halfBits: keys[p * rowStride + offset + i]))
+            } * Double(scale)
+        }
+        let maximum = scores.max() ?? 0
+        scores = scores.map { Foundation.exp($0 - maximum) }
+        let total = scores.reduce(0, +)
+        return (0..<headDimension).map { i in
+            (0..<length).reduce(0.0) { sum, p in
+                sum + scores[p] / total * Double(ReferenceKernels.float(halfBits: values[p * rowStride + offset + i]))
+            }
+        }
+    }
+
+    @Test(arguments: backends, [64, 32, 80])
+    func matchesReference(backend: KernelBackend, headDimension: Int) {
+        // Three key-value heads a position; the head under test is the middle one.
+        let rowStride = 3 * headDimension, offset = headDimension
+        for (index, length) in [1, 2, 7, 33, 130].enumerated() {
+            let seed = UInt64(40 + index)
+            // Large enough scores that the softmax is far from uniform.
+            let query = randomActivations(count: headDimension, seed: seed).map { $0 * 8 }
+            let keys = randomActivations(count: length * rowStride, seed: seed + 100).map(ReferenceKernels.halfBits)
+            let values = randomActivations(count: length * rowStride, seed: seed + 200).map(ReferenceKernels.halfBits)
+            let scale = 1 / Float(headDimension).squareRoot()
+            var scores = [Float](repeating: .nan, count: length)
+            var output = [Float](repeating: .nan, count: headDimension)
+            keys.withUnsafeBufferPointer { k in
+                values.withUnsafeBufferPointer { v in
+                    Attention.attendHead(query: query, keys: k.baseAddress! + offset, values: v.baseAddress! + offset,
+                                         rowStride: rowStride, length: length, headDimension: headDimension, scale: scale,
+                                         scores: &scores, output: &output, backend: backend)
+                }
+            }
+            let expected = reference(query: query, keys: keys, values: values, rowStride: rowStride, offset: offset,
+                                     length: length, headDimension: headDimension, scale: scale)
+            let worst = zip(output, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+            #expect(worst < 1e-5, "length \(length): worst difference \(worst)")
+        }
+    }
+}
