@@ -71,7 +71,7 @@ public final class ServerMetrics: Sendable {
             ("switchyard_tier_wake_budget_overruns", Double(status.budgetOverruns)),
             ("switchyard_tier_wake_timeouts", Double(status.hardCapFailures)),
             ("switchyard_tier_wake_failures", Double(status.wakeFailures)),
-            ("switchyard_tier_last_wake_seconds", (status.lastWakeDuration?.seconds) ?? 0),
+            ("switchyard_tier_last_wake_seconds", status.lastWakeDuration?.inSeconds ?? 0),
         ]
         for (label, value) in values {
             CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
@@ -85,8 +85,6 @@ public final class ServerMetrics: Sendable {
 }
 
 extension Duration {
-    var seconds: Double { Double(nanoseconds) / 1e9 }
-
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000

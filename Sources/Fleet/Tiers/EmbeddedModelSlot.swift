@@ -96,7 +96,7 @@ public final class EmbeddedModelSlot: Sendable {
         }
         logger.info(
             "model loaded",
-            metadata: ["model.id": .string(id), "model.load_s": .stringConvertible((ContinuousClock.now - started).fleetSeconds)])
+            metadata: ["model.id": .string(id), "model.load_s": .stringConvertible((ContinuousClock.now - started).inSeconds)])
         return backend
     }
 }

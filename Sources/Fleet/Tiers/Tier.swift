@@ -101,7 +101,7 @@ public actor Tier {
         case .success:
             run(machine.wakeSucceeded(id: id, now: .now))
             if machine.state == .awake, let duration = machine.lastWakeDuration {
-                logger.info("tier awake", metadata: ["tier.wake_s": .stringConvertible(duration.fleetSeconds)])
+                logger.info("tier awake", metadata: ["tier.wake_s": .stringConvertible(duration.inSeconds)])
             }
         case .failure(let error):
             let reason =
@@ -183,7 +183,7 @@ public actor Tier {
             if case .timeout(let waited) = failure {
                 logger.error(
                     "tier did not wake within its hard cap; the wake is stopped",
-                    metadata: ["tier.waited_s": .stringConvertible(waited.fleetSeconds), "tier.waiters": .stringConvertible(waiters.count)])
+                    metadata: ["tier.waited_s": .stringConvertible(waited.inSeconds), "tier.waiters": .stringConvertible(waiters.count)])
             }
         case .startIdleTimer(let generation, let after):
             idleTask?.cancel()
@@ -199,8 +199,8 @@ public actor Tier {
             logger.warning(
                 "tier wake is taking longer than its budget",
                 metadata: [
-                    "tier.elapsed_s": .stringConvertible(elapsed.fleetSeconds),
-                    "tier.budget_s": .stringConvertible(settings.wakeBudget.fleetSeconds),
+                    "tier.elapsed_s": .stringConvertible(elapsed.inSeconds),
+                    "tier.budget_s": .stringConvertible(settings.wakeBudget.inSeconds),
                 ])
         case .resumeSleepers:
             let resumed = sleepers

@@ -31,7 +31,7 @@ struct CompletionEndpoint: Sendable {
             throw error
         }
         let work = local(admission)
-        return try await CompletionResponder(state: state, admission: admission)
+        return try await CompletionResponder(admission: admission)
             .respond(stream: options.stream, complete: work.complete, startStream: work.startStream)
     }
 }

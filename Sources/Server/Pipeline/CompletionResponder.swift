@@ -15,7 +15,6 @@ struct StreamStart: Sendable {
 /// stream, behind SSE comment keep-alives once its headers are out), then runs the work, writes
 /// the ledger row before the response completes, and maps failures, whenever they happen.
 struct CompletionResponder: Sendable {
-    let state: ServingState
     let admission: CompletionAdmission
 
     var accounting: RequestAccounting { admission.accounting }
@@ -36,7 +35,7 @@ struct CompletionResponder: Sendable {
                 accounting.adopt(try await tier.acquire())
             }
             var wakeHeaders = HTTPFields()
-            if let wake = accounting.wake { wakeHeaders[.wakeMilliseconds] = String(Int(wake.milliseconds.rounded())) }
+            if let wake = accounting.wake { wakeHeaders[.wakeMilliseconds] = String(Int(wake.inMilliseconds.rounded())) }
             guard stream else {
                 let (value, headers) = try await complete()
                 accounting.finish(status: 200)
@@ -68,7 +67,7 @@ struct CompletionResponder: Sendable {
                 let lease = try await Self.wake(tier, keepingAlive: &sse)
                 accounting.adopt(lease)
                 if let wake = lease.wakeDuration {
-                    try await sse.write(": tier \(tier.name) woke in \(Int(wake.milliseconds.rounded())) ms\n\n")
+                    try await sse.write(": tier \(tier.name) woke in \(Int(wake.inMilliseconds.rounded())) ms\n\n")
                 }
                 let start = try await startStream()
                 try await Self.run(start.produce, on: &sse, accounting: accounting)
@@ -123,7 +122,7 @@ struct CompletionResponder: Sendable {
                         group.cancelAll()
                         return lease
                     }
-                    let waited = Int((ContinuousClock.now - started).milliseconds / 1000)
+                    let waited = Int((ContinuousClock.now - started).inSeconds)
                     try await sse.write(": waking tier \(tier.name) (\(waited) s)\n\n")
                     group.addTask {
                         try await Task.sleep(for: interval)

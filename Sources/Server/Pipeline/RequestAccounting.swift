@@ -117,20 +117,13 @@ final class RequestAccounting: Sendable {
         let record = UsageRecord(
             requestID: requestID, time: startDate, keyID: key?.id, keyName: key?.name, model: model, tier: tier,
             endpoint: endpoint, promptTokens: facts.promptTokens, completionTokens: facts.completionTokens,
-            latencyMilliseconds: (now - start).milliseconds,
-            timeToFirstTokenMilliseconds: facts.firstTokenAt.map { ($0 - start).milliseconds }, status: status,
-            wakeMilliseconds: facts.wake.map(\.milliseconds), stream: stream)
+            latencyMilliseconds: (now - start).inMilliseconds,
+            timeToFirstTokenMilliseconds: facts.firstTokenAt.map { ($0 - start).inMilliseconds }, status: status,
+            wakeMilliseconds: facts.wake.map(\.inMilliseconds), stream: stream)
         do {
             try ledger.record(record)
         } catch {
             logger.error("usage ledger write failed", metadata: ["error.message": "\(error)"])
         }
-    }
-}
-
-extension Duration {
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }

@@ -25,7 +25,7 @@ struct UpstreamProxy: Sendable {
             accounting.reserve(tokens: admission.estimatedTokens)
             accounting.adopt(try await admission.queue.acquire(client: admission.client))
         }
-        return try await CompletionResponder(state: state, admission: admission).respond(
+        return try await CompletionResponder(admission: admission).respond(
             stream: stream,
             complete: {
                 try await start()

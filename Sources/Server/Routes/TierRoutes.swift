@@ -31,10 +31,10 @@ struct TierRoutes: Sendable {
 
     static func object(_ status: TierStatus) -> JSONValue {
         func milliseconds(_ duration: Duration?) -> JSONValue {
-            duration.map { .int(Int($0.milliseconds.rounded())) } ?? .null
+            duration.map { .int(Int($0.inMilliseconds.rounded())) } ?? .null
         }
         func seconds(_ duration: Duration?) -> JSONValue {
-            duration.map { .double($0.milliseconds / 1000) } ?? .null
+            duration.map { .double($0.inSeconds) } ?? .null
         }
         return [
             "object": "tier",
