@@ -180,13 +180,7 @@ struct ChoiceBuilder: Sendable {
         }
         guard let scored else { return }
         text += promptText
-        for (position, entry) in scored.enumerated() {
-            if let entry {
-                logprobs.entries.append(CompletionLogprobs.Entry(entry, alternatives: alternatives))
-            } else if position == 0 {
-                logprobs.entries.append(CompletionLogprobs.Entry(token: firstPromptToken, logprob: nil, top: nil))
-            }
-        }
+        addPromptLogprobs(scored)
     }
 
     /// Prompt logprobs for the non-streamed path, where the echo text is already in place.
