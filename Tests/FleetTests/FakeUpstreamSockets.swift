@@ -13,24 +13,8 @@ final class SlammingUpstream: Sendable {
     private let state = State()
 
     init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { throw FakeUpstreamError("socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(listener, socketAddress, length) == 0 && listen(listener, 16) == 0
-                    && getsockname(listener, socketAddress, &length) == 0
-            }
-        }
-        guard listening else {
-            close(listener)
-            throw FakeUpstreamError("bind() or listen() failed")
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        let (listener, port) = try loopbackSocket(listening: true)
+        self.port = port
         let state = state
         // A thread of its own: accept() blocks, which the cooperative pool must never do.
         Thread {
@@ -61,27 +45,34 @@ final class DeadUpstreamPort: Sendable {
     private let descriptor: Int32
 
     init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw FakeUpstreamError("socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else {
-            close(descriptor)
-            throw FakeUpstreamError("bind() failed")
-        }
+        let (descriptor, port) = try loopbackSocket(listening: false)
         self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
     deinit { close(descriptor) }
+}
+
+/// A TCP socket bound to a free loopback port (and listening, when asked): its descriptor and port.
+private func loopbackSocket(listening: Bool) throws -> (descriptor: Int32, port: Int) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw FakeUpstreamError("socket() failed") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ready = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+            bind(descriptor, socketAddress, length) == 0 && (!listening || listen(descriptor, 16) == 0)
+                && getsockname(descriptor, socketAddress, &length) == 0
+        }
+    }
+    guard ready else {
+        close(descriptor)
+        throw FakeUpstreamError(listening ? "bind() or listen() failed" : "bind() failed")
+    }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
