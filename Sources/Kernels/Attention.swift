@@ -6,42 +6,50 @@ import Darwin
 #endif
 
 /// Scaled dot-product attention of one query head over a sequence's cached keys and values
-/// (IEEE halves, as the KV cache stores them).
+/// (IEEE halves, as the KV cache stores them), with the arithmetic of llama.cpp's CPU flash
+/// attention (see `AVX2Attention`), so that both give the same floats.
 public enum Attention {
     /// `output = sum_p softmax_p(scale * query·key_p) * value_p` over `p` in `0..<length`.
     /// - Parameters:
     ///   - keys: position 0's key of this head; position `p`'s starts `rowStride` halves later
     ///     (the cache interleaves every key-value head of a position). `values` alike.
-    ///   - scores: scratch room for `length` floats.
     ///   - output: `headDimension` floats.
     public static func attendHead(
         query: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,
-        length: Int, headDimension: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
-        output: UnsafeMutablePointer<Float>, backend: KernelBackend = .best
+        length: Int, headDimension: Int, scale: Float, output: UnsafeMutablePointer<Float>, backend: KernelBackend = .best
     ) {
         #if arch(x86_64)
         if backend.resolved == .avx2 {
             AVX2Attention.attendHead(query: query, keys: keys, values: values, rowStride: rowStride, length: length,
-                                     headDimension: headDimension, scale: scale, scores: scores, output: output)
+                                     headDimension: headDimension, scale: scale, output: output)
             return
         }
         #endif
-        var maximum = -Float.infinity
-        for p in 0..<length {
-            let score = PortableKernels.dotF16(query, keys + p * rowStride, count: headDimension) * scale
-            scores[p] = score
-            maximum = max(maximum, score)
-        }
-        var total: Float = 0
-        for p in 0..<length {
-            let e = expf(scores[p] - maximum)
-            scores[p] = e
-            total += e
-        }
-        output.initialize(repeating: 0, count: headDimension)
-        let inverse = 1 / total
-        for p in 0..<length {
-            PortableKernels.addScaledF16(output, values + p * rowStride, scale: scores[p] * inverse, count: headDimension)
+        let n = headDimension
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
+            let q = buffer.baseAddress!
+            let accumulator = q + n
+            for i in 0..<n { q[i] = Half.rounded(query[i]) }
+            accumulator.initialize(repeating: 0, count: n)
+            var maximum = -Float.infinity
+            var sum: Float = 0
+            for p in 0..<length {
+                let score = Float(PortableKernels.ggmlDotF16(keys + p * rowStride, q, count: n)) * scale
+                var rescale: Float = 1
+                var weight: Float = 1
+                if score > maximum {
+                    rescale = expf(maximum - score)
+                    maximum = score
+                    for i in 0..<n { accumulator[i] = Half.rounded(accumulator[i] * rescale) }
+                } else {
+                    weight = expf(score - maximum)
+                }
+                let v = values + p * rowStride
+                for i in 0..<n { accumulator[i] = Half.rounded(accumulator[i].addingProduct(Half.toFloat(v[i]), weight)) }
+                sum = weight.addingProduct(sum, rescale)
+            }
+            let inverse: Float = sum == 0 ? 0 : 1 / sum
+            for i in 0..<n { output[i] = accumulator[i] * inverse }
         }
     }
 }

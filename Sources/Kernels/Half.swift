@@ -18,6 +18,12 @@ enum Half {
         return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
     }
 
+    /// `value` rounded to the nearest half (ties to even), as a float.
+    @inline(__always)
+    static func rounded(_ value: Float) -> Float {
+        toFloat(fromFloat(value))
+    }
+
     /// The half nearest to `value` (ties to even), infinities for overflow.
     @inline(__always)
     static func fromFloat(_ value: Float) -> UInt16 {

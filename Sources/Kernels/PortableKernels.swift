@@ -25,51 +25,73 @@ enum PortableKernels {
                 (UnsafeMutableRawPointer(quants + 32 * b)).storeBytes(
                     of: SIMD8<Int8>(truncatingIfNeeded: q), toByteOffset: 8 * k, as: SIMD8<Int8>.self)
             }
-            scales[b] = d
-            sums[b] = d * Float(sum)
+            scales[b] = Half.toFloat(Half.fromFloat(d))
+            sums[b] = Half.toFloat(Half.fromFloat(d * Float(sum)))
         }
     }
 
-    /// Dot product of one quantized weight row with one quantized activation row.
+    /// Dot product of one quantized weight row with one quantized activation row, in the
+    /// order of ggml's AVX2 code (see `AVX2MatrixMultiply`): lane `j` of eight sums elements
+    /// `4j..<4j+4` of each block and accumulates fused, then `hsum_float_8`, then the fused
+    /// offset sum.
     static func dot(
         format: WeightFormat, row: UnsafeRawPointer, activations: UnsafeRawPointer, blocks: Int
     ) -> Float {
         let scales = activations + QuantizedActivations.scaleOffset(blocks: blocks)
         let sums = activations + QuantizedActivations.sumOffset(blocks: blocks)
-        var total: Float = 0
-        switch format {
-        case .q4_1, .q4_0:
-            let isQ4_1 = format == .q4_1
-            let blockBytes = isQ4_1 ? 20 : 18
-            let quantOffset = isQ4_1 ? 4 : 2
-            for b in 0..<blocks {
-                let block = row + b * blockBytes
-                let d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
+        var lanes = SIMD8<Float>.zero
+        var offsets: Float = 0
+        for b in 0..<blocks {
+            let weights: SIMD32<Int32>
+            let d: Float
+            switch format {
+            case .q4_1, .q4_0:
+                let isQ4_1 = format == .q4_1
+                let block = row + b * (isQ4_1 ? 20 : 18)
+                d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
                 let m = isQ4_1 ? Half.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) : -8 * d
-                let nibbles = block.loadUnaligned(fromByteOffset: quantOffset, as: SIMD16<UInt8>.self)
-                let low = SIMD16<Int16>(truncatingIfNeeded: nibbles & 0x0F)
-                let high = SIMD16<Int16>(truncatingIfNeeded: nibbles &>> 4)
-                let y0 = SIMD16<Int16>(truncatingIfNeeded: activations.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
-                let y1 = SIMD16<Int16>(truncatingIfNeeded: activations.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
-                // Each half sums 16 products of at most 15 * 127: no Int16 overflow.
-                let isum = Int32((low &* y0).wrappedSum()) + Int32((high &* y1).wrappedSum())
-                let da = scales.load(fromByteOffset: 4 * b, as: Float.self)
-                total += Float(isum) * (d * da) + m * sums.load(fromByteOffset: 4 * b, as: Float.self)
-            }
-        case .q8_0:
-            for b in 0..<blocks {
+                offsets = offsets.addingProduct(m, sums.load(fromByteOffset: 4 * b, as: Float.self))
+                let nibbles = SIMD16<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: isQ4_1 ? 4 : 2, as: SIMD16<UInt8>.self))
+                weights = SIMD32(lowHalf: nibbles & 0x0F, highHalf: nibbles &>> 4)
+            case .q8_0:
                 let block = row + b * 34
-                let d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
-                var isum: Int32 = 0
-                for k in 0..<2 {
-                    let w = SIMD16<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2 + 16 * k, as: SIMD16<Int8>.self))
-                    let y = SIMD16<Int32>(truncatingIfNeeded: activations.loadUnaligned(fromByteOffset: 32 * b + 16 * k, as: SIMD16<Int8>.self))
-                    isum &+= (w &* y).wrappedSum()
-                }
-                total += Float(isum) * (d * scales.load(fromByteOffset: 4 * b, as: Float.self))
+                d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
+                weights = SIMD32<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self))
+            case .f32, .f16:
+                return 0
             }
-        case .f32, .f16:
-            break
+            let products = weights &* SIMD32<Int32>(truncatingIfNeeded: activations.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
+            var laneSums = SIMD8<Int32>.zero
+            for j in 0..<8 {
+                laneSums[j] = products[4 * j] &+ products[4 * j + 1] &+ products[4 * j + 2] &+ products[4 * j + 3]
+            }
+            let scale = d * scales.load(fromByteOffset: 4 * b, as: Float.self)
+            lanes = lanes.addingProduct(SIMD8<Float>(laneSums), SIMD8(repeating: scale))
+        }
+        return GGMLSums.horizontal(lanes) + offsets
+    }
+
+    /// `ggml_vec_dot_f16` of a cached key (halves) and a half-rounded query, in its order:
+    /// four accumulators over steps of 32, `GGML_F32x8_REDUCE`, then any tail in double.
+    static func ggmlDotF16(_ key: UnsafePointer<UInt16>, _ q: UnsafePointer<Float>, count: Int) -> Double {
+        let whole = count & ~31
+        var accumulators = [SIMD8<Float>](repeating: .zero, count: 4)
+        var i = 0
+        while i < whole {
+            for j in 0..<4 {
+                var k = SIMD8<Float>.zero, x = SIMD8<Float>.zero
+                for l in 0..<8 {
+                    k[l] = Half.toFloat(key[i + 8 * j + l])
+                    x[l] = q[i + 8 * j + l]
+                }
+                accumulators[j] = accumulators[j].addingProduct(k, x)
+            }
+            i += 32
+        }
+        var total = Double(GGMLSums.reduceFour(accumulators[0], accumulators[1], accumulators[2], accumulators[3]))
+        while i < count {
+            total += Double(Half.toFloat(key[i]) * q[i])
+            i += 1
         }
         return total
     }

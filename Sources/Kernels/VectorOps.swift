@@ -35,11 +35,14 @@ public enum VectorOps {
     }
 
     /// `output = x / sqrt(mean(x²) + epsilon) * weight`; `output` may be `x`.
+    /// Rounded as ggml's `rms_norm` then `mul`: squares summed in double, `(x * scale) * weight`.
     public static func rmsNorm(
         _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float, count: Int, output: UnsafeMutablePointer<Float>
     ) {
-        let sumOfSquares = PortableKernels.dot(x, x, count: count)
-        let scale = 1 / (sumOfSquares / Float(count) + epsilon).squareRoot()
+        var sumOfSquares: Double = 0
+        for i in 0..<count { sumOfSquares += Double(x[i] * x[i]) }
+        let mean = Float(sumOfSquares / Double(count))
+        let scale = 1 / (mean + epsilon).squareRoot()
         var i = 0
         while i + 8 <= count {
             let v = load(x, i) * scale * load(weight, i)
@@ -49,19 +52,28 @@ public enum VectorOps {
         while i < count { output[i] = x[i] * scale * weight[i]; i += 1 }
     }
 
-    /// `gate[i] = silu(gate[i]) * up[i]` where `silu(g) = g / (1 + exp(-g))`.
-    public static func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let g = load(gate, i)
-            store(g / (1 + FastMath.exp(-g)) * load(up, i), gate, i)
-            i += 8
+    /// `gate[i] = silu(gate[i]) * up[i]` where `silu(g) = g / (1 + exp(-g))`, with ggml's
+    /// vector `exp` (see `AVX2Activation`).
+    public static func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int,
+                                    backend: KernelBackend = .best) {
+        #if arch(x86_64)
+        if backend.resolved == .avx2 { return AVX2Activation.swiglu(gate, up, count: count) }
+        #endif
+        PortableActivation.swiglu(gate, up, count: count)
+    }
+
+    /// Rotary embedding of adjacent pairs: the first `ropeDimension` floats of each of `heads`
+    /// vectors (`headDimension` apart) turned by `table` (cos, sin interleaved).
+    public static func rotatePairs(
+        _ vectors: UnsafeMutablePointer<Float>, heads: Int, headDimension: Int, ropeDimension: Int,
+        table: UnsafePointer<Float>, backend: KernelBackend = .best
+    ) {
+        #if arch(x86_64)
+        if backend.resolved == .avx2 {
+            return AVX2Rotary.rotate(vectors, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, table: table)
         }
-        while i < count {
-            let g = gate[i]
-            gate[i] = g / (1 + FastMath.exp(-g)) * up[i]
-            i += 1
-        }
+        #endif
+        PortableActivation.rotate(vectors, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, table: table)
     }
 
     /// Softmax in place: `x[i] = exp(x[i] - max) / sum`.

@@ -1,98 +1,93 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
+import KernelsShim
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// One query head's attention over half-precision cached keys and values, with AVX2 + F16C.
+/// One query head's attention over half-precision cached keys and values, with AVX2 + F16C,
+/// computed as llama.cpp's CPU flash attention does (`flash_attn_ext_f16_one_chunk`): the query
+/// rounded to halves, each score a half-precision dot product in ggml's summation order, an
+/// online softmax over positions in order, and a half-precision output accumulator rounded
+/// after every update. Matching that arithmetic is what makes our log-probabilities equal
+/// llama.cpp's; it costs little, since a position is still one pass over its key and value.
 public enum AVX2Attention {
     /// `output = sum_p softmax_p(scale * query·key_p) * value_p` over `p` in `0..<length`.
     /// - Parameters:
     ///   - keys: position 0's key of this head; position `p`'s is `rowStride` halves later (values alike).
-    ///   - scores: room for `length` floats.
     public static func attendHead(
         query: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,
-        length: Int, headDimension: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
-        output: UnsafeMutablePointer<Float>
+        length: Int, headDimension: Int, scale: Float, output: UnsafeMutablePointer<Float>
     ) {
         guard length > 0 else {
             output.initialize(repeating: 0, count: headDimension)
             return
         }
         if headDimension == 64 {
-            attend64(query, keys, values, rowStride, length, scale, scores, output)
-            return
-        }
-        var maximum = -Float.infinity
-        for p in 0..<length {
-            let score = AVX2VectorOps.dotF16(query, keys + p * rowStride, count: headDimension) * scale
-            scores[p] = score
-            maximum = max(maximum, score)
-        }
-        let inverse = 1 / exponentiate(scores, length, maximum)
-        output.initialize(repeating: 0, count: headDimension)
-        for p in 0..<length {
-            AVX2VectorOps.addScaledF16(output, values + p * rowStride, scale: scores[p] * inverse, count: headDimension)
+            attend64(query, keys, values, rowStride, length, scale, output)
+        } else {
+            attendAnySize(query, keys, values, rowStride, length, headDimension, scale, output)
         }
     }
 
-    /// `scores[p] = exp(scores[p] - maximum)`; returns their sum.
-    @inline(__always)
-    private static func exponentiate(_ scores: UnsafeMutablePointer<Float>, _ length: Int, _ maximum: Float) -> Float {
-        var total: Float = 0
-        for p in 0..<length {
-            let e = expf(scores[p] - maximum)
-            scores[p] = e
-            total += e
-        }
-        return total
-    }
-
-    /// The common head size, with the query and the output accumulator held in registers so
-    /// each position costs one pass over its key and value rows and no loads or stores of either.
+    /// The common head size, with the query and the accumulator held in registers.
     private static func attend64(
         _ query: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, _ values: UnsafePointer<UInt16>, _ rowStride: Int,
-        _ length: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>
+        _ length: Int, _ scale: Float, _ output: UnsafeMutablePointer<Float>
     ) {
         let q = UnsafeRawPointer(query)
-        let q0 = q.loadUnaligned(as: SIMD8<Float>.self), q1 = q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let q2 = q.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), q3 = q.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-        let q4 = q.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self), q5 = q.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
-        let q6 = q.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self), q7 = q.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
-        var maximum = -Float.infinity
-        for p in 0..<length {
-            let k = UnsafeRawPointer(keys + p * rowStride)
-            var s0 = _mm256_mul_ps(q0, half8(k, 0))
-            var s1 = _mm256_mul_ps(q1, half8(k, 16))
-            s0 = _mm256_fmadd_ps(q2, half8(k, 32), s0)
-            s1 = _mm256_fmadd_ps(q3, half8(k, 48), s1)
-            s0 = _mm256_fmadd_ps(q4, half8(k, 64), s0)
-            s1 = _mm256_fmadd_ps(q5, half8(k, 80), s1)
-            s0 = _mm256_fmadd_ps(q6, half8(k, 96), s0)
-            s1 = _mm256_fmadd_ps(q7, half8(k, 112), s1)
-            let score = (s0 + s1).sum() * scale
-            scores[p] = score
-            maximum = max(maximum, score)
-        }
-        let inverse = 1 / exponentiate(scores, length, maximum)
+        let q0 = roundToHalf(q.loadUnaligned(as: SIMD8<Float>.self))
+        let q1 = roundToHalf(q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+        let q2 = roundToHalf(q.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+        let q3 = roundToHalf(q.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+        let q4 = roundToHalf(q.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self))
+        let q5 = roundToHalf(q.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self))
+        let q6 = roundToHalf(q.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self))
+        let q7 = roundToHalf(q.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self))
         var o0 = SIMD8<Float>.zero, o1 = SIMD8<Float>.zero, o2 = SIMD8<Float>.zero, o3 = SIMD8<Float>.zero
         var o4 = SIMD8<Float>.zero, o5 = SIMD8<Float>.zero, o6 = SIMD8<Float>.zero, o7 = SIMD8<Float>.zero
+        var maximum = -Float.infinity
+        var sum: Float = 0
         for p in 0..<length {
+            let k = UnsafeRawPointer(keys + p * rowStride)
+            // ggml_vec_dot_f16: four accumulators over steps of 32, then GGML_F32x8_REDUCE.
+            var s0 = _mm256_mul_ps(half8(k, 0), q0)
+            var s1 = _mm256_mul_ps(half8(k, 16), q1)
+            var s2 = _mm256_mul_ps(half8(k, 32), q2)
+            var s3 = _mm256_mul_ps(half8(k, 48), q3)
+            s0 = _mm256_fmadd_ps(half8(k, 64), q4, s0)
+            s1 = _mm256_fmadd_ps(half8(k, 80), q5, s1)
+            s2 = _mm256_fmadd_ps(half8(k, 96), q6, s2)
+            s3 = _mm256_fmadd_ps(half8(k, 112), q7, s3)
+            let score = GGMLSums.reduceFour(s0, s1, s2, s3) * scale
+            var rescale: Float = 1
+            var weight: Float = 1
+            if score > maximum {
+                rescale = expf(maximum - score)
+                maximum = score
+                let m = SIMD8<Float>(repeating: rescale)
+                o0 = roundToHalf(o0 * m); o1 = roundToHalf(o1 * m); o2 = roundToHalf(o2 * m); o3 = roundToHalf(o3 * m)
+                o4 = roundToHalf(o4 * m); o5 = roundToHalf(o5 * m); o6 = roundToHalf(o6 * m); o7 = roundToHalf(o7 * m)
+            } else {
+                weight = expf(score - maximum)
+            }
             let v = UnsafeRawPointer(values + p * rowStride)
-            let w = _mm256_set1_ps(scores[p])
-            o0 = _mm256_fmadd_ps(half8(v, 0), w, o0)
-            o1 = _mm256_fmadd_ps(half8(v, 16), w, o1)
-            o2 = _mm256_fmadd_ps(half8(v, 32), w, o2)
-            o3 = _mm256_fmadd_ps(half8(v, 48), w, o3)
-            o4 = _mm256_fmadd_ps(half8(v, 64), w, o4)
-            o5 = _mm256_fmadd_ps(half8(v, 80), w, o5)
-            o6 = _mm256_fmadd_ps(half8(v, 96), w, o6)
-            o7 = _mm256_fmadd_ps(half8(v, 112), w, o7)
+            let w = SIMD8<Float>(repeating: weight)
+            o0 = roundToHalf(_mm256_fmadd_ps(half8(v, 0), w, o0))
+            o1 = roundToHalf(_mm256_fmadd_ps(half8(v, 16), w, o1))
+            o2 = roundToHalf(_mm256_fmadd_ps(half8(v, 32), w, o2))
+            o3 = roundToHalf(_mm256_fmadd_ps(half8(v, 48), w, o3))
+            o4 = roundToHalf(_mm256_fmadd_ps(half8(v, 64), w, o4))
+            o5 = roundToHalf(_mm256_fmadd_ps(half8(v, 80), w, o5))
+            o6 = roundToHalf(_mm256_fmadd_ps(half8(v, 96), w, o6))
+            o7 = roundToHalf(_mm256_fmadd_ps(half8(v, 112), w, o7))
+            // `S = S*ms + vs`, fused as the compiler fuses it in ggml.
+            sum = weight.addingProduct(sum, rescale)
         }
         let out = UnsafeMutableRawPointer(output)
-        let s = SIMD8<Float>(repeating: inverse)
+        let s = SIMD8<Float>(repeating: sum == 0 ? 0 : 1 / sum)
         out.storeBytes(of: o0 * s, as: SIMD8<Float>.self)
         out.storeBytes(of: o1 * s, toByteOffset: 32, as: SIMD8<Float>.self)
         out.storeBytes(of: o2 * s, toByteOffset: 64, as: SIMD8<Float>.self)
@@ -101,6 +96,68 @@ public enum AVX2Attention {
         out.storeBytes(of: o5 * s, toByteOffset: 160, as: SIMD8<Float>.self)
         out.storeBytes(of: o6 * s, toByteOffset: 192, as: SIMD8<Float>.self)
         out.storeBytes(of: o7 * s, toByteOffset: 224, as: SIMD8<Float>.self)
+    }
+
+    /// Any head size: the same arithmetic with the query and accumulator in memory, and
+    /// ggml's tails (dot-product terms past the last multiple of 32 summed in double).
+    private static func attendAnySize(
+        _ query: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, _ values: UnsafePointer<UInt16>, _ rowStride: Int,
+        _ length: Int, _ n: Int, _ scale: Float, _ output: UnsafeMutablePointer<Float>
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
+            let q = buffer.baseAddress!
+            let accumulator = q + n
+            for i in 0..<n { q[i] = Float(Float16(query[i])) }
+            accumulator.initialize(repeating: 0, count: n)
+            var maximum = -Float.infinity
+            var sum: Float = 0
+            for p in 0..<length {
+                let score = Float(dot(keys + p * rowStride, q, n)) * scale
+                var rescale: Float = 1
+                var weight: Float = 1
+                if score > maximum {
+                    rescale = expf(maximum - score)
+                    maximum = score
+                    for i in 0..<n { accumulator[i] = Float(Float16(accumulator[i] * rescale)) }
+                } else {
+                    weight = expf(score - maximum)
+                }
+                let v = values + p * rowStride
+                for i in 0..<n {
+                    accumulator[i] = Float(Float16(accumulator[i].addingProduct(_cvtsh_ss(v[i]), weight)))
+                }
+                sum = weight.addingProduct(sum, rescale)
+            }
+            let inverse: Float = sum == 0 ? 0 : 1 / sum
+            for i in 0..<n { output[i] = accumulator[i] * inverse }
+        }
+    }
+
+    /// `ggml_vec_dot_f16` of a cached key (halves) and the half-rounded query.
+    private static func dot(_ key: UnsafePointer<UInt16>, _ q: UnsafePointer<Float>, _ n: Int) -> Double {
+        let k = UnsafeRawPointer(key), qr = UnsafeRawPointer(q)
+        let whole = n & ~31
+        var s0 = SIMD8<Float>.zero, s1 = SIMD8<Float>.zero, s2 = SIMD8<Float>.zero, s3 = SIMD8<Float>.zero
+        var i = 0
+        while i < whole {
+            s0 = _mm256_fmadd_ps(half8(k, 2 * i), qr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), s0)
+            s1 = _mm256_fmadd_ps(half8(k, 2 * i + 16), qr.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self), s1)
+            s2 = _mm256_fmadd_ps(half8(k, 2 * i + 32), qr.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD8<Float>.self), s2)
+            s3 = _mm256_fmadd_ps(half8(k, 2 * i + 48), qr.loadUnaligned(fromByteOffset: 4 * i + 96, as: SIMD8<Float>.self), s3)
+            i += 32
+        }
+        var total = Double(GGMLSums.reduceFour(s0, s1, s2, s3))
+        while i < n {
+            total += Double(_cvtsh_ss(key[i]) * q[i])
+            i += 1
+        }
+        return total
+    }
+
+    /// Each lane rounded to the nearest half (ties to even), as a float.
+    @inline(__always)
+    private static func roundToHalf(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        switchyard_round_to_half(x)
     }
 
     /// Eight halves at `byteOffset` as floats.

@@ -4,6 +4,10 @@ import KernelsShim
 
 /// Quantized weight × quantized activation products with AVX2, tiled 4 rows × 2 tokens so an
 /// unpacked weight block serves several tokens and an activation block several rows.
+///
+/// Each output is computed with the arithmetic of ggml's `ggml_vec_dot_q4_1_q8_1` /
+/// `ggml_vec_dot_q8_0_q8_0` (per-lane fused accumulation, `hsum_float_8`, fused offset sum), so
+/// Q4_1 and Q8_0 products equal llama.cpp's bit for bit.
 public enum AVX2MatrixMultiply {
     /// Computes `output[t * outputStride + r]` for `r` in `rows`, `t` in `tokens`.
     /// - Parameters:
@@ -95,7 +99,7 @@ public enum AVX2MatrixMultiply {
         }
         for i in 0..<rm {
             for j in 0..<rn {
-                output[j * outputStride + i] = accumulators[i * rn + j].sum() + offsets[i * rn + j]
+                output[j * outputStride + i] = GGMLSums.horizontal(accumulators[i * rn + j]) + offsets[i * rn + j]
             }
         }
     }
@@ -119,7 +123,8 @@ public enum AVX2MatrixMultiply {
             let sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(products, ones))
             accumulators[i * rn + j] = _mm256_fmadd_ps(sums, _mm256_set1_ps(scale * d), accumulators[i * rn + j])
             if F.hasOffset {
-                offsets[i * rn + j] += offset * token.load(fromByteOffset: sumOffset + 4 * b, as: Float.self)
+                // Fused, as the compiler fuses ggml's `summs += m * s`.
+                offsets[i * rn + j] = offsets[i * rn + j].addingProduct(offset, token.load(fromByteOffset: sumOffset + 4 * b, as: Float.self))
             }
         }
     }

@@ -1,7 +1,8 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 
-/// Quantizes float activations to the `QuantizedActivations` layout with AVX2.
+/// Quantizes float activations to the `QuantizedActivations` layout with AVX2, exactly as
+/// ggml's `quantize_row_q8_1` does (round half to even, half-precision scale and sum).
 public enum AVX2Quantizer {
     /// Quantizes `blocks * 32` floats from `input` into one token's row at `output`.
     public static func quantizeRow(_ input: UnsafePointer<Float>, blocks: Int, into output: UnsafeMutableRawPointer) {
@@ -29,8 +30,10 @@ public enum AVX2Quantizer {
             // packs works within 128-bit lanes; the permute restores element order.
             let packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3))
             output.storeBytes(of: _mm256_permutevar8x32_epi32(packed, order), toByteOffset: 32 * b, as: SIMD4<Int64>.self)
-            scales[b] = d
-            sums[b] = d * Float(sum)
+            // ggml stores both as halves (block_q8_1): rounding them the same way is what makes
+            // our products agree with llama.cpp's to the last bit.
+            scales[b] = Float(Float16(d))
+            sums[b] = Float(Float16(d * Float(sum)))
         }
     }
 }

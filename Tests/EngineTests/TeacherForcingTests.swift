@@ -6,16 +6,14 @@ import TestSupport
 /// The engine's numerics against llama.cpp's on the real model: feed each reference
 /// conversation's prompt plus llama.cpp's greedy tokens, and compare every step's top-5.
 ///
-/// Why the bounds are not the issue's 0.05 nats: llama.cpp rounds activations to 8 bits in
-/// every matrix product, which turns last-bit differences in summation order into whole
-/// quantization steps. The fixture is reproduced exactly only by an AVX2-only llama.cpp build
-/// with flash attention in generation order; llama.cpp's own AVX-512 build on this machine
-/// misses it by up to 1.12 nats with 16 argmax flips, and flash attention off by 0.94 with 15
-/// (measured with the 0c1e570 sources; see the issue notes). An exact float64 forward pass
-/// misses by 0.06-0.2 at the first step. So this test bounds our distance to the fixture by
-/// llama.cpp's own spread: the mean error, the worst error, and how often the argmax agrees.
-/// Measured here: mean 0.097, worst 0.73, first steps 0.34, argmax 168 of 173.
-@Suite("Teacher-forced log-probabilities match llama.cpp")
+/// The issue's bar is 0.05 nats on every top-5 entry and the same argmax wherever the top two
+/// differ by more than 0.1. The engine does ggml's AVX2 arithmetic operation for operation
+/// (8-bit activations with half-precision scales, ggml's summation orders and fused
+/// multiply-adds, flash attention with a half-precision accumulator, ggml's vector `exp`), so
+/// it reproduces the fixture to its printed precision: measured worst 1e-4, mean 6e-6, with
+/// both kernel backends. The bounds below are far tighter than the issue's so that any drift
+/// from llama.cpp's arithmetic shows up here first.
+@Suite("Teacher-forced log-probabilities equal llama.cpp's")
 struct TeacherForcingTests {
     struct Conversation {
         var promptTokens: [Int]
@@ -34,7 +32,7 @@ struct TeacherForcingTests {
         }
     }
 
-    @Test func topFiveStayWithinLlamaCppsOwnSpread() async throws {
+    @Test func topFiveMatchLlamaCpp() async throws {
         let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,
                                          configuration: EngineConfiguration(contextLength: 1024))
         var worst: Float = 0
@@ -42,7 +40,7 @@ struct TeacherForcingTests {
         var entries = 0
         var argmaxChecked = 0
         var argmaxAgreed = 0
-        var firstStepWorst: Float = 0
+        var idsAgreed = 0
         for conversation in try Self.conversations() {
             let tokens = conversation.promptTokens + conversation.steps.map(\.id)
             var scored: [TokenLogprob?] = []
@@ -54,9 +52,9 @@ struct TeacherForcingTests {
                 let ours = try #require(scored[conversation.promptTokens.count + stepIndex]).top
                 try #require(ours.count == 5 && step.top.count == 5)
                 for rank in 0..<5 {
+                    if ours[rank].id == step.top[rank].id { idsAgreed += 1 }
                     let difference = abs(ours[rank].logprob - step.top[rank].logprob)
                     worst = max(worst, difference)
-                    if stepIndex == 0 { firstStepWorst = max(firstStepWorst, difference) }
                     total += difference
                     entries += 1
                 }
@@ -67,11 +65,11 @@ struct TeacherForcingTests {
             }
         }
         let mean = total / Float(max(entries, 1))
-        print("teacher forcing: \(entries) top-5 entries, mean |Δ| \(mean), worst \(worst), first-step worst \(firstStepWorst), argmax \(argmaxAgreed)/\(argmaxChecked)")
+        print("teacher forcing: \(entries) top-5 entries, ids agreed \(idsAgreed), mean |Δ| \(mean), worst \(worst), argmax \(argmaxAgreed)/\(argmaxChecked)")
         #expect(entries == 975, "the fixture has 195 steps of 5")
-        #expect(mean <= 0.1)
-        #expect(worst <= 1.12, "llama.cpp's own AVX-512 build misses the fixture by 1.12")
-        #expect(firstStepWorst <= 0.4, "the exact float64 forward pass itself misses the first steps by up to 0.2")
-        #expect(argmaxChecked - argmaxAgreed <= 8, "argmax disagreements where llama.cpp's top two differ by > 0.1 nats")
+        #expect(idsAgreed == entries, "every top-5 token id and rank as llama.cpp's")
+        #expect(worst <= 0.001, "the issue's bar is 0.05 nats; exact arithmetic gives 1e-4")
+        #expect(mean <= 0.0001)
+        #expect(argmaxAgreed == argmaxChecked, "argmax where llama.cpp's top two differ by > 0.1 nats")
     }
 }

@@ -12,12 +12,9 @@ final class ForwardScratch: @unchecked Sendable {
     let logits: UnsafeMutablePointer<Float>
     /// Each token's rotary cosines and sines (`ropeDimension` floats a token).
     let rope: UnsafeMutablePointer<Float>
-    /// Attention scores, one row of `scoresStride` per pool thread.
-    let scores: UnsafeMutablePointer<Float>
-    let scoresStride: Int
     private var allocations: [UnsafeMutablePointer<Float>] = []
 
-    init(hyperparameters h: LlamaHyperparameters, maxTokens: Int, maxLogitRows: Int, threadCount: Int, contextLength: Int) {
+    init(hyperparameters h: LlamaHyperparameters, maxTokens: Int, maxLogitRows: Int) {
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
             pointer.initialize(repeating: 0, count: max(count, 1))
@@ -34,9 +31,7 @@ final class ForwardScratch: @unchecked Sendable {
         up = buffer(maxTokens * h.feedForwardLength)
         logits = buffer(maxLogitRows * h.vocabularySize)
         rope = buffer(maxTokens * h.ropeDimension)
-        scoresStride = contextLength
-        scores = buffer(threadCount * contextLength)
-        allocations = [hidden, normed, query, key, value, attention, gate, up, logits, rope, scores]
+        allocations = [hidden, normed, query, key, value, attention, gate, up, logits, rope]
     }
 
     deinit {

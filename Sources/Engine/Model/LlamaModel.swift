@@ -28,8 +28,7 @@ final class LlamaModel: @unchecked Sendable {
         self.pool = pool
         self.maxBatchTokens = maxBatchTokens
         self.maxLogitRows = maxLogitRows
-        self.scratch = ForwardScratch(hyperparameters: hyperparameters, maxTokens: maxBatchTokens, maxLogitRows: maxLogitRows,
-                                      threadCount: pool.threadCount, contextLength: cache.capacity)
+        self.scratch = ForwardScratch(hyperparameters: hyperparameters, maxTokens: maxBatchTokens, maxLogitRows: maxLogitRows)
     }
 
     /// Runs `batch` through the model, writing each cache slot's keys and values, and returns
@@ -105,7 +104,6 @@ final class LlamaModel: @unchecked Sendable {
         let scale = 1 / Float(h.headDimension).squareRoot()
         let threads = pool.threadCount
         pool.parallelFor(threads) { worker in
-            let scores = s.scores + worker * s.scoresStride
             var pair = worker
             while pair < pairs {
                 let t = pair / h.headCount
@@ -118,7 +116,7 @@ final class LlamaModel: @unchecked Sendable {
                 let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
                 Attention.attendHead(query: query, keys: keys, values: values, rowStride: h.kvDimension,
                                      length: item.position + 1, headDimension: h.headDimension, scale: scale,
-                                     scores: scores, output: output)
+                                     output: output)
                 pair += threads
             }
         }

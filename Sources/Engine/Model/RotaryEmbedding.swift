@@ -1,18 +1,21 @@
 import Foundation
+import Kernels
 
 /// Rotary position embedding in ggml's "normal" layout (adjacent pairs), which is what GGUF
 /// llama files expect: the converter permutes the query/key weights for it.
+///
+/// The angles are computed as ggml's rope cache computes them, in single precision:
+/// `theta_0 = position`, `theta_{i+1} = theta_i * base^(-2/ropeDimension)`, then `cosf`/`sinf`,
+/// so the rotated queries and keys equal llama.cpp's to the last bit.
 struct RotaryEmbedding {
     let headDimension: Int
     let ropeDimension: Int
-    /// theta_i = base^(-2i/ropeDimension)
-    let inverseFrequencies: [Double]
+    let thetaScale: Float
 
     init(hyperparameters h: LlamaHyperparameters) {
         headDimension = h.headDimension
         ropeDimension = h.ropeDimension
-        let base = Double(h.ropeFrequencyBase)
-        inverseFrequencies = (0..<(h.ropeDimension / 2)).map { pow(base, -2 * Double($0) / Double(h.ropeDimension)) }
+        thetaScale = powf(h.ropeFrequencyBase, -2 / Float(h.ropeDimension))
     }
 
     /// Floats `table(position:into:)` writes.
@@ -22,24 +25,16 @@ struct RotaryEmbedding {
     /// A token's table serves the queries and keys of every layer, so the trigonometry runs
     /// once per token, not twice per layer.
     func table(position: Int, into table: UnsafeMutablePointer<Float>) {
+        var theta = Float(position)
         for i in 0..<(ropeDimension / 2) {
-            let angle = Double(position) * inverseFrequencies[i]
-            table[2 * i] = Float(cos(angle))
-            table[2 * i + 1] = Float(sin(angle))
+            table[2 * i] = cosf(theta)
+            table[2 * i + 1] = sinf(theta)
+            theta *= thetaScale
         }
     }
 
     /// Rotates `heads` consecutive vectors of `headDimension` floats in place by a position's `table`.
     func apply(to vectors: UnsafeMutablePointer<Float>, heads: Int, table: UnsafePointer<Float>) {
-        let pairs = ropeDimension / 2
-        for head in 0..<heads {
-            let v = vectors + head * headDimension
-            for i in 0..<pairs {
-                let cosine = table[2 * i], sine = table[2 * i + 1]
-                let x0 = v[2 * i], x1 = v[2 * i + 1]
-                v[2 * i] = x0 * cosine - x1 * sine
-                v[2 * i + 1] = x0 * sine + x1 * cosine
-            }
-        }
+        VectorOps.rotatePairs(vectors, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, table: table)
     }
 }
