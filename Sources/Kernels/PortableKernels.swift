@@ -115,8 +115,4 @@ enum PortableKernels {
         for i in 0..<count { sum += a[i] * Half.toFloat(b[i]) }
         return sum
     }
-
-    static func addScaledF16(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<UInt16>, scale: Float, count: Int) {
-        for i in 0..<count { y[i] += scale * Half.toFloat(x[i]) }
-    }
 }

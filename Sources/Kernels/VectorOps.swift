@@ -19,16 +19,6 @@ public enum VectorOps {
         return PortableKernels.dotF16(a, b, count: count)
     }
 
-    /// `y[i] += scale * x[i]` where `x` holds IEEE half bits.
-    public static func addScaledF16(
-        _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<UInt16>, scale: Float, count: Int, backend: KernelBackend = .best
-    ) {
-        #if arch(x86_64)
-        if backend.resolved == .avx2 { return AVX2VectorOps.addScaledF16(y, x, scale: scale, count: count) }
-        #endif
-        PortableKernels.addScaledF16(y, x, scale: scale, count: count)
-    }
-
     /// Half bits (round to nearest even) of each float.
     public static func convertToF16(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt16>, count: Int) {
         for i in 0..<count { out[i] = Half.fromFloat(x[i]) }

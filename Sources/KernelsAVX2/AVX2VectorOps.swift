@@ -35,19 +35,5 @@ public enum AVX2VectorOps {
         while i < count { sum += a[i] * _cvtsh_ss(b[i]); i += 1 }
         return sum
     }
-
-    /// `y += scale * x`, `x` in half bits.
-    public static func addScaledF16(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<UInt16>, scale: Float, count: Int) {
-        let s = _mm256_set1_ps(scale)
-        let ry = UnsafeMutableRawPointer(y), rx = UnsafeRawPointer(x)
-        var i = 0
-        while i + 8 <= count {
-            let v = _mm256_fmadd_ps(_mm256_cvtph_ps(rx.loadUnaligned(fromByteOffset: 2 * i, as: SIMD2<Int64>.self)), s,
-                                    ry.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
-            ry.storeBytes(of: v, toByteOffset: 4 * i, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { y[i] += scale * _cvtsh_ss(x[i]); i += 1 }
-    }
 }
 #endif

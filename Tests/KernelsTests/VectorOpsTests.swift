@@ -27,18 +27,6 @@ import Testing
         }
     }
 
-    @Test(arguments: backends)
-    func addScaledHalves(backend: KernelBackend) {
-        for n in Self.counts {
-            let x = randomActivations(count: n, seed: 3)
-            let halves = x.map(ReferenceKernels.halfBits)
-            var y = randomActivations(count: n, seed: 4)
-            let expected = (0..<n).map { y[$0] + 0.25 * ReferenceKernels.float(halfBits: halves[$0]) }
-            VectorOps.addScaledF16(&y, halves, scale: 0.25, count: n, backend: backend)
-            #expect(zip(y, expected).allSatisfy { close($0, $1) })
-        }
-    }
-
     @Test func halfConversionRoundsToNearestEven() {
         let values: [Float] = [0, -0.0, 1, -2.5, 65504, 70000, 1e-8, 6.1e-5, 5.96e-8, 2.98e-8, 1.0009765625, 1.00048828125, .infinity]
         var out = [UInt16](repeating: 0, count: values.count)
