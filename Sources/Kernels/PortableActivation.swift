@@ -1,3 +1,4 @@
+import KernelsAVX2
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -54,13 +55,8 @@ enum PortableActivation {
     ) {
         for head in 0..<heads {
             let v = vectors + head * headDimension
-            var i = 0
-            while i < ropeDimension {
-                let cosine = table[i], sine = table[i + 1]
-                let x0 = v[i], x1 = v[i + 1]
-                v[i] = (-(x1 * sine)).addingProduct(x0, cosine)
-                v[i + 1] = (x1 * cosine).addingProduct(x0, sine)
-                i += 2
+            for i in stride(from: 0, to: ropeDimension, by: 2) {
+                GGMLRotary.rotatePair(v, at: i, table: table)
             }
         }
     }

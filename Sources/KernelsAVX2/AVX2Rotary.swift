@@ -27,10 +27,7 @@ public enum AVX2Rotary {
                 i += 8
             }
             while i < ropeDimension {
-                let cosine = table[i], sine = table[i + 1]
-                let x0 = v[i], x1 = v[i + 1]
-                v[i] = (-(x1 * sine)).addingProduct(x0, cosine)
-                v[i + 1] = (x1 * cosine).addingProduct(x0, sine)
+                GGMLRotary.rotatePair(v, at: i, table: table)
                 i += 2
             }
         }

@@ -20,3 +20,17 @@ public enum GGMLSums {
         return (t[0] + t[1]) + (t[2] + t[3])
     }
 }
+
+/// ggml's scalar rotary step, shared by the portable kernels and the AVX2 tail.
+public enum GGMLRotary {
+    /// Turns the pair at `v[i]`, `v[i+1]` by `table[i]` (cos) and `table[i+1]` (sin):
+    /// `x0·cos − (x1·sin)` and `x0·sin + (x1·cos)`, the bracketed product rounded and the rest
+    /// fused, as the compiler fuses ggml's rope.
+    @inline(__always)
+    public static func rotatePair(_ v: UnsafeMutablePointer<Float>, at i: Int, table: UnsafePointer<Float>) {
+        let cosine = table[i], sine = table[i + 1]
+        let x0 = v[i], x1 = v[i + 1]
+        v[i] = (-(x1 * sine)).addingProduct(x0, cosine)
+        v[i + 1] = (x1 * cosine).addingProduct(x0, sine)
+    }
+}
