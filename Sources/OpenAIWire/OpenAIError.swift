@@ -10,13 +10,19 @@ public struct OpenAIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var param: String?
     /// A stable machine-readable code (`model_not_found`, `context_length_exceeded`...).
     public var code: String?
+    /// How long the client should wait before retrying, sent as `retry-after` and
+    /// `retry-after-ms` (what the OpenAI SDKs read): set when an upstream asked for it.
+    public var retryAfterMilliseconds: Int?
 
-    public init(status: Int, message: String, type: String, param: String? = nil, code: String? = nil) {
+    public init(
+        status: Int, message: String, type: String, param: String? = nil, code: String? = nil, retryAfterMilliseconds: Int? = nil
+    ) {
         self.status = status
         self.message = message
         self.type = type
         self.param = param
         self.code = code
+        self.retryAfterMilliseconds = retryAfterMilliseconds
     }
 
     public var description: String { message }

@@ -76,7 +76,12 @@ enum ErrorMapping {
 
     static func response(for error: OpenAIError, retryAfter: Int? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
-        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let milliseconds = error.retryAfterMilliseconds {
+            headers[.retryAfter] = String((milliseconds + 999) / 1000)
+            headers[HTTPField.Name("retry-after-ms")!] = String(milliseconds)
+        } else if let retryAfter {
+            headers[.retryAfter] = String(retryAfter)
+        }
         // The SDKs retry 5xx and 429 on their own; a wake that already took the hard cap must not be
         // tried three more times, and neither must a failed wake command.
         if error.code == "wake_timeout" || error.code == "wake_failed" { headers[.shouldRetry] = "false" }

@@ -8,7 +8,8 @@ from pathlib import Path
 import openai
 import pytest
 
-from conftest import RunningServer, _free_port, http_json
+from conftest import RunningServer, _free_port, http_json, model_file
+from test_fleet_keys import create_key
 
 KEY = "sk-upstream-test"
 UPSTREAM_KEY = "sk-upstream-secret-do-not-leak"
@@ -87,3 +88,29 @@ def test_killed_upstream_mid_stream_raises_in_the_sdk(tmp_path, upstream):
         assert UPSTREAM_KEY not in caught.value.body["message"]
     finally:
         server.stop()
+
+
+def test_an_upstream_rate_limit_reaches_the_sdk_with_its_retry_after(tmp_path):
+    """The upstream (a second switchyard) limits this server's key to 1 request a minute; the
+    second request's 429 comes back to the client with the upstream's wait, so the SDK backs
+    off as long as the provider asked."""
+    upstream_home = tmp_path / "upstream-home"
+    key = create_key(upstream_home, "proxy", "--rpm", "1")
+    upstream = RunningServer("--model", model_file(), env={"SWITCHYARD_HOME": str(upstream_home)}, models_visible_with=key["secret"])
+    config = {"models": [{"name": "far", "upstream": {"base_url": upstream.base_url + "/v1", "model": upstream.model, "api_key_env": "FAR_KEY"}}]}
+    path = tmp_path / "switchyard.yaml"
+    path.write_text(json.dumps(config))
+    server = RunningServer("--config", str(path), api_key=KEY, env={"SWITCHYARD_HOME": str(tmp_path / "home"), "FAR_KEY": key["secret"]})
+    try:
+        client = server.client(max_retries=0)
+        client.chat.completions.create(model="far", messages=[{"role": "user", "content": "Hi"}], max_tokens=2)
+        with pytest.raises(openai.RateLimitError) as caught:
+            client.chat.completions.create(model="far", messages=[{"role": "user", "content": "Hi"}], max_tokens=2)
+        headers = caught.value.response.headers
+        assert 1 <= int(headers["retry-after"]) <= 60, headers
+        assert 0 < int(headers["retry-after-ms"]) <= int(headers["retry-after"]) * 1000
+        assert caught.value.body["code"] == "rate_limit_exceeded"
+        assert key["secret"] not in json.dumps(caught.value.body)
+    finally:
+        server.stop()
+        upstream.stop()

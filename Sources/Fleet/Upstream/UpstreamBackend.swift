@@ -106,7 +106,9 @@ public final class UpstreamBackend: Sendable {
                     failures.append("\(translator.host) (\(reason))")
                     break
                 }
-                let error = translator.error(status: status, body: errorBody)
+                var error = translator.error(status: status, body: errorBody)
+                // A provider's rate limit: pass on when it said to come back, for the client's SDK to wait that long.
+                error.retryAfterMilliseconds = Self.retryAfterMilliseconds(response.headers)
                 logger.info(
                     "upstream refused the request",
                     metadata: logMetadata(requestID: requestID, translator: translator, status: status, reason: error.code ?? error.type))
