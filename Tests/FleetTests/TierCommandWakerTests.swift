@@ -136,3 +136,38 @@ import Testing
         #expect(await TierTestSupport.eventually { !TierTestSupport.isRunning(daemon) }, "the daemon is in the group")
     }
 }
+
+/// The guard beside each wake command (what ends the command if the server dies without
+/// stopping it; `test_fleet_tiers.py` kills a server with SIGKILL to prove that part).
+@Suite struct GroupGuardTests {
+    /// Pids of guard shells watching process group `group` (found by their command line).
+    static func guards(watching group: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let pid = Int32(entry),
+                let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { return nil }
+            let words = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            let isGuard = words.count == 4 && words[1] == "-c" && words[2].contains("kill -TERM") && words[3] == String(group)
+            return isGuard ? pid : nil
+        }
+    }
+
+    @Test func aWakeCommandIsGuardedAndANormalStopLeavesNoGuardBehind() async throws {
+        let waker = CommandWaker(
+            tierName: "guarded", wake: WakeEntry(command: "exec sleep 600"), logger: TierTestSupport.logger, echoOutput: false)
+        try await waker.wake()
+        let group = try #require(waker.processID)
+        var deadline = ContinuousClock.now + .seconds(5)
+        while Self.guards(watching: group).isEmpty && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(Self.guards(watching: group).count == 1, "one guard per wake command")
+        await waker.stop()
+        deadline = ContinuousClock.now + .seconds(5)
+        while !Self.guards(watching: group).isEmpty && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(Self.guards(watching: group).isEmpty, "the guard exits once its group is stopped")
+    }
+}

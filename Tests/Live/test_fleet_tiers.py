@@ -160,6 +160,17 @@ def test_first_request_wakes_the_tier_and_it_sleeps_when_idle(upstream_tier):
     assert tiers(server)["remote"]["state"] == "asleep"
 
 
+def test_a_killed_server_does_not_leave_its_tier_running(upstream_tier):
+    """kill -9 gives the server no chance to stop its tiers: the guard process it left beside
+    the wake command ends the command's process group instead (SIGTERM, then SIGKILL)."""
+    server, upstream_port = upstream_tier
+    client = server.client(api_key=ADMIN, max_retries=0, timeout=120)
+    client.chat.completions.create(model="remote-smol", messages=[{"role": "user", "content": "Hi"}], max_tokens=2)
+    assert port_open(upstream_port)
+    server.kill()
+    wait_for(lambda: not port_open(upstream_port), 20, "the upstream outlived a server killed with SIGKILL")
+
+
 def test_a_wake_that_never_becomes_ready_fails_with_504_at_the_hard_cap(tmp_path):
     pid_file = tmp_path / "wake.pid"
     dead_port = _free_port()

@@ -48,8 +48,13 @@ final class ChildProcess: Sendable {
     }
 
     /// Starts `/bin/sh -c command` with the server's environment plus `environment`.
-    /// - Parameter outputPrefix: each output line goes to stderr with this prefix; nil keeps it quiet.
-    static func spawn(command: String, environment: [String: String], outputPrefix: String?) throws(SpawnError) -> ChildProcess {
+    /// - Parameters:
+    ///   - outputPrefix: each output line goes to stderr with this prefix; nil keeps it quiet.
+    ///   - standardInput: a descriptor to read as stdin (the caller keeps and closes its own
+    ///     copy); nil reads /dev/null.
+    static func spawn(
+        command: String, environment: [String: String], outputPrefix: String?, standardInput: Int32? = nil
+    ) throws(SpawnError) -> ChildProcess {
         var outputPipe: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]
         guard makePipe(&outputPipe) else { throw SpawnError(description: "cannot create a pipe: \(errnoText())") }
@@ -62,7 +67,11 @@ final class ChildProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let standardInput {
+            posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
         // Descriptors the server opened without close-on-exec (sockets) must not leak into it
@@ -267,7 +276,7 @@ final class ChildProcess: Sendable {
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 
     /// A pipe whose ends close on exec (the child gets copies through dup2).
-    private static func makePipe(_ descriptors: inout [Int32]) -> Bool {
+    static func makePipe(_ descriptors: inout [Int32]) -> Bool {
         guard pipe(&descriptors) == 0 else { return false }
         for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         return true

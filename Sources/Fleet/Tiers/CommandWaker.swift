@@ -19,7 +19,7 @@ public final class CommandWaker: TierWaker {
     private let httpClient: HTTPClient
     private let logger: Logger
     private let echoOutput: Bool
-    private let current = Mutex<ChildProcess?>(nil)
+    private let current = Mutex<RunningCommand?>(nil)
     /// How long the `stop` command, then the group after SIGTERM, get before SIGKILL.
     private static let stopGrace: Duration = .seconds(10)
     private static let pollInterval: Duration = .milliseconds(250)
@@ -36,12 +36,21 @@ public final class CommandWaker: TierWaker {
         self.echoOutput = echoOutput
     }
 
+    /// The wake command and the guard that ends it if the server dies first.
+    private struct RunningCommand {
+        let child: ChildProcess
+        let groupGuard: GroupGuard?
+    }
+
     deinit {
-        current.withLock { $0 }?.killNow()
+        if let running = current.withLock({ $0 }) {
+            running.child.killNow()
+            running.groupGuard?.release()
+        }
     }
 
     /// The pid (and process group id) of the running wake command, if any.
-    public var processID: Int32? { current.withLock { $0?.pid } }
+    public var processID: Int32? { current.withLock { $0?.child.pid } }
 
     public func wake() async throws {
         // Whatever an earlier wake left running goes first.
@@ -54,7 +63,17 @@ public final class CommandWaker: TierWaker {
             } catch {
                 throw FleetError.wakeFailed(tier: tierName, reason: error.description)
             }
-            current.withLock { $0 = child }
+            if let child {
+                let groupGuard: GroupGuard?
+                do {
+                    groupGuard = try GroupGuard.start(watching: child.pid)
+                } catch {
+                    // The tier still works; only a crash of the server would leave it running.
+                    logger.warning("cannot guard the wake command", metadata: ["tier.error": .string(error.description)])
+                    groupGuard = nil
+                }
+                current.withLock { $0 = RunningCommand(child: child, groupGuard: groupGuard) }
+            }
             logger.info("wake command started", metadata: ["tier.pid": .stringConvertible(child?.pid ?? 0)])
         }
         guard let readyURL = wake.readyURL else { return }
@@ -84,7 +103,9 @@ public final class CommandWaker: TierWaker {
     }
 
     public func stop() async {
-        guard let child = current.withLock({ process in defer { process = nil }; return process }) else { return }
+        guard let running = current.withLock({ process in defer { process = nil }; return process }) else { return }
+        let child = running.child
+        defer { running.groupGuard?.release() }
         if let stopCommand = wake.stop {
             logger.info("running the stop command")
             do {
