@@ -170,4 +170,38 @@ import Testing
         }
         #expect(Self.guards(watching: group).isEmpty, "the guard exits once its group is stopped")
     }
+
+    /// A wake command that starts a daemon outside its process group (as `docker start` does)
+    /// leaves only the stop command able to end it: a waker dropped without `stop()` (what a
+    /// dying server amounts to) has its guard run that command.
+    @Test func aDroppedWakerHasItsGuardRunTheStopCommand() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guard-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pidFile = directory.appendingPathComponent("daemon.pid").path
+        do {
+            let waker = CommandWaker(
+                tierName: "daemon",
+                wake: WakeEntry(
+                    command: "setsid /bin/sh -c 'echo $$ > \(pidFile); exec sleep 600' </dev/null >/dev/null 2>&1 &",
+                    stop: "kill $(cat \(pidFile))"),
+                logger: TierTestSupport.logger, echoOutput: false)
+            try await waker.wake()
+            var deadline = ContinuousClock.now + .seconds(5)
+            while !FileManager.default.fileExists(atPath: pidFile) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            deadline = ContinuousClock.now + .seconds(5)
+            while Self.guards(watching: try #require(waker.processID)).isEmpty && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let daemon = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let deadline = ContinuousClock.now + .seconds(15)
+        while kill(daemon, 0) == 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(kill(daemon, 0) != 0, "the guard ran the stop command, which ended the daemon")
+    }
 }

@@ -43,9 +43,10 @@ public final class CommandWaker: TierWaker {
     }
 
     deinit {
+        // Dropped without `stop()`: the guard runs the whole stop (stop command, then signals)
+        // in the background; without one, the group is killed here.
         if let running = current.withLock({ $0 }) {
-            running.child.killNow()
-            running.groupGuard?.release()
+            if let groupGuard = running.groupGuard { groupGuard.abandon() } else { running.child.killNow() }
         }
     }
 
@@ -66,7 +67,7 @@ public final class CommandWaker: TierWaker {
             if let child {
                 let groupGuard: GroupGuard?
                 do {
-                    groupGuard = try GroupGuard.start(watching: child.pid)
+                    groupGuard = try GroupGuard.start(watching: child.pid, stopCommand: wake.stop, environment: wake.environment)
                 } catch {
                     // The tier still works; only a crash of the server would leave it running.
                     logger.warning("cannot guard the wake command", metadata: ["tier.error": .string(error.description)])
