@@ -19,6 +19,16 @@ import Testing
         #expect(try ledger.records(since: start.addingTimeInterval(11)).isEmpty)
     }
 
+    @Test func pruningDeletesOnlyRowsOlderThanTheCutoff() throws {
+        let scratch = try DatabaseScratch()
+        let ledger = UsageLedger(database: try scratch.open())
+        let rows = (0..<5).map { UsageFixtures.record($0, time: start.addingTimeInterval(Double($0))) }
+        for row in rows { try ledger.record(row) }
+        #expect(try ledger.deleteRecords(before: start.addingTimeInterval(2)) == 2)
+        #expect(try ledger.records(since: .distantPast).map(\.requestID) == ["req_2", "req_3", "req_4"])
+        #expect(try ledger.deleteRecords(before: start.addingTimeInterval(2)) == 0, "pruning twice deletes nothing more")
+    }
+
     @Test func rowsSurviveAReopen() throws {
         let scratch = try DatabaseScratch()
         let rows = (0..<4).map { UsageFixtures.record($0, time: start.addingTimeInterval(Double($0))) }

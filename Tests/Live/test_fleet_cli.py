@@ -113,3 +113,19 @@ def test_usage_reads_the_ledger(cli):
     assert week["groups"][0]["requests"] == 4
     table = cli("usage", "--by", "model", "--since", "24h", check_rc=0).stdout
     assert "smollm2" in table and "big" in table and "REQUESTS" in table
+
+
+def test_usage_prune_deletes_old_rows_only(cli):
+    cli("usage", "--json", check_rc=0)  # creates the schema
+    now_ms = int(time.time() * 1000)
+    with sqlite3.connect(cli.home / "switchyard.sqlite") as db:
+        db.executemany(
+            "INSERT INTO usage_record (request_id, time_ms, model, endpoint, prompt_tokens, completion_tokens, latency_ms,"
+            " status, stream) VALUES (?, ?, 'smollm2', '/v1/chat/completions', 1, 1, 1.0, 200, 0)",
+            [("new", now_ms - 1000), ("old", now_ms - 3 * 86_400_000), ("older", now_ms - 40 * 86_400_000)])
+    pruned = json.loads(cli("usage", "--prune-older-than", "2d", "--json", check_rc=0).stdout)
+    assert pruned["deleted"] == 2
+    rows = json.loads(cli("usage", "--since", "365d", "--requests", "--json", check_rc=0).stdout)
+    assert [row["request_id"] for row in rows] == ["new"]
+    assert "Deleted 0 requests" in cli("usage", "--prune-older-than", "2d", check_rc=0).stdout
+    assert cli("usage", "--prune-older-than", "soon").returncode == 64

@@ -124,6 +124,27 @@ def test_restart_keeps_keys_and_ledger(tmp_path):
     assert table.returncode == 0 and server.model in table.stdout
 
 
+def test_serve_prunes_usage_older_than_its_retention(tmp_path):
+    home = tmp_path / "home"
+    key = create_key(home, "short-memory")
+    server = RunningServer(
+        "--model", model_file(), "--usage-retention", "2s", env={"SWITCHYARD_HOME": str(home)}, models_visible_with=key["secret"]
+    )
+    try:
+        client = server.client(api_key=key["secret"])
+        raw = client.chat.completions.with_raw_response.create(
+            model=server.model, messages=[{"role": "user", "content": "Hi"}], max_tokens=2
+        )
+        request_id = raw.headers["x-request-id"]
+        assert request_id in ledger_request_ids(home)
+        deadline = time.monotonic() + 15
+        while request_id in ledger_request_ids(home) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert request_id not in ledger_request_ids(home), "the row outlived the 2 s retention"
+    finally:
+        server.stop()
+
+
 def test_kill_9_under_load_loses_no_completed_request(tmp_path):
     home = tmp_path / "home"
     key = create_key(home, "load")

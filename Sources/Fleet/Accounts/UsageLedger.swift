@@ -31,6 +31,15 @@ public final class UsageLedger: Sendable {
         }
     }
 
+    /// Deletes the rows recorded before `cutoff`; returns how many went.
+    @discardableResult
+    public func deleteRecords(before cutoff: Date) throws(AccountsError) -> Int {
+        try database.write("prune usage in") { db in
+            try db.execute(sql: "DELETE FROM usage_record WHERE time_ms < ?", arguments: [cutoff.millisecondsSince1970])
+            return db.changesCount
+        }
+    }
+
     /// The rows from `since` on (inclusive), oldest first.
     public func records(since: Date) throws(AccountsError) -> [UsageRecord] {
         try database.read("read usage from") { db in

@@ -29,6 +29,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The key and usage database (default: $SWITCHYARD_HOME/switchyard.sqlite).")
     var database: String?
 
+    @Option(help: ArgumentHelp(
+        "Keep usage rows this long, deleting older ones at start-up and then hourly: a number and s, m, h, d or w (90d). Default: keep all.",
+        valueName: "duration"))
+    var usageRetention: UsageCommand.Window?
+
     @Option(name: .customLong("admin-key"), help: "A key that may also call the admin endpoints (repeatable). SWITCHYARD_ADMIN_KEY adds one.")
     var adminKeys: [String] = []
 
@@ -115,8 +120,12 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("serving \(model.descriptor.id)\(tierNote) at http://\(host):\(port)/v1")
         }
 
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+        if let usageRetention, let ledger = accounts.ledger {
+            services.append(.init(service: UsageRetention(ledger: ledger, keep: .seconds(usageRetention.seconds), logger: logger)))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: application)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()

@@ -2,7 +2,8 @@ import ArgumentParser
 import Fleet
 import Foundation
 
-/// `switchyard usage [--since 24h] [--by key|model] [--json]`: what the ledger recorded.
+/// `switchyard usage [--since 24h] [--by key|model] [--json]`: what the ledger recorded;
+/// `--prune-older-than 90d` deletes old rows.
 struct UsageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
@@ -54,6 +55,10 @@ struct UsageCommand: ParsableCommand {
     @Flag(help: "List the requests themselves, oldest first, instead of a summary.")
     var requests = false
 
+    @Option(help: ArgumentHelp(
+        "Delete the requests recorded longer ago than this (90d), print how many went, and stop.", valueName: "duration"))
+    var pruneOlderThan: Window?
+
     @OptionGroup var database: FleetDatabaseOptions
 
     /// The `--by` value as a grouping.
@@ -74,6 +79,16 @@ struct UsageCommand: ParsableCommand {
     func run() throws {
         try FleetDatabaseOptions.guarding {
             let ledger = UsageLedger(database: try database.open())
+            if let pruneOlderThan {
+                let cutoff = Date().addingTimeInterval(-pruneOlderThan.seconds)
+                let deleted = try ledger.deleteRecords(before: cutoff)
+                if json {
+                    print(try FleetDatabaseOptions.json(Pruned(deleted: deleted, before: cutoff)))
+                } else {
+                    print("Deleted \(deleted) request\(deleted == 1 ? "" : "s") recorded before \(KeysCommand.timestamp(cutoff)).")
+                }
+                return
+            }
             let start = Date().addingTimeInterval(-since.seconds)
             if requests {
                 try printRequests(try ledger.records(since: start))
@@ -108,6 +123,11 @@ struct UsageCommand: ParsableCommand {
 
     static func milliseconds(_ value: Double) -> String {
         value >= 100 ? String(Int(value.rounded())) : String(format: "%.1f", value)
+    }
+
+    struct Pruned: Encodable {
+        let deleted: Int
+        let before: Date
     }
 
     struct Output: Encodable {
