@@ -27,6 +27,8 @@ import Testing
         #expect(try ledger.deleteRecords(before: start.addingTimeInterval(2)) == 2)
         #expect(try ledger.records(since: .distantPast).map(\.requestID) == ["req_2", "req_3", "req_4"])
         #expect(try ledger.deleteRecords(before: start.addingTimeInterval(2)) == 0, "pruning twice deletes nothing more")
+        #expect(try ledger.deleteRecords(before: start.addingTimeInterval(10), batchSize: 2) == 3, "batch after batch until none is left")
+        #expect(try ledger.records(since: .distantPast).isEmpty)
     }
 
     @Test func rowsSurviveAReopen() throws {

@@ -31,12 +31,21 @@ public final class UsageLedger: Sendable {
         }
     }
 
-    /// Deletes the rows recorded before `cutoff`; returns how many went.
+    /// Deletes the rows recorded before `cutoff`; returns how many went. Deletes in batches,
+    /// each its own transaction, so a large backlog never holds the write lock long enough to
+    /// delay the rows requests are recording meanwhile.
     @discardableResult
-    public func deleteRecords(before cutoff: Date) throws(AccountsError) -> Int {
-        try database.write("prune usage in") { db in
-            try db.execute(sql: "DELETE FROM usage_record WHERE time_ms < ?", arguments: [cutoff.millisecondsSince1970])
-            return db.changesCount
+    public func deleteRecords(before cutoff: Date, batchSize: Int = 5000) throws(AccountsError) -> Int {
+        var total = 0
+        while true {
+            let deleted = try database.write("prune usage in") { db in
+                try db.execute(
+                    sql: "DELETE FROM usage_record WHERE id IN (SELECT id FROM usage_record WHERE time_ms < ? LIMIT ?)",
+                    arguments: [cutoff.millisecondsSince1970, max(1, batchSize)])
+                return db.changesCount
+            }
+            total += deleted
+            if deleted < max(1, batchSize) { return total }
         }
     }
 
