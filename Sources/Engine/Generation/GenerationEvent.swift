@@ -1,3 +1,5 @@
+import OpenAIWire
+
 /// What a generation yields, in order: optionally `promptScored` once, then `token`s, then
 /// exactly one `finished`. Errors end the stream by throwing `EngineError`.
 public enum GenerationEvent: Sendable {
@@ -10,24 +12,11 @@ public enum GenerationEvent: Sendable {
     case finished(FinishReason, GenerationUsage)
 }
 
-/// One streamed fragment of a tool call (OpenAI's `delta.tool_calls[]`).
-public struct ToolCallDelta: Sendable, Equatable {
-    /// Position of the call among this reply's calls (0, 1, ... for parallel calls).
-    public var index: Int
-    /// Set on the first fragment of a call only.
-    public var id: String?
-    /// Set on the first fragment of a call only.
-    public var name: String?
-    /// The next piece of the arguments' JSON text ("" on the first fragment).
-    public var arguments: String
-
-    public init(index: Int, id: String? = nil, name: String? = nil, arguments: String) {
-        self.index = index
-        self.id = id
-        self.name = name
-        self.arguments = arguments
-    }
-}
+/// One streamed fragment of a tool call (OpenAI's `delta.tool_calls[]`): `index` is the call's
+/// position among this reply's calls; the first fragment of a call carries its `id` and `name`
+/// (and "" as `arguments`), later ones only the next piece of the arguments' JSON text. The
+/// wire type itself, so the server sends what the engine yields without a conversion.
+public typealias ToolCallDelta = ToolCallFragment
 
 /// One sampled token.
 public struct GeneratedToken: Sendable {

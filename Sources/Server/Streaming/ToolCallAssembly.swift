@@ -9,7 +9,7 @@ enum ToolCallAssembly {
             if let id = delta.id { calls[position].id = id }
             if let name = delta.name { calls[position].name = name }
         } else {
-            calls.append(ToolCallFragment(index: delta.index, id: delta.id, name: delta.name, arguments: delta.arguments))
+            calls.append(delta)
         }
     }
 }
