@@ -48,22 +48,17 @@ public struct ChatCompletion: Sendable, Equatable {
     }
 
     public var value: JSONValue {
-        [
-            "id": .string(id),
-            "object": "chat.completion",
-            "created": .int(created),
-            "model": .string(model),
-            "system_fingerprint": .string(systemFingerprint),
-            "choices": .array(
-                choices.map { choice in
-                    [
-                        "index": .int(choice.index),
-                        "message": choice.messageValue,
-                        "logprobs": choice.logprobs.map(TokenLogprobInfo.chatLogprobs) ?? .null,
-                        "finish_reason": .string(choice.finishReason),
-                    ]
-                }),
-            "usage": usage.value,
-        ]
+        var object = ResponseEnvelope.object(
+            "chat.completion", id: id, created: created, model: model, systemFingerprint: systemFingerprint,
+            choices: choices.map { choice in
+                [
+                    "index": .int(choice.index),
+                    "message": choice.messageValue,
+                    "logprobs": choice.logprobs.map(TokenLogprobInfo.chatLogprobs) ?? .null,
+                    "finish_reason": .string(choice.finishReason),
+                ]
+            })
+        object["usage"] = usage.value
+        return .object(object)
     }
 }

@@ -49,26 +49,20 @@ public struct ChatCompletionChunk: Sendable, Equatable {
     }
 
     public var value: JSONValue {
-        var object = JSONObject([
-            "id": .string(id),
-            "object": "chat.completion.chunk",
-            "created": .int(created),
-            "model": .string(model),
-            "system_fingerprint": .string(systemFingerprint),
-            "choices": .array(
-                choices.map { choice in
-                    var delta = JSONObject()
-                    if let role = choice.role { delta["role"] = .string(role) }
-                    if let content = choice.content { delta["content"] = .string(content) }
-                    if !choice.toolCalls.isEmpty { delta["tool_calls"] = .array(choice.toolCalls.map(\.deltaValue)) }
-                    return [
-                        "index": .int(choice.index),
-                        "delta": .object(delta),
-                        "logprobs": choice.logprobs.map(TokenLogprobInfo.chatLogprobs) ?? .null,
-                        "finish_reason": choice.finishReason.map(JSONValue.string) ?? .null,
-                    ]
-                }),
-        ])
+        var object = ResponseEnvelope.object(
+            "chat.completion.chunk", id: id, created: created, model: model, systemFingerprint: systemFingerprint,
+            choices: choices.map { choice in
+                var delta = JSONObject()
+                if let role = choice.role { delta["role"] = .string(role) }
+                if let content = choice.content { delta["content"] = .string(content) }
+                if !choice.toolCalls.isEmpty { delta["tool_calls"] = .array(choice.toolCalls.map(\.deltaValue)) }
+                return [
+                    "index": .int(choice.index),
+                    "delta": .object(delta),
+                    "logprobs": choice.logprobs.map(TokenLogprobInfo.chatLogprobs) ?? .null,
+                    "finish_reason": choice.finishReason.map(JSONValue.string) ?? .null,
+                ]
+            })
         if let usage {
             object["usage"] = usage.value
         } else if usageRequested {

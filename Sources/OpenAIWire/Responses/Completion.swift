@@ -32,22 +32,16 @@ public struct Completion: Sendable, Equatable {
     }
 
     public var value: JSONValue {
-        var object = JSONObject([
-            "id": .string(id),
-            "object": "text_completion",
-            "created": .int(created),
-            "model": .string(model),
-            "system_fingerprint": .string(systemFingerprint),
-            "choices": .array(
-                choices.map { choice in
-                    [
-                        "index": .int(choice.index),
-                        "text": .string(choice.text),
-                        "logprobs": choice.logprobs?.value ?? .null,
-                        "finish_reason": choice.finishReason.map(JSONValue.string) ?? .null,
-                    ]
-                }),
-        ])
+        var object = ResponseEnvelope.object(
+            "text_completion", id: id, created: created, model: model, systemFingerprint: systemFingerprint,
+            choices: choices.map { choice in
+                [
+                    "index": .int(choice.index),
+                    "text": .string(choice.text),
+                    "logprobs": choice.logprobs?.value ?? .null,
+                    "finish_reason": choice.finishReason.map(JSONValue.string) ?? .null,
+                ]
+            })
         if let usage { object["usage"] = usage.value }
         return .object(object)
     }
