@@ -25,7 +25,19 @@ public enum Attention {
             return
         }
         #endif
-        let n = headDimension
+        for halfAccumulator in [true, false] {
+            attendPortable(query, keys, values, rowStride, length, headDimension, scale, output, halfAccumulator: halfAccumulator)
+            // See `AVX2Attention`: a half accumulator that overflowed is redone in single precision.
+            if halfAccumulator, !AttentionOverflow.allFinite(output, headDimension) { continue }
+            return
+        }
+    }
+
+    private static func attendPortable(
+        _ query: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, _ values: UnsafePointer<UInt16>, _ rowStride: Int,
+        _ length: Int, _ n: Int, _ scale: Float, _ output: UnsafeMutablePointer<Float>, halfAccumulator: Bool
+    ) {
+        @inline(__always) func kept(_ x: Float) -> Float { halfAccumulator ? Half.rounded(x) : x }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
             let q = buffer.baseAddress!
             let accumulator = q + n
@@ -40,12 +52,12 @@ public enum Attention {
                 if score > maximum {
                     rescale = expf(maximum - score)
                     maximum = score
-                    for i in 0..<n { accumulator[i] = Half.rounded(accumulator[i] * rescale) }
+                    for i in 0..<n { accumulator[i] = kept(accumulator[i] * rescale) }
                 } else {
                     weight = expf(score - maximum)
                 }
                 let v = values + p * rowStride
-                for i in 0..<n { accumulator[i] = Half.rounded(accumulator[i].addingProduct(Half.toFloat(v[i]), weight)) }
+                for i in 0..<n { accumulator[i] = kept(accumulator[i].addingProduct(Half.toFloat(v[i]), weight)) }
                 sum = weight.addingProduct(sum, rescale)
             }
             let inverse: Float = sum == 0 ? 0 : 1 / sum

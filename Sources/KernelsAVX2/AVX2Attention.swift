@@ -25,18 +25,27 @@ public enum AVX2Attention {
             output.initialize(repeating: 0, count: headDimension)
             return
         }
-        if headDimension == 64 {
-            attend64(query, keys, values, rowStride, length, scale, output)
-        } else {
-            attendAnySize(query, keys, values, rowStride, length, headDimension, scale, output)
+        for halfAccumulator in [true, false] {
+            if headDimension == 64 {
+                attend64(query, keys, values, rowStride, length, scale, output, halfAccumulator: halfAccumulator)
+            } else {
+                attendAnySize(query, keys, values, rowStride, length, headDimension, scale, output, halfAccumulator: halfAccumulator)
+            }
+            // A half accumulator overflows past 65504 (long contexts, large values, diffuse
+            // attention): llama.cpp then answers inf/NaN; we redo the head in single precision.
+            if halfAccumulator, !AttentionOverflow.allFinite(output, headDimension) { continue }
+            return
         }
     }
+
 
     /// The common head size, with the query and the accumulator held in registers.
     private static func attend64(
         _ query: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, _ values: UnsafePointer<UInt16>, _ rowStride: Int,
-        _ length: Int, _ scale: Float, _ output: UnsafeMutablePointer<Float>
+        _ length: Int, _ scale: Float, _ output: UnsafeMutablePointer<Float>, halfAccumulator: Bool
     ) {
+        /// The accumulator after an update: rounded to a half as in ggml, or kept in single precision.
+        @inline(__always) func kept(_ x: SIMD8<Float>) -> SIMD8<Float> { halfAccumulator ? roundToHalf(x) : x }
         let q = UnsafeRawPointer(query)
         let q0 = roundToHalf(q.loadUnaligned(as: SIMD8<Float>.self))
         let q1 = roundToHalf(q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
@@ -68,21 +77,21 @@ public enum AVX2Attention {
                 rescale = expf(maximum - score)
                 maximum = score
                 let m = SIMD8<Float>(repeating: rescale)
-                o0 = roundToHalf(o0 * m); o1 = roundToHalf(o1 * m); o2 = roundToHalf(o2 * m); o3 = roundToHalf(o3 * m)
-                o4 = roundToHalf(o4 * m); o5 = roundToHalf(o5 * m); o6 = roundToHalf(o6 * m); o7 = roundToHalf(o7 * m)
+                o0 = kept(o0 * m); o1 = kept(o1 * m); o2 = kept(o2 * m); o3 = kept(o3 * m)
+                o4 = kept(o4 * m); o5 = kept(o5 * m); o6 = kept(o6 * m); o7 = kept(o7 * m)
             } else {
                 weight = expf(score - maximum)
             }
             let v = UnsafeRawPointer(values + p * rowStride)
             let w = SIMD8<Float>(repeating: weight)
-            o0 = roundToHalf(_mm256_fmadd_ps(half8(v, 0), w, o0))
-            o1 = roundToHalf(_mm256_fmadd_ps(half8(v, 16), w, o1))
-            o2 = roundToHalf(_mm256_fmadd_ps(half8(v, 32), w, o2))
-            o3 = roundToHalf(_mm256_fmadd_ps(half8(v, 48), w, o3))
-            o4 = roundToHalf(_mm256_fmadd_ps(half8(v, 64), w, o4))
-            o5 = roundToHalf(_mm256_fmadd_ps(half8(v, 80), w, o5))
-            o6 = roundToHalf(_mm256_fmadd_ps(half8(v, 96), w, o6))
-            o7 = roundToHalf(_mm256_fmadd_ps(half8(v, 112), w, o7))
+            o0 = kept(_mm256_fmadd_ps(half8(v, 0), w, o0))
+            o1 = kept(_mm256_fmadd_ps(half8(v, 16), w, o1))
+            o2 = kept(_mm256_fmadd_ps(half8(v, 32), w, o2))
+            o3 = kept(_mm256_fmadd_ps(half8(v, 48), w, o3))
+            o4 = kept(_mm256_fmadd_ps(half8(v, 64), w, o4))
+            o5 = kept(_mm256_fmadd_ps(half8(v, 80), w, o5))
+            o6 = kept(_mm256_fmadd_ps(half8(v, 96), w, o6))
+            o7 = kept(_mm256_fmadd_ps(half8(v, 112), w, o7))
             // `S = S*ms + vs`, fused as the compiler fuses it in ggml.
             sum = weight.addingProduct(sum, rescale)
         }
@@ -102,8 +111,9 @@ public enum AVX2Attention {
     /// ggml's tails (dot-product terms past the last multiple of 32 summed in double).
     private static func attendAnySize(
         _ query: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, _ values: UnsafePointer<UInt16>, _ rowStride: Int,
-        _ length: Int, _ n: Int, _ scale: Float, _ output: UnsafeMutablePointer<Float>
+        _ length: Int, _ n: Int, _ scale: Float, _ output: UnsafeMutablePointer<Float>, halfAccumulator: Bool
     ) {
+        @inline(__always) func kept(_ x: Float) -> Float { halfAccumulator ? Float(Float16(x)) : x }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
             let q = buffer.baseAddress!
             let accumulator = q + n
@@ -118,13 +128,13 @@ public enum AVX2Attention {
                 if score > maximum {
                     rescale = expf(maximum - score)
                     maximum = score
-                    for i in 0..<n { accumulator[i] = Float(Float16(accumulator[i] * rescale)) }
+                    for i in 0..<n { accumulator[i] = kept(accumulator[i] * rescale) }
                 } else {
                     weight = expf(score - maximum)
                 }
                 let v = values + p * rowStride
                 for i in 0..<n {
-                    accumulator[i] = Float(Float16(accumulator[i].addingProduct(_cvtsh_ss(v[i]), weight)))
+                    accumulator[i] = kept(accumulator[i].addingProduct(_cvtsh_ss(v[i]), weight))
                 }
                 sum = weight.addingProduct(sum, rescale)
             }

@@ -34,3 +34,16 @@ public enum GGMLRotary {
         v[i + 1] = (x1 * cosine).addingProduct(x0, sine)
     }
 }
+
+/// ggml's flash attention keeps its output accumulator in half precision, which overflows past
+/// 65504 (long contexts, large values, diffuse attention) and then yields inf or NaN. Both
+/// attention backends check each head's output and redo an overflowed head in single precision.
+public enum AttentionOverflow {
+    /// Whether every one of `count` floats is finite.
+    @inline(__always)
+    public static func allFinite(_ x: UnsafePointer<Float>, _ count: Int) -> Bool {
+        var finite = true
+        for i in 0..<count { finite = finite && x[i].isFinite }
+        return finite
+    }
+}

@@ -73,4 +73,24 @@ import Testing
         }
         #expect(outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern))
     }
+
+    /// Uniform attention over 100 positions whose values are all 2000: the half-precision
+    /// accumulator (llama.cpp's) would reach 200000, past a half's 65504, and give inf; the
+    /// head is redone in single precision instead.
+    @Test(arguments: backends, [64, 80])
+    func anOverflowingHalfAccumulatorFallsBackToSinglePrecision(backend: KernelBackend, headDimension: Int) {
+        let length = 100
+        let query = [Float](repeating: 0, count: headDimension)
+        let keys = [UInt16](repeating: ReferenceKernels.halfBits(0.5), count: length * headDimension)
+        let values = [UInt16](repeating: ReferenceKernels.halfBits(2000), count: length * headDimension)
+        var output = [Float](repeating: .nan, count: headDimension)
+        keys.withUnsafeBufferPointer { k in
+            values.withUnsafeBufferPointer { v in
+                Attention.attendHead(query: query, keys: k.baseAddress!, values: v.baseAddress!, rowStride: headDimension,
+                                     length: length, headDimension: headDimension, scale: 0.125, output: &output,
+                                     backend: backend)
+            }
+        }
+        #expect(output.allSatisfy { abs($0 - 2000) < 0.01 }, "\(output.prefix(4))")
+    }
 }
