@@ -25,19 +25,21 @@ public enum AVX2Attention {
             output.initialize(repeating: 0, count: headDimension)
             return
         }
-        for halfAccumulator in [true, false] {
-            if headDimension == 64 {
-                attend64(query, keys, values, rowStride, length, scale, output, halfAccumulator: halfAccumulator)
-            } else {
-                attendAnySize(query, keys, values, rowStride, length, headDimension, scale, output, halfAccumulator: halfAccumulator)
-            }
-            // A half accumulator overflows past 65504 (long contexts, large values, diffuse
-            // attention): llama.cpp then answers inf/NaN; we redo the head in single precision.
-            if halfAccumulator, !AttentionOverflow.allFinite(output, headDimension) { continue }
+        guard headDimension == 64 else {
+            OneChunkAttention.attend(
+                query: query, length: length, headDimension: headDimension, scale: scale, output: output,
+                roundToHalf: { Float(Float16($0)) },
+                score: { p, q in dot(keys + p * rowStride, q, headDimension) },
+                value: { p, i in _cvtsh_ss(values[p * rowStride + i]) })
             return
         }
+        attend64(query, keys, values, rowStride, length, scale, output, halfAccumulator: true)
+        // A half accumulator overflows past 65504 (long contexts, large values, diffuse
+        // attention): llama.cpp then answers inf/NaN; we redo the head in single precision.
+        if !AttentionOverflow.allFinite(output, 64) {
+            attend64(query, keys, values, rowStride, length, scale, output, halfAccumulator: false)
+        }
     }
-
 
     /// The common head size, with the query and the accumulator held in registers.
     private static func attend64(
@@ -107,43 +109,8 @@ public enum AVX2Attention {
         out.storeBytes(of: o7 * s, toByteOffset: 224, as: SIMD8<Float>.self)
     }
 
-    /// Any head size: the same arithmetic with the query and accumulator in memory, and
-    /// ggml's tails (dot-product terms past the last multiple of 32 summed in double).
-    private static func attendAnySize(
-        _ query: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, _ values: UnsafePointer<UInt16>, _ rowStride: Int,
-        _ length: Int, _ n: Int, _ scale: Float, _ output: UnsafeMutablePointer<Float>, halfAccumulator: Bool
-    ) {
-        @inline(__always) func kept(_ x: Float) -> Float { halfAccumulator ? Float(Float16(x)) : x }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
-            let q = buffer.baseAddress!
-            let accumulator = q + n
-            for i in 0..<n { q[i] = Float(Float16(query[i])) }
-            accumulator.initialize(repeating: 0, count: n)
-            var maximum = -Float.infinity
-            var sum: Float = 0
-            for p in 0..<length {
-                let score = Float(dot(keys + p * rowStride, q, n)) * scale
-                var rescale: Float = 1
-                var weight: Float = 1
-                if score > maximum {
-                    rescale = expf(maximum - score)
-                    maximum = score
-                    for i in 0..<n { accumulator[i] = kept(accumulator[i] * rescale) }
-                } else {
-                    weight = expf(score - maximum)
-                }
-                let v = values + p * rowStride
-                for i in 0..<n {
-                    accumulator[i] = kept(accumulator[i].addingProduct(_cvtsh_ss(v[i]), weight))
-                }
-                sum = weight.addingProduct(sum, rescale)
-            }
-            let inverse: Float = sum == 0 ? 0 : 1 / sum
-            for i in 0..<n { output[i] = accumulator[i] * inverse }
-        }
-    }
-
-    /// `ggml_vec_dot_f16` of a cached key (halves) and the half-rounded query.
+    /// `ggml_vec_dot_f16` of a cached key (halves) and the half-rounded query, with ggml's tail
+    /// (terms past the last multiple of 32) summed in double.
     private static func dot(_ key: UnsafePointer<UInt16>, _ q: UnsafePointer<Float>, _ n: Int) -> Double {
         let k = UnsafeRawPointer(key), qr = UnsafeRawPointer(q)
         let whole = n & ~31

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The orders in which ggml's AVX2 code adds up vector lanes. Float addition is not
 /// associative, and llama.cpp rounds activations to 8 bits before every matrix product, so a
 /// last-bit difference in one sum can move a whole quantization step downstream: matching
@@ -45,5 +51,53 @@ public enum AttentionOverflow {
         var finite = true
         for i in 0..<count { finite = finite && x[i].isFinite }
         return finite
+    }
+}
+
+/// ggml's `flash_attn_ext_f16_one_chunk` for one query row and head, in plain Swift over
+/// closures: the portable backend and the AVX2 backend's odd head sizes share it (the AVX2
+/// 64-wide head has its own register version of the same steps).
+public enum OneChunkAttention {
+    /// `output = sum_p softmax_p(scale * query·key_p) * value_p` for `p` in `0..<length`, with
+    /// the query rounded to halves, a half accumulator (single precision if that overflowed).
+    /// - Parameters:
+    ///   - roundToHalf: a float rounded to the nearest half, as a float.
+    ///   - score: `ggml_vec_dot_f16` of key `p` and the half-rounded query.
+    ///   - value: element `i` of value `p`.
+    @inline(__always)
+    public static func attend(
+        query: UnsafePointer<Float>, length: Int, headDimension n: Int, scale: Float, output: UnsafeMutablePointer<Float>,
+        roundToHalf: (Float) -> Float, score: (Int, UnsafePointer<Float>) -> Double, value: (Int, Int) -> Float
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
+            let q = buffer.baseAddress!
+            let accumulator = q + n
+            for i in 0..<n { q[i] = roundToHalf(query[i]) }
+            for halfAccumulator in [true, false] {
+                func kept(_ x: Float) -> Float { halfAccumulator ? roundToHalf(x) : x }
+                accumulator.initialize(repeating: 0, count: n)
+                var maximum = -Float.infinity
+                var sum: Float = 0
+                for p in 0..<length {
+                    let s = Float(score(p, q)) * scale
+                    var rescale: Float = 1
+                    var weight: Float = 1
+                    if s > maximum {
+                        rescale = expf(maximum - s)
+                        maximum = s
+                        for i in 0..<n { accumulator[i] = kept(accumulator[i] * rescale) }
+                    } else {
+                        weight = expf(s - maximum)
+                    }
+                    for i in 0..<n { accumulator[i] = kept(accumulator[i].addingProduct(value(p, i), weight)) }
+                    // `S = S*ms + vs`, fused as the compiler fuses it in ggml.
+                    sum = weight.addingProduct(sum, rescale)
+                }
+                let inverse: Float = sum == 0 ? 0 : 1 / sum
+                for i in 0..<n { output[i] = accumulator[i] * inverse }
+                if halfAccumulator, !AttentionOverflow.allFinite(output, n) { continue }
+                return
+            }
+        }
     }
 }

@@ -276,7 +276,7 @@ final class ChildProcess: Sendable {
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 
     /// A pipe whose ends close on exec (the child gets copies through dup2).
-    static func makePipe(_ descriptors: inout [Int32]) -> Bool {
+    private static func makePipe(_ descriptors: inout [Int32]) -> Bool {
         guard pipe(&descriptors) == 0 else { return false }
         for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         return true
