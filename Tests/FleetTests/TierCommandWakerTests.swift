@@ -158,17 +158,12 @@ import Testing
             tierName: "guarded", wake: WakeEntry(command: "exec sleep 600"), logger: TierTestSupport.logger, echoOutput: false)
         try await waker.wake()
         let group = try #require(waker.processID)
-        var deadline = ContinuousClock.now + .seconds(5)
-        while Self.guards(watching: group).isEmpty && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = await TierTestSupport.eventually(within: .seconds(5)) { !Self.guards(watching: group).isEmpty }
         #expect(Self.guards(watching: group).count == 1, "one guard per wake command")
         await waker.stop()
-        deadline = ContinuousClock.now + .seconds(5)
-        while !Self.guards(watching: group).isEmpty && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(Self.guards(watching: group).isEmpty, "the guard exits once its group is stopped")
+        #expect(
+            await TierTestSupport.eventually(within: .seconds(5)) { Self.guards(watching: group).isEmpty },
+            "the guard exits once its group is stopped")
     }
 
     /// A wake command that starts a daemon outside its process group (as `docker start` does)
@@ -187,21 +182,14 @@ import Testing
                     stop: "kill $(cat \(pidFile))"),
                 logger: TierTestSupport.logger, echoOutput: false)
             try await waker.wake()
-            var deadline = ContinuousClock.now + .seconds(5)
-            while !FileManager.default.fileExists(atPath: pidFile) && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            deadline = ContinuousClock.now + .seconds(5)
-            while Self.guards(watching: try #require(waker.processID)).isEmpty && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let group = try #require(waker.processID)
+            _ = await TierTestSupport.eventually(within: .seconds(5)) { FileManager.default.fileExists(atPath: pidFile) }
+            _ = await TierTestSupport.eventually(within: .seconds(5)) { !Self.guards(watching: group).isEmpty }
         }
         let text = try String(contentsOfFile: pidFile, encoding: .utf8)
         let daemon = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let deadline = ContinuousClock.now + .seconds(15)
-        while kill(daemon, 0) == 0 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(kill(daemon, 0) != 0, "the guard ran the stop command, which ended the daemon")
+        #expect(
+            await TierTestSupport.eventually(within: .seconds(15)) { !TierTestSupport.isRunning(daemon) },
+            "the guard ran the stop command, which ended the daemon")
     }
 }
