@@ -73,13 +73,13 @@ public enum VectorOps {
         var sums = SIMD8<Float>.zero
         var i = 0
         while i + 8 <= count {
-            let e = FastMath.exp(load(x, i) - maximum)
+            let e = PortableActivation.exp(load(x, i) - maximum)
             store(e, x, i)
             sums += e
             i += 8
         }
         var sum = sums.sum()
-        while i < count { x[i] = FastMath.exp(x[i] - maximum); sum += x[i]; i += 1 }
+        while i < count { x[i] = PortableActivation.exp(SIMD8(repeating: x[i] - maximum))[0]; sum += x[i]; i += 1 }
         scale(x, by: 1 / sum, count: count)
     }
 
