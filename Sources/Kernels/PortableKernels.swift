@@ -75,7 +75,8 @@ enum PortableKernels {
     /// four accumulators over steps of 32, `GGML_F32x8_REDUCE`, then any tail in double.
     static func ggmlDotF16(_ key: UnsafePointer<UInt16>, _ q: UnsafePointer<Float>, count: Int) -> Double {
         let whole = count & ~31
-        var accumulators = [SIMD8<Float>](repeating: .zero, count: 4)
+        // Accumulator j takes elements 8j..<8j+8 of every step of 32 (GGML_F16_STEP / GGML_F16_EPR).
+        var accumulators = InlineArray<4, SIMD8<Float>>(repeating: .zero)
         var i = 0
         while i < whole {
             for j in 0..<4 {
