@@ -26,6 +26,15 @@ public enum KernelBenchmark {
                 }
             }
         }
+        // Gemma 3 270M's products (Q4_K_M file): feed-forward gate/up in Q5_0 (Q8_0 beside it for
+        // scale), feed-forward down in Q4_K or Q6_K; one token (decode) and a 64-token prompt chunk.
+        for tokens in [1, 64] {
+            for (format, rows, columns) in gemmaShapes {
+                let name = "gemma \(format.name) \(rows)x\(columns) tokens=\(tokens) threads=1 \(KernelBackend.best)"
+                results[name] = measure(format: format, rows: rows, columns: columns, tokens: tokens,
+                                        pool: pools[1] ?? ComputePool(threadCount: 1), backend: .best, seconds: secondsPerCase)
+            }
+        }
         // The tied output projection (embedding matrix): large enough to be memory-bound.
         for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
             results["q8_0 49152x576 tokens=1 threads=\(threads) \(KernelBackend.best)"] = measure(
@@ -37,6 +46,12 @@ public enum KernelBenchmark {
         }
         return results
     }
+
+    /// Gemma 3 270M's product shapes by weight format (scripts/ggml-reference/kquant_speed.c
+    /// times llama.cpp's kernels on the same ones).
+    static let gemmaShapes: [(WeightFormat, Int, Int)] = [
+        (.q5_0, 2048, 640), (.q8_0, 2048, 640), (.q4_K, 640, 2048), (.q6_K, 640, 2048),
+    ]
 
     /// Tokens per second of a SmolLM2-135M decode step's matrix products alone (30 layers of
     /// grouped q/k/v, o, grouped gate/up and down in Q4_1, then the Q8_0 output projection),
@@ -110,10 +125,17 @@ public enum KernelBenchmark {
             state = state &* 1_664_525 &+ 1_013_904_223
             weights.storeBytes(of: UInt8(truncatingIfNeeded: state >> 24), toByteOffset: i, as: UInt8.self)
         }
-        // Sane scales: every block's first halves are small positive numbers (0x2000 ≈ 0.0078).
+        // Sane scales: every block's scale halves are small positive numbers (0x2000 ≈ 0.0078).
         if format.isBlockQuantized {
             for b in 0..<(matrixBytes / format.bytesPerBlock) {
-                weights.storeBytes(of: UInt16(0x2000), toByteOffset: b * format.bytesPerBlock, as: UInt16.self)
+                let block = weights + b * format.bytesPerBlock
+                switch format {
+                case .q6_K: block.storeBytes(of: UInt16(0x2000), toByteOffset: 208, as: UInt16.self)
+                case .q4_K:
+                    block.storeBytes(of: UInt16(0x2000), as: UInt16.self)
+                    block.storeBytes(of: UInt16(0x2000), toByteOffset: 2, as: UInt16.self)
+                default: block.storeBytes(of: UInt16(0x2000), as: UInt16.self)
+                }
             }
         }
         for i in 0..<(tokens * columns) { input[i] = Float(i % 97) / 97 - 0.5 }

@@ -128,6 +128,12 @@ public enum MatrixMultiply {
             ? SuperBlockActivations.stride(blocks: columns / 256) : QuantizedActivations.stride(blocks: blocks)
         let quantizeToken = { (t: Int) in
             if superBlocks {
+                #if arch(x86_64)
+                if backend == .avx2 {
+                    AVX2KQuants.quantizeRow(input + t * columns, blocks: columns / 256, into: scratch + t * stride)
+                    return
+                }
+                #endif
                 SuperBlockActivations.quantizeRow(input + t * columns, blocks: columns / 256, into: scratch + t * stride)
                 return
             }

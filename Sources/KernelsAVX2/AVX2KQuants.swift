@@ -52,6 +52,53 @@ public enum AVX2KQuants {
         }
     }
 
+    /// `SuperBlockActivations.quantizeRow` with AVX2: the same values (the first element of
+    /// largest magnitude sets the scale; products rounded half to even, capped at 127).
+    public static func quantizeRow(_ input: UnsafePointer<Float>, blocks: Int, into output: UnsafeMutableRawPointer) {
+        let scales = (output + SuperBlockActivations.scaleOffset(blocks: blocks)).assumingMemoryBound(to: Float.self)
+        let sums = output + SuperBlockActivations.sumOffset(blocks: blocks)
+        let signMask = _mm256_set1_ps(-0.0)
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
+        let limit = _mm256_set1_ps(127)
+        for b in 0..<blocks {
+            let x = input + 256 * b
+            let raw = UnsafeRawPointer(x)
+            var lanes = _mm256_setzero_ps()
+            for k in 0..<32 {
+                lanes = _mm256_max_ps(lanes, _mm256_andnot_ps(signMask, raw.loadUnaligned(fromByteOffset: 32 * k, as: SIMD8<Float>.self)))
+            }
+            let amax = lanes.max()
+            let q = output + 256 * b
+            guard amax != 0 else {
+                scales[b] = 0
+                q.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
+                (sums + 32 * b).initializeMemory(as: UInt8.self, repeating: 0, count: 32)
+                continue
+            }
+            var first = 0
+            while abs(x[first]) != amax { first += 1 }
+            let iscale = -127 / x[first]
+            let factor = _mm256_set1_ps(iscale)
+            var groupSums = SIMD16<Int32>.zero
+            for k in 0..<8 {
+                @inline(__always) func quantized(_ i: Int) -> SIMD4<Int64> {
+                    let v = _mm256_mul_ps(raw.loadUnaligned(fromByteOffset: 128 * k + 32 * i, as: SIMD8<Float>.self), factor)
+                    // Already integral after rounding, so the conversion is exact.
+                    return _mm256_cvtps_epi32(_mm256_min_ps(switchyard_round_nearest(v), limit))
+                }
+                let i0 = quantized(0), i1 = quantized(1), i2 = quantized(2), i3 = quantized(3)
+                let packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3))
+                q.storeBytes(of: _mm256_permutevar8x32_epi32(packed, order), toByteOffset: 32 * k, as: SIMD4<Int64>.self)
+                let first16 = unsafeBitCast(_mm256_add_epi32(i0, i1), to: SIMD8<Int32>.self).wrappedSum()
+                let second16 = unsafeBitCast(_mm256_add_epi32(i2, i3), to: SIMD8<Int32>.self).wrappedSum()
+                groupSums[2 * k] = first16
+                groupSums[2 * k + 1] = second16
+            }
+            sums.storeBytes(of: SIMD16<Int16>(truncatingIfNeeded: groupSums), toByteOffset: 32 * b, as: SIMD16<Int16>.self)
+            scales[b] = 1 / iscale
+        }
+    }
+
     @inline(__always)
     private static func load32(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD4<Int64> {
         p.loadUnaligned(fromByteOffset: offset, as: SIMD4<Int64>.self)
@@ -78,15 +125,24 @@ public enum AVX2KQuants {
             let block = w + 144 * b
             let dd = _mm_cvtph_ps(_mm_cvtsi32_si128(block.loadUnaligned(as: Int32.self)))
             let d = dd[0], dmin = dd[1]
-            var scales = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
-            var mins = SIMD16<Int16>.zero
-            for j in 0..<8 {
-                let (scale, minimum) = Q4KScales.scaleAndMin(block + 4, j)
-                scales[j] = _mm256_set1_epi16(Int16(scale))
-                mins[2 * j] = Int16(minimum)
-                mins[2 * j + 1] = Int16(minimum)
+            // The 6-bit scales and mins unpacked as ggml's vec_dot_q4_K does (kmask1..3), widened to
+            // int16 [scale0..7 | min0..7]; each scale then broadcast with an in-lane byte shuffle.
+            let u0 = block.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+            let u1 = block.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            let u2 = block.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+            let t0 = u0 & 0x3F3F_3F3F, t2 = u1 & 0x3F3F_3F3F
+            let t1 = (u2 & 0x0F0F_0F0F) | (((u0 >> 6) & 0x0303_0303) << 4)
+            let t3 = ((u2 >> 4) & 0x0F0F_0F0F) | (((u1 >> 6) & 0x0303_0303) << 4)
+            let widened = _mm256_cvtepu8_epi16(_mm_set_epi32(
+                Int32(bitPattern: t3), Int32(bitPattern: t2), Int32(bitPattern: t1), Int32(bitPattern: t0)))
+            let scaleLanes = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(widened))
+            let mins = switchyard_high_half_si256(widened)
+            @inline(__always) func scale(_ j: Int16) -> SIMD4<Int64> {
+                _mm256_shuffle_epi8(scaleLanes, _mm256_set1_epi16((2 * j) | (2 * j + 1) << 8))
             }
-            let mins256 = unsafeBitCast(mins, to: SIMD4<Int64>.self)
+            let scales: InlineArray<8, SIMD4<Int64>> = [
+                scale(0), scale(1), scale(2), scale(3), scale(4), scale(5), scale(6), scale(7),
+            ]
             let raw0 = load32(block, 16), raw1 = load32(block, 48), raw2 = load32(block, 80), raw3 = load32(block, 112)
             let w0 = _mm256_and_si256(raw0, low), w1 = _mm256_and_si256(_mm256_srli_epi16(raw0, 4), low)
             let w2 = _mm256_and_si256(raw1, low), w3 = _mm256_and_si256(_mm256_srli_epi16(raw1, 4), low)
@@ -108,26 +164,27 @@ public enum AVX2KQuants {
                 let s3 = _mm256_add_epi32(
                     _mm256_madd_epi16(_mm256_maddubs_epi16(w6, load32(q, 192)), scales[6]),
                     _mm256_madd_epi16(_mm256_maddubs_epi16(w7, load32(q, 224)), scales[7]))
-                // Lane k: min_k · (bsum 2k + bsum 2k+1), the min term of sub-block k.
-                let m = _mm256_madd_epi16(load32(token, sumOffset + 32 * b), mins256)
+                // Lane p: the min terms of sub-blocks 2p and 2p+1 (min_j · the 32-element sum j).
+                let bsums = load32(token, sumOffset + 32 * b)
+                let pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), switchyard_high_half_si256(bsums))
+                let m = unsafeBitCast(_mm_madd_epi16(mins, pairs), to: SIMD4<Int32>.self)
                 let d8 = token.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self)
                 let scale = d * d8, scaleMin = dmin * d8
                 if grouped {
                     // Four steps a super-block: the four sums at once, then fused in order.
                     let h = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3))
                     let sums = unsafeBitCast(_mm_add_epi32(_mm256_castsi256_si128(h), switchyard_high_half_si256(h)), to: SIMD4<Int32>.self)
-                    let mp = unsafeBitCast(m, to: SIMD8<Int32>.self)
                     var total = acc[i], totalMin = accMin[i]
                     for p in 0..<4 {
                         total = total.addingProduct(Float(sums[p]), scale)
-                        totalMin = totalMin.addingProduct(Float(mp[2 * p] &+ mp[2 * p + 1]), scaleMin)
+                        totalMin = totalMin.addingProduct(Float(m[p]), scaleMin)
                     }
                     acc[i] = total
                     accMin[i] = totalMin
                 } else {
                     let s = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3))
                     acc[i] = acc[i].addingProduct(Float(sum(s)), scale)
-                    accMin[i] = accMin[i].addingProduct(Float(sum(m)), scaleMin)
+                    accMin[i] = accMin[i].addingProduct(Float(m.wrappedSum()), scaleMin)
                 }
             }
         }
@@ -151,10 +208,10 @@ public enum AVX2KQuants {
             let d = halfToFloat(block.loadUnaligned(fromByteOffset: 208, as: UInt16.self))
             let scaleBytes = block.loadUnaligned(fromByteOffset: 192, as: SIMD2<Int64>.self)
             let scales16 = _mm256_cvtepi8_epi16(scaleBytes)
+            // ggml's get_scale_shuffle: scale 2c for the chunk's first 16 bytes, 2c+1 for the rest.
             for c in 0..<8 {
-                let lo = Int16(block.load(fromByteOffset: 192 + 2 * c, as: Int8.self))
-                let hi = Int16(block.load(fromByteOffset: 193 + 2 * c, as: Int8.self))
-                scales[c] = _mm256_set_m128i(_mm_set1_epi16(hi), _mm_set1_epi16(lo))
+                let pick = _mm_set_epi64x(Int64(2 * c + 1) &* 0x0101_0101_0101_0101, Int64(2 * c) &* 0x0101_0101_0101_0101)
+                scales[c] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scaleBytes, pick))
             }
             for j in 0..<2 {
                 let bits1 = load32(block, 64 * j), bits2 = load32(block, 64 * j + 32)

@@ -39,7 +39,7 @@ public enum SuperBlockActivations {
             }
             guard amax != 0 else {
                 scales[b] = 0
-                (q).initialize(repeating: 0, count: 256)
+                q.initialize(repeating: 0, count: 256)
                 (sums + 16 * b).initialize(repeating: 0, count: 16)
                 continue
             }

@@ -28,6 +28,11 @@ static inline __attribute__((always_inline)) __m256 switchyard_greater_than(__m2
 static inline __attribute__((always_inline)) __m256 switchyard_less_or_equal(__m256 a, __m256 b) {
     return _mm256_cmp_ps(a, b, _CMP_LE_OQ);
 }
+/// Each lane rounded to the nearest integer, ties to even (`_mm256_round_ps(x, _MM_ROUND_NEAREST)`).
+static inline __attribute__((always_inline)) __m256 switchyard_round_nearest(__m256 x) {
+    return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
 /// The upper 128 bits of a 256-bit integer vector (`_mm256_extracti128_si256(x, 1)`).
 static inline __attribute__((always_inline)) __m128i switchyard_high_half_si256(__m256i x) {
     return _mm256_extracti128_si256(x, 1);
