@@ -99,6 +99,18 @@ public enum AVX2KQuants {
         }
     }
 
+    /// Rows of four int32 as columns of four floats: result[p][i] = Float(rows[i][p]).
+    @inline(__always)
+    private static func transpose(_ rows: InlineArray<4, SIMD4<Int32>>) -> InlineArray<4, SIMD4<Float>> {
+        let r0 = _mm_cvtepi32_ps(unsafeBitCast(rows[0], to: SIMD2<Int64>.self))
+        let r1 = _mm_cvtepi32_ps(unsafeBitCast(rows[1], to: SIMD2<Int64>.self))
+        let r2 = _mm_cvtepi32_ps(unsafeBitCast(rows[2], to: SIMD2<Int64>.self))
+        let r3 = _mm_cvtepi32_ps(unsafeBitCast(rows[3], to: SIMD2<Int64>.self))
+        let t0 = _mm_unpacklo_ps(r0, r1), t1 = _mm_unpacklo_ps(r2, r3)
+        let t2 = _mm_unpackhi_ps(r0, r1), t3 = _mm_unpackhi_ps(r2, r3)
+        return [_mm_movelh_ps(t0, t1), _mm_movehl_ps(t1, t0), _mm_movelh_ps(t2, t3), _mm_movehl_ps(t3, t2)]
+    }
+
     @inline(__always)
     private static func load32(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD4<Int64> {
         p.loadUnaligned(fromByteOffset: offset, as: SIMD4<Int64>.self)
@@ -121,6 +133,12 @@ public enum AVX2KQuants {
         let low = _mm256_set1_epi8(0x0F)
         var acc = InlineArray<4, Float>(repeating: 0)
         var accMin = InlineArray<4, Float>(repeating: 0)
+        // Four tokens with gemm steps: lanes 0..<4 the tokens' sums, 4..<8 their min terms.
+        let vectorSteps = grouped && n == 4
+        var lanes = _mm256_setzero_ps()
+        var stepSums = InlineArray<4, SIMD4<Int32>>(repeating: .zero)
+        var stepMins = InlineArray<4, SIMD4<Int32>>(repeating: .zero)
+        var stepScales = SIMD8<Float>.zero
         for b in 0..<blocks {
             let block = w + 144 * b
             let dd = _mm_cvtph_ps(_mm_cvtsi32_si128(block.loadUnaligned(as: Int32.self)))
@@ -174,6 +192,13 @@ public enum AVX2KQuants {
                     // Four steps a super-block: the four sums at once, then fused in order.
                     let h = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3))
                     let sums = unsafeBitCast(_mm_add_epi32(_mm256_castsi256_si128(h), switchyard_high_half_si256(h)), to: SIMD4<Int32>.self)
+                    if vectorSteps {
+                        stepSums[i] = sums
+                        stepMins[i] = m
+                        stepScales[i] = scale
+                        stepScales[i + 4] = scaleMin
+                        continue
+                    }
                     var total = acc[i], totalMin = accMin[i]
                     for p in 0..<4 {
                         total = total.addingProduct(Float(sums[p]), scale)
@@ -187,6 +212,17 @@ public enum AVX2KQuants {
                     accMin[i] = accMin[i].addingProduct(Float(m.wrappedSum()), scaleMin)
                 }
             }
+            if vectorSteps {
+                // Transpose to one vector per step (token sums | token min terms), then fuse in order.
+                let sums = transpose(stepSums), mins = transpose(stepMins)
+                for p in 0..<4 {
+                    lanes = _mm256_fmadd_ps(_mm256_set_m128(mins[p], sums[p]), stepScales, lanes)
+                }
+            }
+        }
+        if vectorSteps {
+            for i in 0..<4 { output[i * outputStride] = lanes[i] - lanes[i + 4] }
+            return
         }
         for i in 0..<n { output[i * outputStride] = acc[i] - accMin[i] }
     }
