@@ -63,6 +63,22 @@ enum BlockDequantization {
                     output[64 * j + 32 + l] = d2 * Float(byte >> 4) - min2
                 }
             }
+        case .q5_K:
+            let d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
+            let dmin = Half.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+            for j in 0..<4 {
+                let (sc1, m1) = Q4KScales.scaleAndMin(block + 4, 2 * j)
+                let (sc2, m2) = Q4KScales.scaleAndMin(block + 4, 2 * j + 1)
+                let d1 = d * Float(sc1), min1 = dmin * Float(m1)
+                let d2 = d * Float(sc2), min2 = dmin * Float(m2)
+                for l in 0..<32 {
+                    let byte = block.load(fromByteOffset: 48 + 32 * j + l, as: UInt8.self)
+                    let high = block.load(fromByteOffset: 16 + l, as: UInt8.self)
+                    let lowBit = UInt8((high >> UInt8(2 * j)) & 1), highBit = UInt8((high >> UInt8(2 * j + 1)) & 1)
+                    output[64 * j + l] = d1 * Float((byte & 0x0F) + 16 * lowBit) - min1
+                    output[64 * j + 32 + l] = d2 * Float((byte >> 4) + 16 * highBit) - min2
+                }
+            }
         case .q6_K:
             let d = Half.toFloat(block.loadUnaligned(fromByteOffset: 208, as: UInt16.self))
             for half in 0..<2 {

@@ -198,7 +198,11 @@ public enum MatrixMultiply {
         let blocks = weights.columns / 256
         #if arch(x86_64)
         if backend == .avx2 {
-            let kind: AVX2KQuants.Kind = weights.format == .q6_K ? .q6_K : .q4_K
+            let kind: AVX2KQuants.Kind = switch weights.format {
+            case .q6_K: .q6_K
+            case .q5_K: .q5_K
+            default: .q4_K
+            }
             AVX2KQuants.multiply(
                 kind: kind, weights: weights.data, rowBytes: weights.rowByteCount, rows: rows,
                 activations: activations, activationStride: stride, tokens: tokens, blocks: blocks,

@@ -10,6 +10,7 @@ enum PortableKQuants {
     ) -> Float {
         switch format {
         case .q4_K: q4K(row, activations, blocks, grouped)
+        case .q5_K: q5K(row, activations, blocks)
         case .q6_K: q6K(row, activations, blocks)
         default: 0
         }
@@ -50,6 +51,44 @@ enum PortableKQuants {
             }
         }
         return acc - accMin
+    }
+
+    /// `ggml_vec_dot_q5_K_q8_K`: lane k sums bytes 4k..<4k+4 of each sub-block times its scale;
+    /// `acc = fma(d8·d, float(lanes), acc)`; the min terms in one integer per super-block,
+    /// `summs = fma(float(imin), -d8·dmin, summs)`; `hsum_float_8(acc) + summs`.
+    private static func q5K(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int) -> Float {
+        let scales = a + SuperBlockActivations.scaleOffset(blocks: blocks)
+        let sums = a + SuperBlockActivations.sumOffset(blocks: blocks)
+        var acc = SIMD8<Float>.zero
+        var summs: Float = 0
+        for b in 0..<blocks {
+            let block = row + 176 * b
+            let d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
+            let dmin = Half.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+            let q8 = a + 256 * b
+            var lanes = SIMD8<Int32>.zero
+            var imin: Int32 = 0
+            for j in 0..<8 {
+                let (scale, minimum) = Q4KScales.scaleAndMin(block + 4, j)
+                let base = 48 + 32 * (j / 2), shift = UInt8(4 * (j % 2))
+                for k in 0..<8 {
+                    var s: Int32 = 0
+                    for l in (4 * k)..<(4 * k + 4) {
+                        let low = (block.load(fromByteOffset: base + l, as: UInt8.self) >> shift) & 0x0F
+                        let high = (block.load(fromByteOffset: 16 + l, as: UInt8.self) >> UInt8(j)) & 1
+                        s += Int32(low + 16 * high) * Int32(q8.load(fromByteOffset: 32 * j + l, as: Int8.self))
+                    }
+                    lanes[k] += Int32(scale) * s
+                }
+                let pair = Int32(sums.load(fromByteOffset: 32 * b + 4 * j, as: Int16.self))
+                    + Int32(sums.load(fromByteOffset: 32 * b + 4 * j + 2, as: Int16.self))
+                imin += Int32(minimum) * pair
+            }
+            let d8 = scales.load(fromByteOffset: 4 * b, as: Float.self)
+            acc = acc.addingProduct(SIMD8(repeating: d8 * d), SIMD8<Float>(lanes))
+            summs = summs.addingProduct(Float(imin), -d8 * dmin)
+        }
+        return GGMLSums.horizontal(acc) + summs
     }
 
     private static func q6K(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int) -> Float {

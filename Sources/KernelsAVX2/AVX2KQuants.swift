@@ -14,12 +14,15 @@ import KernelsShim
 ///   output `acc − accMin` (no horizontal float sum); but gemv adds a whole super-block's sums
 ///   per step and gemm a pair of sub-blocks (64 elements) per step, so the two round differently.
 ///   Callers say which tokens take the gemm steps (`gemmTokens`).
+/// - Q5_K: not repacked on AVX2, so `ggml_vec_dot_q5_K_q8_K`: eight int32 lanes of scaled
+///   sub-block sums, `acc = fma(d8·d, float(lanes), acc)`, the min terms as one integer per
+///   super-block fused into a scalar `summs` with `-d8·dmin`, then `hsum_float_8(acc) + summs`.
 /// - Q6_K: not repacked on AVX2, so `ggml_vec_dot_q6_K_q8_K`: eight int32 lanes per super-block
 ///   (lane k: bytes 4k..<4k+4 of every 32-byte chunk times its scale, minus 32·(scale·bsum) for
 ///   sums 2k and 2k+1), `acc = fma(d8·d, float(lanes), acc)` per lane, then `hsum_float_8`.
 public enum AVX2KQuants {
     /// Which K layout a product reads.
-    public enum Kind: Sendable { case q4_K, q6_K }
+    public enum Kind: Sendable { case q4_K, q5_K, q6_K }
 
     /// Computes `output[t * outputStride + r]` for `r` in `rows`, `t` in `tokens`.
     /// - Parameters:
@@ -44,6 +47,8 @@ public enum AVX2KQuants {
                 case (.q4_K, _, false): q4K(1, false, w, a, activationStride, blocks, o, outputStride)
                 case (.q4_K, 4, true): q4K(4, true, w, a, activationStride, blocks, o, outputStride)
                 case (.q4_K, _, true): q4K(1, true, w, a, activationStride, blocks, o, outputStride)
+                case (.q5_K, 4, _): q5K(4, w, a, activationStride, blocks, o, outputStride)
+                case (.q5_K, _, _): q5K(1, w, a, activationStride, blocks, o, outputStride)
                 case (.q6_K, 4, _): q6K(4, w, a, activationStride, blocks, o, outputStride)
                 case (.q6_K, _, _): q6K(1, w, a, activationStride, blocks, o, outputStride)
                 }
@@ -225,6 +230,64 @@ public enum AVX2KQuants {
             return
         }
         for i in 0..<n { output[i * outputStride] = acc[i] - accMin[i] }
+    }
+
+    /// One Q5_K row against `n` (a constant after inlining) consecutive tokens.
+    @inline(__always)
+    private static func q5K(
+        _ n: Int, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int, _ blocks: Int,
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
+    ) {
+        let scaleOffset = SuperBlockActivations.scaleOffset(blocks: blocks)
+        let sumOffset = SuperBlockActivations.sumOffset(blocks: blocks)
+        let low = _mm256_set1_epi8(0x0F)
+        var acc = InlineArray<4, SIMD8<Float>>(repeating: .zero)
+        var summs = InlineArray<4, Float>(repeating: 0)
+        var quants = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
+        for b in 0..<blocks {
+            let block = w + 176 * b
+            let dd = _mm_cvtph_ps(_mm_cvtsi32_si128(block.loadUnaligned(as: Int32.self)))
+            let d = dd[0], dmin = dd[1]
+            let u0 = block.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+            let u1 = block.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            let u2 = block.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+            let t0 = u0 & 0x3F3F_3F3F, t2 = u1 & 0x3F3F_3F3F
+            let t1 = (u2 & 0x0F0F_0F0F) | (((u0 >> 6) & 0x0303_0303) << 4)
+            let t3 = ((u2 >> 4) & 0x0F0F_0F0F) | (((u1 >> 6) & 0x0303_0303) << 4)
+            let widened = _mm256_cvtepu8_epi16(_mm_set_epi32(
+                Int32(bitPattern: t3), Int32(bitPattern: t2), Int32(bitPattern: t1), Int32(bitPattern: t0)))
+            let scaleLanes = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(widened))
+            let mins = switchyard_high_half_si256(widened)
+            @inline(__always) func scale(_ j: Int16) -> SIMD4<Int64> {
+                _mm256_shuffle_epi8(scaleLanes, _mm256_set1_epi16((2 * j) | (2 * j + 1) << 8))
+            }
+            let scales: InlineArray<8, SIMD4<Int64>> = [
+                scale(0), scale(1), scale(2), scale(3), scale(4), scale(5), scale(6), scale(7),
+            ]
+            let high = load32(block, 16)
+            for j in 0..<4 {
+                let bits = load32(block, 48 + 32 * j)
+                let h0 = _mm256_and_si256(_mm256_srli_epi16(high, Int32(2 * j)), _mm256_set1_epi8(1))
+                let h1 = _mm256_and_si256(_mm256_srli_epi16(high, Int32(2 * j + 1)), _mm256_set1_epi8(1))
+                quants[2 * j] = _mm256_add_epi8(_mm256_and_si256(bits, low), _mm256_slli_epi16(h0, 4))
+                quants[2 * j + 1] = _mm256_add_epi8(_mm256_and_si256(_mm256_srli_epi16(bits, 4), low), _mm256_slli_epi16(h1, 4))
+            }
+            for i in 0..<n {
+                let token = a + i * stride
+                let q = token + 256 * b
+                var s = _mm256_setzero_si256()
+                for j in 0..<8 {
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(scales[j], _mm256_maddubs_epi16(quants[j], load32(q, 32 * j))))
+                }
+                let bsums = load32(token, sumOffset + 32 * b)
+                let pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), switchyard_high_half_si256(bsums))
+                let m = unsafeBitCast(_mm_madd_epi16(mins, pairs), to: SIMD4<Int32>.self)
+                let d8 = token.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self)
+                acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(d8 * d), _mm256_cvtepi32_ps(s), acc[i])
+                summs[i] = summs[i].addingProduct(Float(m.wrappedSum()), -d8 * dmin)
+            }
+        }
+        for i in 0..<n { output[i * outputStride] = GGMLSums.horizontal(acc[i]) + summs[i] }
     }
 
     /// One Q6_K row against `n` (a constant after inlining) consecutive tokens.

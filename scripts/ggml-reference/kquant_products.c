@@ -16,11 +16,12 @@ void quantize_row_q8_K(const float *x, void *y, int64_t k);
 void ggml_quantize_mat_q8_K_4x8(const float *x, void *vy, int64_t k);
 void ggml_vec_dot_q5_0_q8_0(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q5_1_q8_1(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
+void ggml_vec_dot_q5_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q6_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_gemv_q4_K_8x8_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemm_q4_K_8x8_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 
-enum { Q5_0 = 6, Q5_1 = 7, Q4_K = 12, Q6_K = 14 };
+enum { Q5_0 = 6, Q5_1 = 7, Q4_K = 12, Q5_K = 13, Q6_K = 14 };
 
 static uint64_t state = 0x2545F4914F6CDD1DULL;
 static uint64_t next(void) {
@@ -32,7 +33,7 @@ static uint16_t half(float x) { return _cvtss_sh(x, 0); }
 static void random_bytes(uint8_t *p, int n) { for (int i = 0; i < n; i++) p[i] = (uint8_t)next(); }
 
 static int block_bytes(int type) {
-    switch (type) { case Q5_0: return 22; case Q5_1: return 24; case Q4_K: return 144; default: return 210; }
+    switch (type) { case Q5_0: return 22; case Q5_1: return 24; case Q4_K: return 144; case Q5_K: return 176; default: return 210; }
 }
 static int block_size(int type) { return type == Q5_0 || type == Q5_1 ? 32 : 256; }
 
@@ -44,7 +45,7 @@ static void random_block(int type, uint8_t *b) {
     case Q5_1:
         h = half(uniform(0.001f, 0.05f)); memcpy(b, &h, 2);
         h = half(uniform(-0.4f, 0.1f)); memcpy(b + 2, &h, 2); break;
-    case Q4_K:
+    case Q4_K: case Q5_K:
         h = half(uniform(0.0005f, 0.003f)); memcpy(b, &h, 2);
         h = half(uniform(0.0005f, 0.003f)); memcpy(b + 2, &h, 2); break;
     case Q6_K: h = half(uniform(0.0001f, 0.001f)); memcpy(b + 208, &h, 2); break;
@@ -123,6 +124,7 @@ static void write_case(FILE *f, int type, int rows, int columns, int tokens, int
                 float *s = out + (size_t)t * rows + r;
                 if (type == Q5_0) ggml_vec_dot_q5_0_q8_0(columns, s, 0, wr, 0, q, 0, 1);
                 else if (type == Q5_1) ggml_vec_dot_q5_1_q8_1(columns, s, 0, wr, 0, q, 0, 1);
+                else if (type == Q5_K) ggml_vec_dot_q5_K_q8_K(columns, s, 0, wr, 0, q, 0, 1);
                 else ggml_vec_dot_q6_K_q8_K(columns, s, 0, wr, 0, q, 0, 1);
             }
         }
@@ -144,6 +146,7 @@ int main(int argc, char **argv) {
     write_case(f, Q5_0, 37, 96, 3, 0);
     write_case(f, Q5_0, 16, 640, 1, 0);
     write_case(f, Q5_1, 13, 160, 2, 0);
+    write_case(f, Q5_K, 11, 768, 3, 0);
     write_case(f, Q6_K, 19, 512, 3, 0);
     write_case(f, Q6_K, 8, 2048, 1, 0);
     write_case(f, Q4_K, 16, 512, 3, 0);
