@@ -63,6 +63,25 @@ enum BlockDequantization {
                     output[64 * j + 32 + l] = d2 * Float(byte >> 4) - min2
                 }
             }
+        case .q2_K:
+            let d = Half.toFloat(block.loadUnaligned(fromByteOffset: 80, as: UInt16.self))
+            let dmin = Half.toFloat(block.loadUnaligned(fromByteOffset: 82, as: UInt16.self))
+            for e in 0..<256 {
+                let sc = block.load(fromByteOffset: e / 16, as: UInt8.self)
+                let q = (block.load(fromByteOffset: 16 + 32 * (e / 128) + e % 32, as: UInt8.self) >> UInt8(2 * ((e / 32) % 4))) & 3
+                let dl = d * Float(sc & 0x0F), ml = dmin * Float(sc >> 4)
+                output[e] = dl * Float(q) - ml
+            }
+        case .q3_K:
+            let d = Half.toFloat(block.loadUnaligned(fromByteOffset: 108, as: UInt16.self))
+            let scales = Q3KScales.unpack(block + 96)
+            for e in 0..<256 {
+                let c = e / 32
+                let low = Int32((block.load(fromByteOffset: 32 + 32 * (e / 128) + e % 32, as: UInt8.self) >> UInt8(2 * (c % 4))) & 3)
+                let high = (block.load(fromByteOffset: e % 32, as: UInt8.self) >> UInt8(c)) & 1
+                let dl = d * Float(Int32(scales[e / 16]) - 32)
+                output[e] = dl * Float(low - (high == 0 ? 4 : 0))
+            }
         case .q5_K:
             let d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
             let dmin = Half.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))

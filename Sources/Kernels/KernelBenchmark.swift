@@ -131,7 +131,11 @@ public enum KernelBenchmark {
                 let block = weights + b * format.bytesPerBlock
                 switch format {
                 case .q6_K: block.storeBytes(of: UInt16(0x2000), toByteOffset: 208, as: UInt16.self)
-                case .q4_K:
+                case .q3_K: block.storeBytes(of: UInt16(0x2000), toByteOffset: 108, as: UInt16.self)
+                case .q2_K:
+                    block.storeBytes(of: UInt16(0x2000), toByteOffset: 80, as: UInt16.self)
+                    block.storeBytes(of: UInt16(0x2000), toByteOffset: 82, as: UInt16.self)
+                case .q4_K, .q5_K:
                     block.storeBytes(of: UInt16(0x2000), as: UInt16.self)
                     block.storeBytes(of: UInt16(0x2000), toByteOffset: 2, as: UInt16.self)
                 default: block.storeBytes(of: UInt16(0x2000), as: UInt16.self)

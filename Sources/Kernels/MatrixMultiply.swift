@@ -199,6 +199,8 @@ public enum MatrixMultiply {
         #if arch(x86_64)
         if backend == .avx2 {
             let kind: AVX2KQuants.Kind = switch weights.format {
+            case .q2_K: .q2_K
+            case .q3_K: .q3_K
             case .q6_K: .q6_K
             case .q5_K: .q5_K
             default: .q4_K

@@ -10,6 +10,8 @@ enum PortableKQuants {
     ) -> Float {
         switch format {
         case .q4_K: q4K(row, activations, blocks, grouped)
+        case .q2_K: q2K(row, activations, blocks)
+        case .q3_K: q3K(row, activations, blocks)
         case .q5_K: q5K(row, activations, blocks)
         case .q6_K: q6K(row, activations, blocks)
         default: 0
@@ -51,6 +53,75 @@ enum PortableKQuants {
             }
         }
         return acc - accMin
+    }
+
+    /// The eight int32 lanes of ggml's vec_dot for layouts with one scale per 16 elements
+    /// (Q2_K, Q3_K, Q6_K): lane k = Σ over 32-element chunks c of scale(2c + k/4) times the dot
+    /// of elements 4k..<4k+4 of chunk c.
+    @inline(__always)
+    private static func scaledLanes(_ q8: UnsafeRawPointer, quant: (Int) -> Int32, scale: (Int) -> Int32) -> SIMD8<Int32> {
+        var lanes = SIMD8<Int32>.zero
+        for c in 0..<8 {
+            for k in 0..<8 {
+                var s: Int32 = 0
+                for i in (32 * c + 4 * k)..<(32 * c + 4 * k + 4) {
+                    s += quant(i) * Int32(q8.load(fromByteOffset: i, as: Int8.self))
+                }
+                lanes[k] += scale(2 * c + k / 4) * s
+            }
+        }
+        return lanes
+    }
+
+    /// `ggml_vec_dot_q2_K_q8_K`: per super-block, first the min terms (lane k: mins 2k, 2k+1 times
+    /// their 16-element sums) fused with `-d8·dmin`, then the scaled lanes with `d8·d`; `hsum_float_8`.
+    private static func q2K(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int) -> Float {
+        let scales = a + SuperBlockActivations.scaleOffset(blocks: blocks)
+        let sums = a + SuperBlockActivations.sumOffset(blocks: blocks)
+        var acc = SIMD8<Float>.zero
+        for b in 0..<blocks {
+            let block = row + 84 * b
+            let d = Half.toFloat(block.loadUnaligned(fromByteOffset: 80, as: UInt16.self))
+            let dmin = Half.toFloat(block.loadUnaligned(fromByteOffset: 82, as: UInt16.self))
+            let d8 = scales.load(fromByteOffset: 4 * b, as: Float.self)
+            var minLanes = SIMD8<Int32>.zero
+            for k in 0..<8 {
+                for i in [2 * k, 2 * k + 1] {
+                    let minimum = Int32(block.load(fromByteOffset: i, as: UInt8.self) >> 4)
+                    minLanes[k] += minimum * Int32(sums.load(fromByteOffset: 32 * b + 2 * i, as: Int16.self))
+                }
+            }
+            acc = acc.addingProduct(SIMD8(repeating: -d8 * dmin), SIMD8<Float>(minLanes))
+            let lanes = scaledLanes(
+                a + 256 * b,
+                quant: { e in Int32((block.load(fromByteOffset: 16 + 32 * (e / 128) + e % 32, as: UInt8.self) >> UInt8(2 * ((e / 32) % 4))) & 3) },
+                scale: { i in Int32(block.load(fromByteOffset: i, as: UInt8.self) & 0x0F) })
+            acc = acc.addingProduct(SIMD8(repeating: d8 * d), SIMD8<Float>(lanes))
+        }
+        return GGMLSums.horizontal(acc)
+    }
+
+    /// `ggml_vec_dot_q3_K_q8_K`: the scaled lanes of the signed 3-bit values, fused with `d8·d`.
+    private static func q3K(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int) -> Float {
+        let scales = a + SuperBlockActivations.scaleOffset(blocks: blocks)
+        var acc = SIMD8<Float>.zero
+        for b in 0..<blocks {
+            let block = row + 110 * b
+            let d = Half.toFloat(block.loadUnaligned(fromByteOffset: 108, as: UInt16.self))
+            let blockScales = Q3KScales.unpack(block + 96)
+            let lanes = scaledLanes(
+                a + 256 * b,
+                quant: { e in
+                    let c = e / 32
+                    let low = Int32((block.load(fromByteOffset: 32 + 32 * (e / 128) + e % 32, as: UInt8.self) >> UInt8(2 * (c % 4))) & 3)
+                    let high = (block.load(fromByteOffset: e % 32, as: UInt8.self) >> UInt8(c)) & 1
+                    return low - (high == 0 ? 4 : 0)
+                },
+                scale: { i in Int32(blockScales[i]) - 32 })
+            let d8 = scales.load(fromByteOffset: 4 * b, as: Float.self)
+            acc = acc.addingProduct(SIMD8(repeating: d8 * d), SIMD8<Float>(lanes))
+        }
+        return GGMLSums.horizontal(acc)
     }
 
     /// `ggml_vec_dot_q5_K_q8_K`: lane k sums bytes 4k..<4k+4 of each sub-block times its scale;

@@ -70,7 +70,7 @@ enum PortableKernels {
                 let block = row + b * 34
                 d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
                 weights = SIMD32<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self))
-            case .f32, .f16, .q4_K, .q5_K, .q6_K:
+            case .f32, .f16, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
                 return 0
             }
             let products = weights &* SIMD32<Int32>(truncatingIfNeeded: activations.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))

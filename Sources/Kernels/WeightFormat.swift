@@ -13,19 +13,23 @@
 /// `SuperBlockActivations`), laid out as ggml's `block_q4_K` and `block_q6_K`:
 /// - `q4_K`: f16 `d`, f16 `dmin`, 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32,
 ///   128 bytes of nibbles; value = d * scale_j * q - dmin * min_j.
+/// - `q2_K`: 16 bytes of 4-bit scales (low nibble) and mins (high nibble), one per 16 elements,
+///   64 bytes of 2-bit quants, f16 `d`, f16 `dmin`; value = d * scale_j * q - dmin * min_j.
+/// - `q3_K`: 32 bytes `hmask` (the third bit), 64 bytes of 2-bit quants, 12 bytes of 6-bit scales
+///   (16 of them, stored + 32), f16 `d`; value = d * scale_j * (q - (hmask bit ? 0 : 4)).
 /// - `q5_K`: as `q4_K`, plus 32 bytes `qh` (bit j of byte l: bit 4 of element 32j + l) before the
 ///   nibbles; value = d * scale_j * q - dmin * min_j.
 /// - `q6_K`: 128 bytes of low nibbles, 64 bytes of high 2-bit pairs, 16 signed scales (one per
 ///   16 elements), f16 `d`; value = d * scale_j * (q - 32).
 public enum WeightFormat: Sendable, Hashable, CaseIterable {
-    case f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_K, q5_K, q6_K
+    case f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K, q3_K, q4_K, q5_K, q6_K
 
     /// Elements per block: a row's length must be a multiple of it.
     public var blockSize: Int {
         switch self {
         case .f32, .f16: 1
         case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1: 32
-        case .q4_K, .q5_K, .q6_K: 256
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: 256
         }
     }
 
@@ -39,6 +43,8 @@ public enum WeightFormat: Sendable, Hashable, CaseIterable {
         case .q4_1: 20
         case .q5_0: 22
         case .q5_1: 24
+        case .q2_K: 84
+        case .q3_K: 110
         case .q4_K: 144
         case .q5_K: 176
         case .q6_K: 210
@@ -62,6 +68,8 @@ public enum WeightFormat: Sendable, Hashable, CaseIterable {
         case .q4_1: "Q4_1"
         case .q5_0: "Q5_0"
         case .q5_1: "Q5_1"
+        case .q2_K: "Q2_K"
+        case .q3_K: "Q3_K"
         case .q4_K: "Q4_K"
         case .q5_K: "Q5_K"
         case .q6_K: "Q6_K"

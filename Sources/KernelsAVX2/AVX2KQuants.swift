@@ -14,6 +14,9 @@ import KernelsShim
 ///   output `acc − accMin` (no horizontal float sum); but gemv adds a whole super-block's sums
 ///   per step and gemm a pair of sub-blocks (64 elements) per step, so the two round differently.
 ///   Callers say which tokens take the gemm steps (`gemmTokens`).
+/// - Q2_K (repacked only on AVX-512) and Q3_K: `ggml_vec_dot_q2_K_q8_K` / `q3_K_q8_K`, the lanes
+///   as Q6_K's; Q2_K first fuses its min terms (lane k: mins 2k and 2k+1 times their sums) with
+///   `-d8·dmin` into the same accumulator.
 /// - Q5_K: not repacked on AVX2, so `ggml_vec_dot_q5_K_q8_K`: eight int32 lanes of scaled
 ///   sub-block sums, `acc = fma(d8·d, float(lanes), acc)`, the min terms as one integer per
 ///   super-block fused into a scalar `summs` with `-d8·dmin`, then `hsum_float_8(acc) + summs`.
@@ -22,7 +25,7 @@ import KernelsShim
 ///   sums 2k and 2k+1), `acc = fma(d8·d, float(lanes), acc)` per lane, then `hsum_float_8`.
 public enum AVX2KQuants {
     /// Which K layout a product reads.
-    public enum Kind: Sendable { case q4_K, q5_K, q6_K }
+    public enum Kind: Sendable { case q2_K, q3_K, q4_K, q5_K, q6_K }
 
     /// Computes `output[t * outputStride + r]` for `r` in `rows`, `t` in `tokens`.
     /// - Parameters:
@@ -47,6 +50,10 @@ public enum AVX2KQuants {
                 case (.q4_K, _, false): q4K(1, false, w, a, activationStride, blocks, o, outputStride)
                 case (.q4_K, 4, true): q4K(4, true, w, a, activationStride, blocks, o, outputStride)
                 case (.q4_K, _, true): q4K(1, true, w, a, activationStride, blocks, o, outputStride)
+                case (.q2_K, 4, _): q2K(4, w, a, activationStride, blocks, o, outputStride)
+                case (.q2_K, _, _): q2K(1, w, a, activationStride, blocks, o, outputStride)
+                case (.q3_K, 4, _): q3K(4, w, a, activationStride, blocks, o, outputStride)
+                case (.q3_K, _, _): q3K(1, w, a, activationStride, blocks, o, outputStride)
                 case (.q5_K, 4, _): q5K(4, w, a, activationStride, blocks, o, outputStride)
                 case (.q5_K, _, _): q5K(1, w, a, activationStride, blocks, o, outputStride)
                 case (.q6_K, 4, _): q6K(4, w, a, activationStride, blocks, o, outputStride)
@@ -230,6 +237,106 @@ public enum AVX2KQuants {
             return
         }
         for i in 0..<n { output[i * outputStride] = acc[i] - accMin[i] }
+    }
+
+    /// The scale of each 32-element chunk as int16 lanes, ggml's `get_scale_shuffle`: scale 2c for
+    /// the chunk's first 16 bytes, 2c+1 for the rest; `scaleBytes` holds 16 signed scales.
+    @inline(__always)
+    private static func chunkScale(_ scaleBytes: SIMD2<Int64>, _ c: Int) -> SIMD4<Int64> {
+        let pick = _mm_set_epi64x(Int64(2 * c + 1) &* 0x0101_0101_0101_0101, Int64(2 * c) &* 0x0101_0101_0101_0101)
+        return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scaleBytes, pick))
+    }
+
+    /// One Q2_K row against `n` (a constant after inlining) consecutive tokens.
+    @inline(__always)
+    private static func q2K(
+        _ n: Int, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int, _ blocks: Int,
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
+    ) {
+        let scaleOffset = SuperBlockActivations.scaleOffset(blocks: blocks)
+        let sumOffset = SuperBlockActivations.sumOffset(blocks: blocks)
+        let m3 = _mm256_set1_epi8(3), m4 = _mm_set1_epi8(0x0F)
+        var acc = InlineArray<4, SIMD8<Float>>(repeating: .zero)
+        var quants = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
+        var scales = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
+        for b in 0..<blocks {
+            let block = w + 84 * b
+            let dd = _mm_cvtph_ps(_mm_cvtsi32_si128(block.loadUnaligned(fromByteOffset: 80, as: Int32.self)))
+            let d = dd[0], dmin = dd[1]
+            let packed = block.loadUnaligned(as: SIMD2<Int64>.self)
+            let scaleBytes = _mm_and_si128(packed, m4)
+            let mins = _mm256_cvtepi8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), m4))
+            for c in 0..<8 { scales[c] = chunkScale(scaleBytes, c) }
+            for j in 0..<2 {
+                let bits = load32(block, 16 + 32 * j)
+                quants[4 * j] = _mm256_and_si256(bits, m3)
+                quants[4 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 2), m3)
+                quants[4 * j + 2] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m3)
+                quants[4 * j + 3] = _mm256_and_si256(_mm256_srli_epi16(bits, 6), m3)
+            }
+            for i in 0..<n {
+                let token = a + i * stride
+                let q = token + 256 * b
+                let d8 = token.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self)
+                let minTerms = _mm256_madd_epi16(mins, load32(token, sumOffset + 32 * b))
+                var total = _mm256_fmadd_ps(_mm256_set1_ps(-d8 * dmin), _mm256_cvtepi32_ps(minTerms), acc[i])
+                var s = _mm256_setzero_si256()
+                for c in 0..<8 {
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(scales[c], _mm256_maddubs_epi16(quants[c], load32(q, 32 * c))))
+                }
+                total = _mm256_fmadd_ps(_mm256_set1_ps(d8 * d), _mm256_cvtepi32_ps(s), total)
+                acc[i] = total
+            }
+        }
+        for i in 0..<n { output[i * outputStride] = GGMLSums.horizontal(acc[i]) }
+    }
+
+    /// One Q3_K row against `n` (a constant after inlining) consecutive tokens. The signed 3-bit
+    /// values multiply through `maddubs(|q|, sign(q8, q))`, the same int16 sums as ggml's two
+    /// `maddubs` and a subtraction.
+    @inline(__always)
+    private static func q3K(
+        _ n: Int, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int, _ blocks: Int,
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
+    ) {
+        let scaleOffset = SuperBlockActivations.scaleOffset(blocks: blocks)
+        let m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4)
+        var acc = InlineArray<4, SIMD8<Float>>(repeating: .zero)
+        var magnitudes = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
+        var signs = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
+        var scales = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
+        for b in 0..<blocks {
+            let block = w + 110 * b
+            let d = halfToFloat(block.loadUnaligned(fromByteOffset: 108, as: UInt16.self))
+            let unpacked = Q3KScales.unpack(block + 96) &- 32
+            let scaleBytes = unsafeBitCast(unpacked, to: SIMD2<Int64>.self)
+            for c in 0..<8 { scales[c] = chunkScale(scaleBytes, c) }
+            let hbits = load32(block, 0)
+            for j in 0..<2 {
+                let bits = load32(block, 32 + 32 * j)
+                for m in 0..<4 {
+                    let c = 4 * j + m
+                    let low = _mm256_and_si256(_mm256_srli_epi16(bits, Int32(2 * m)), m3)
+                    let mask = _mm256_set1_epi8(Int8(bitPattern: UInt8(1 << c)))
+                    let clear = _mm256_cmpeq_epi8(_mm256_and_si256(hbits, mask), _mm256_setzero_si256())
+                    let value = _mm256_sub_epi8(low, _mm256_and_si256(clear, four))
+                    magnitudes[c] = _mm256_sign_epi8(value, value)
+                    signs[c] = value
+                }
+            }
+            for i in 0..<n {
+                let token = a + i * stride
+                let q = token + 256 * b
+                var s = _mm256_setzero_si256()
+                for c in 0..<8 {
+                    let product = _mm256_maddubs_epi16(magnitudes[c], _mm256_sign_epi8(load32(q, 32 * c), signs[c]))
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(scales[c], product))
+                }
+                let d8 = token.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self)
+                acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(d8 * d), _mm256_cvtepi32_ps(s), acc[i])
+            }
+        }
+        for i in 0..<n { output[i * outputStride] = GGMLSums.horizontal(acc[i]) }
     }
 
     /// One Q5_K row against `n` (a constant after inlining) consecutive tokens.

@@ -71,3 +71,23 @@ public enum Q4KScales {
         return ((a & 0x0F) | (lowScale >> 6) << 4, (a >> 4) | (lowMin >> 6) << 4)
     }
 }
+
+/// The sixteen 6-bit scales of a Q3_K super-block, packed in 12 bytes (as ggml's
+/// `dequantize_row_q3_K` and `ggml_vec_dot_q3_K_q8_K` unpack them with kmask1/kmask2); each is
+/// stored + 32.
+public enum Q3KScales {
+    /// The 16 unpacked scales (0..<64; subtract 32 for the signed scale) from the 12 bytes at `q`.
+    @inline(__always)
+    public static func unpack(_ q: UnsafeRawPointer) -> SIMD16<UInt8> {
+        let a0 = q.loadUnaligned(as: UInt32.self)
+        let a1 = q.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+        let a2 = q.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        let k1: UInt32 = 0x0303_0303, k2: UInt32 = 0x0F0F_0F0F
+        let words = SIMD4<UInt32>(
+            (a0 & k2) | (((a2 >> 0) & k1) << 4),
+            (a1 & k2) | (((a2 >> 2) & k1) << 4),
+            ((a0 >> 4) & k2) | (((a2 >> 4) & k1) << 4),
+            ((a1 >> 4) & k2) | (((a2 >> 6) & k1) << 4))
+        return unsafeBitCast(words, to: SIMD16<UInt8>.self)
+    }
+}

@@ -2,8 +2,8 @@ import Foundation
 import Kernels
 import Testing
 
-/// Products of random Q5_0, Q5_1, Q4_K, Q5_K and Q6_K weights as llama.cpp's AVX2 build computes them
-/// with the kernels it really runs (`vec_dot` for Q5_0/Q5_1/Q5_K/Q6_K, the repacked `gemv`/`gemm`
+/// Products of random Q5_0, Q5_1 and K-quantized (Q2_K … Q6_K) weights as llama.cpp's AVX2 build computes them
+/// with the kernels it really runs (`vec_dot` for all but Q4_K, the repacked `gemv`/`gemm`
 /// 8×8 kernels for Q4_K), recorded by scripts/ggml-reference/make_fixture.sh. Both backends must
 /// reproduce them bit for bit.
 @Suite struct GGMLProductsTests {
@@ -32,7 +32,7 @@ import Testing
         func floats(_ count: Int) -> [Float] {
             take(4 * count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
-        let names: [UInt32: String] = [6: "Q5_0", 7: "Q5_1", 12: "Q4_K", 13: "Q5_K", 14: "Q6_K"]
+        let names: [UInt32: String] = [6: "Q5_0", 7: "Q5_1", 10: "Q2_K", 11: "Q3_K", 12: "Q4_K", 13: "Q5_K", 14: "Q6_K"]
         var cases: [Case] = []
         while offset < data.count {
             let h = words(5)
@@ -50,7 +50,7 @@ import Testing
     @Test(arguments: [KernelBackend.portable, .avx2])
     func productsEqualLlamaCppBitForBit(backend: KernelBackend) throws {
         let cases = try Self.cases()
-        #expect(Set(cases.map(\.format)) == [.q5_0, .q5_1, .q4_K, .q5_K, .q6_K])
+        #expect(Set(cases.map(\.format)) == [.q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
         let pool = ComputePool(threadCount: 2)
         for c in cases {
             var output = [Float](repeating: .nan, count: c.tokens * c.rows)

@@ -1,5 +1,5 @@
-// Writes Tests/KernelsTests/Fixtures/ggml_products.bin: random weights in the Q5_0, Q5_1, Q4_K
-// and Q6_K layouts, random activations, and the products that llama.cpp's AVX2 build computes
+// Writes Tests/KernelsTests/Fixtures/ggml_products.bin: random weights in the Q5_0, Q5_1, Q2_K,
+// Q3_K, Q4_K, Q5_K and Q6_K layouts, random activations, and the products that llama.cpp's AVX2 build computes
 // for them with the kernels it really runs (see scripts/ggml-reference/README.md).
 // Build and run: scripts/ggml-reference/make_fixture.sh
 #include <immintrin.h>
@@ -16,12 +16,14 @@ void quantize_row_q8_K(const float *x, void *y, int64_t k);
 void ggml_quantize_mat_q8_K_4x8(const float *x, void *vy, int64_t k);
 void ggml_vec_dot_q5_0_q8_0(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q5_1_q8_1(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
+void ggml_vec_dot_q2_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
+void ggml_vec_dot_q3_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q5_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q6_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_gemv_q4_K_8x8_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemm_q4_K_8x8_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 
-enum { Q5_0 = 6, Q5_1 = 7, Q4_K = 12, Q5_K = 13, Q6_K = 14 };
+enum { Q5_0 = 6, Q5_1 = 7, Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14 };
 
 static uint64_t state = 0x2545F4914F6CDD1DULL;
 static uint64_t next(void) {
@@ -33,7 +35,7 @@ static uint16_t half(float x) { return _cvtss_sh(x, 0); }
 static void random_bytes(uint8_t *p, int n) { for (int i = 0; i < n; i++) p[i] = (uint8_t)next(); }
 
 static int block_bytes(int type) {
-    switch (type) { case Q5_0: return 22; case Q5_1: return 24; case Q4_K: return 144; case Q5_K: return 176; default: return 210; }
+    switch (type) { case Q5_0: return 22; case Q5_1: return 24; case Q2_K: return 84; case Q3_K: return 110; case Q4_K: return 144; case Q5_K: return 176; default: return 210; }
 }
 static int block_size(int type) { return type == Q5_0 || type == Q5_1 ? 32 : 256; }
 
@@ -49,6 +51,10 @@ static void random_block(int type, uint8_t *b) {
         h = half(uniform(0.0005f, 0.003f)); memcpy(b, &h, 2);
         h = half(uniform(0.0005f, 0.003f)); memcpy(b + 2, &h, 2); break;
     case Q6_K: h = half(uniform(0.0001f, 0.001f)); memcpy(b + 208, &h, 2); break;
+    case Q2_K:
+        h = half(uniform(0.0005f, 0.005f)); memcpy(b + 80, &h, 2);
+        h = half(uniform(0.0005f, 0.005f)); memcpy(b + 82, &h, 2); break;
+    case Q3_K: h = half(uniform(0.0005f, 0.005f)); memcpy(b + 108, &h, 2); break;
     }
 }
 
@@ -124,6 +130,8 @@ static void write_case(FILE *f, int type, int rows, int columns, int tokens, int
                 float *s = out + (size_t)t * rows + r;
                 if (type == Q5_0) ggml_vec_dot_q5_0_q8_0(columns, s, 0, wr, 0, q, 0, 1);
                 else if (type == Q5_1) ggml_vec_dot_q5_1_q8_1(columns, s, 0, wr, 0, q, 0, 1);
+                else if (type == Q2_K) ggml_vec_dot_q2_K_q8_K(columns, s, 0, wr, 0, q, 0, 1);
+                else if (type == Q3_K) ggml_vec_dot_q3_K_q8_K(columns, s, 0, wr, 0, q, 0, 1);
                 else if (type == Q5_K) ggml_vec_dot_q5_K_q8_K(columns, s, 0, wr, 0, q, 0, 1);
                 else ggml_vec_dot_q6_K_q8_K(columns, s, 0, wr, 0, q, 0, 1);
             }
@@ -147,6 +155,8 @@ int main(int argc, char **argv) {
     write_case(f, Q5_0, 16, 640, 1, 0);
     write_case(f, Q5_1, 13, 160, 2, 0);
     write_case(f, Q5_K, 11, 768, 3, 0);
+    write_case(f, Q2_K, 9, 512, 5, 0);
+    write_case(f, Q3_K, 10, 768, 2, 0);
     write_case(f, Q6_K, 19, 512, 3, 0);
     write_case(f, Q6_K, 8, 2048, 1, 0);
     write_case(f, Q4_K, 16, 512, 3, 0);
