@@ -10,6 +10,8 @@ enum BlockDequantization {
             output[0] = block.loadUnaligned(as: Float.self)
         case .f16:
             output[0] = Half.toFloat(block.loadUnaligned(as: UInt16.self))
+        case .bf16:
+            output[0] = GGMLBF16.toFloat(block.loadUnaligned(as: UInt16.self))
         case .q8_0:
             let d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
             for j in 0..<32 { output[j] = Float(block.load(fromByteOffset: 2 + j, as: Int8.self)) * d }

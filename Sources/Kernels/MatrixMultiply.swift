@@ -226,6 +226,10 @@ public enum MatrixMultiply {
         _ weights: WeightMatrix, input: UnsafePointer<Float>, tokens: Int,
         output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend
     ) {
+        if weights.format == .bf16 {
+            multiplyBF16(weights, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+            return
+        }
         let plan = TilePlan(rows: weights.rows, tokens: tokens, threads: pool.threadCount)
         let n = weights.columns
         pool.parallelFor(plan.taskCount) { task in
@@ -237,6 +241,30 @@ public enum MatrixMultiply {
                     output[t * weights.rows + r] = weights.format == .f32
                         ? VectorOps.dot(row.assumingMemoryBound(to: Float.self), x, count: n, backend: backend)
                         : VectorOps.dotF16(x, row.assumingMemoryBound(to: UInt16.self), count: n, backend: backend)
+                }
+            }
+        }
+    }
+
+    /// BF16 weights: activations rounded to BF16, then llama.cpp's decode or prompt kernel (`GGMLBF16`).
+    private static func multiplyBF16(
+        _ weights: WeightMatrix, input: UnsafePointer<Float>, tokens: Int,
+        output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend
+    ) {
+        let n = weights.columns
+        let prompt = GGMLBF16.usesPromptKernel(tokens: tokens, count: n)
+        let rounded = (0..<(tokens * n)).map { GGMLBF16.fromFloat(input[$0]) }
+        rounded.withUnsafeBufferPointer { rounded in
+            guard let x0 = rounded.baseAddress else { return }
+            let plan = TilePlan(rows: weights.rows, tokens: tokens, threads: pool.threadCount)
+            pool.parallelFor(plan.taskCount) { task in
+                let (rows, tokenRange) = plan.task(task)
+                for r in rows {
+                    let row = weights.rowPointer(r).assumingMemoryBound(to: UInt16.self)
+                    for t in tokenRange {
+                        output[t * weights.rows + r] = PortableKernels.dotBF16(
+                            row, x0 + t * n, count: n, prompt: prompt, backend: backend)
+                    }
                 }
             }
         }

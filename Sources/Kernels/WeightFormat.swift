@@ -1,5 +1,7 @@
 /// Element layouts of a weight matrix, as ggml stores them.
 ///
+/// Plain elements: `f32`, `f16`, `bf16` (the upper half of a float's bits).
+///
 /// Blocks of 32 along a row (activations quantized to 8-bit blocks of 32, `QuantizedActivations`):
 /// - `q4_0`: f16 scale `d`, 16 bytes of nibbles; value = (q - 8) * d.
 /// - `q4_1`: f16 scale `d`, f16 minimum `m`, 16 bytes of nibbles; value = q * d + m.
@@ -22,12 +24,12 @@
 /// - `q6_K`: 128 bytes of low nibbles, 64 bytes of high 2-bit pairs, 16 signed scales (one per
 ///   16 elements), f16 `d`; value = d * scale_j * (q - 32).
 public enum WeightFormat: Sendable, Hashable, CaseIterable {
-    case f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K, q3_K, q4_K, q5_K, q6_K
+    case f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K, q3_K, q4_K, q5_K, q6_K
 
     /// Elements per block: a row's length must be a multiple of it.
     public var blockSize: Int {
         switch self {
-        case .f32, .f16: 1
+        case .f32, .f16, .bf16: 1
         case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1: 32
         case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: 256
         }
@@ -37,7 +39,7 @@ public enum WeightFormat: Sendable, Hashable, CaseIterable {
     public var bytesPerBlock: Int {
         switch self {
         case .f32: 4
-        case .f16: 2
+        case .f16, .bf16: 2
         case .q8_0: 34
         case .q4_0: 18
         case .q4_1: 20
@@ -63,6 +65,7 @@ public enum WeightFormat: Sendable, Hashable, CaseIterable {
         switch self {
         case .f32: "F32"
         case .f16: "F16"
+        case .bf16: "BF16"
         case .q8_0: "Q8_0"
         case .q4_0: "Q4_0"
         case .q4_1: "Q4_1"

@@ -100,7 +100,8 @@ func check(
                     weightSum += abs(row[c])
                     magnitude += abs(row[c] * input[t * columns + c])
                 }
-                bound += format.isBlockQuantized ? weightSum * amax / 254 : 0
+                // Q8 activations: half a step of amax/127; BF16 activations: half an ulp (2^-9 relative).
+                bound += format.isBlockQuantized ? weightSum * amax / 254 : format == .bf16 ? weightSum * amax / 256 : 0
             }
             let tolerance = bound * 1.01 + magnitude * 2e-5 + 1e-5
             let error = abs(fast[t * rows + r] - reference[t * rows + r])

@@ -31,6 +31,8 @@ final class RandomMatrix {
             switch format {
             case .f32:
                 block.storeBytes(of: Float.random(in: -1...1, using: &random), as: Float.self)
+            case .bf16:
+                block.storeBytes(of: UInt16(truncatingIfNeeded: Float.random(in: -1...1, using: &random).bitPattern >> 16), as: UInt16.self)
             case .f16:
                 block.storeBytes(of: half(-1...1), as: UInt16.self)
             case .q8_0:

@@ -23,6 +23,20 @@ void ggml_vec_dot_q6_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t b
 void ggml_gemv_q4_K_8x8_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemm_q4_K_8x8_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 
+// llamafile's tinyBLAS (what ggml_compute_forward_mul_mat calls first for prompts) and the
+// thread pool it synchronizes on.
+struct ggml_threadpool;
+struct ggml_threadpool_params { _Bool cpumask[512]; int n_threads; int prio; uint32_t poll; _Bool strict_cpu; _Bool paused; };
+struct ggml_threadpool_params ggml_threadpool_params_default(int n_threads);
+struct ggml_threadpool *ggml_threadpool_new(struct ggml_threadpool_params *params);
+struct ggml_compute_params { int ith, nth; size_t wsize; void *wdata; struct ggml_threadpool *threadpool; _Bool use_ref; };
+_Bool llamafile_sgemm(const struct ggml_compute_params *params, int64_t m, int64_t n, int64_t k, const void *A, int64_t lda,
+                      const void *B, int64_t ldb, void *C, int64_t ldc, int Atype, int Btype, int Ctype);
+void ggml_vec_dot_bf16(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
+void ggml_cpu_fp32_to_bf16(const float *x, void *y, int64_t n);
+static struct ggml_compute_params *one_thread;
+
+enum { BF16 = 30, Q8_0_TYPE = 8, F32_TYPE = 0 };
 enum { Q5_0 = 6, Q5_1 = 7, Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14 };
 
 static uint64_t state = 0x2545F4914F6CDD1DULL;
@@ -35,12 +49,13 @@ static uint16_t half(float x) { return _cvtss_sh(x, 0); }
 static void random_bytes(uint8_t *p, int n) { for (int i = 0; i < n; i++) p[i] = (uint8_t)next(); }
 
 static int block_bytes(int type) {
-    switch (type) { case Q5_0: return 22; case Q5_1: return 24; case Q2_K: return 84; case Q3_K: return 110; case Q4_K: return 144; case Q5_K: return 176; default: return 210; }
+    switch (type) { case Q5_0: return 22; case Q5_1: return 24; case BF16: return 2; case Q2_K: return 84; case Q3_K: return 110; case Q4_K: return 144; case Q5_K: return 176; default: return 210; }
 }
-static int block_size(int type) { return type == Q5_0 || type == Q5_1 ? 32 : 256; }
+static int block_size(int type) { return type == BF16 ? 1 : type == Q5_0 || type == Q5_1 ? 32 : 256; }
 
 static void random_block(int type, uint8_t *b) {
     random_bytes(b, block_bytes(type));
+    if (type == BF16) { float v = uniform(-1, 1); uint32_t u; memcpy(&u, &v, 4); uint16_t h = u >> 16; memcpy(b, &h, 2); return; }
     uint16_t h;
     switch (type) {
     case Q5_0: h = half(uniform(0.001f, 0.05f)); memcpy(b, &h, 2); break;
@@ -97,8 +112,25 @@ static void write_case(FILE *f, int type, int rows, int columns, int tokens, int
         float v = uniform(-1, 1);
         x[i] = next() % 50 == 0 ? v * 20 : v;
     }
-    uint8_t *q = calloc(1, (size_t)tokens * blocks * 1200 + 4096);
-    if (type == Q4_K) {
+    uint8_t *q = calloc(1, (size_t)tokens * blocks * 1200 + (size_t)tokens * columns * 2 + 4096);
+    if (type == BF16 || (type == Q5_0 && mode == 1)) {
+        // mode 1: a prompt batch through tinyBLAS; mode 0: ggml_vec_dot_bf16 token by token.
+        size_t rowq = type == BF16 ? (size_t)columns * 2 : (size_t)blocks * 34;
+        for (int t = 0; t < tokens; t++) {
+            if (type == BF16) ggml_cpu_fp32_to_bf16(x + (size_t)t * columns, q + t * rowq, columns);
+            else quantize_row_q8_0(x + (size_t)t * columns, q + t * rowq, columns);
+        }
+        if (mode == 1) {
+            int64_t k = columns / block_size(type);
+            if (!llamafile_sgemm(one_thread, rows, tokens, k, w, k, q, k, out, rows, type, type == BF16 ? BF16 : Q8_0_TYPE, F32_TYPE)) {
+                fprintf(stderr, "llamafile_sgemm declined type %d\n", type); exit(1);
+            }
+        } else {
+            for (int t = 0; t < tokens; t++)
+                for (int r = 0; r < rows; r++)
+                    ggml_vec_dot_bf16(columns, out + (size_t)t * rows + r, 0, w + (size_t)r * rb, 0, q + t * rowq, 0, 1);
+        }
+    } else if (type == Q4_K) {
         uint8_t *packed = malloc((size_t)rows * rb);
         for (int g = 0; g < rows / 8; g++)
             for (int b = 0; b < blocks; b++) {
@@ -148,11 +180,19 @@ static void write_case(FILE *f, int type, int rows, int columns, int tokens, int
 int main(int argc, char **argv) {
     if (argc != 2) { fprintf(stderr, "usage: %s OUTPUT\n", argv[0]); return 2; }
     ggml_cpu_init();
+    struct ggml_threadpool_params *tpp = calloc(1, 4096);
+    *tpp = ggml_threadpool_params_default(1);
+    static struct ggml_compute_params params = { 0, 1, 0, NULL, NULL, 0 };
+    params.threadpool = ggml_threadpool_new(tpp);
+    one_thread = &params;
     FILE *f = fopen(argv[1], "wb");
     if (!f) { perror(argv[1]); return 1; }
     fwrite("GGMLPRD1", 1, 8, f);
     write_case(f, Q5_0, 37, 96, 3, 0);
     write_case(f, Q5_0, 16, 640, 1, 0);
+    write_case(f, Q5_0, 20, 640, 6, 1);
+    write_case(f, BF16, 13, 200, 1, 0);
+    write_case(f, BF16, 12, 104, 5, 1);
     write_case(f, Q5_1, 13, 160, 2, 0);
     write_case(f, Q5_K, 11, 768, 3, 0);
     write_case(f, Q2_K, 9, 512, 5, 0);

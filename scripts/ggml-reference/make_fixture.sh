@@ -11,5 +11,5 @@ trap 'rm -rf "$work"' EXIT
 cc -O2 -mavx2 -mfma -mf16c -o "$work/kquant_products" scripts/ggml-reference/kquant_products.c \
     -L"$lib" -lggml-cpu -lggml-base -Wl,-rpath,"$lib"
 mkdir -p Tests/KernelsTests/Fixtures
-"$work/kquant_products" Tests/KernelsTests/Fixtures/ggml_products.bin
+timeout 60 "$work/kquant_products" Tests/KernelsTests/Fixtures/ggml_products.bin
 echo "wrote Tests/KernelsTests/Fixtures/ggml_products.bin"
