@@ -203,7 +203,7 @@ public enum MatrixMultiply {
             case .q3_K: .q3_K
             case .q6_K: .q6_K
             case .q5_K: .q5_K
-            default: .q4_K
+            default: weights.repackedInLlama ? .q4_K : .q4_KVecDot
             }
             AVX2KQuants.multiply(
                 kind: kind, weights: weights.data, rowBytes: weights.rowByteCount, rows: rows,
@@ -217,7 +217,7 @@ public enum MatrixMultiply {
             for r in rows {
                 output[t * weights.rows + r] = PortableKQuants.dot(
                     format: weights.format, row: weights.rowPointer(r), activations: a, blocks: blocks,
-                    grouped: t < gemmTokens)
+                    grouped: t < gemmTokens, repacked: weights.repackedInLlama)
             }
         }
     }

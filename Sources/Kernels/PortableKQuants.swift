@@ -4,12 +4,14 @@ import KernelsAVX2
 /// AVX2 kernels; see there): the same integer sums, the same lanes, the same fused float steps.
 enum PortableKQuants {
     /// One weight row (`blocks` super-blocks) times one token's `SuperBlockActivations` row;
-    /// `grouped`: with the steps of llama.cpp's 4-token gemm kernel (Q4_K only).
+    /// `grouped`: with the steps of llama.cpp's 4-token gemm kernel; `repacked`: false for
+    /// `ggml_vec_dot_q4_K_q8_K`'s arithmetic instead (Q4_K only).
     static func dot(
-        format: WeightFormat, row: UnsafeRawPointer, activations: UnsafeRawPointer, blocks: Int, grouped: Bool
+        format: WeightFormat, row: UnsafeRawPointer, activations: UnsafeRawPointer, blocks: Int, grouped: Bool,
+        repacked: Bool = true
     ) -> Float {
         switch format {
-        case .q4_K: q4K(row, activations, blocks, grouped)
+        case .q4_K: repacked ? q4K(row, activations, blocks, grouped) : q4KVecDot(row, activations, blocks)
         case .q2_K: q2K(row, activations, blocks)
         case .q3_K: q3K(row, activations, blocks)
         case .q5_K: q5K(row, activations, blocks)
@@ -53,6 +55,43 @@ enum PortableKQuants {
             }
         }
         return acc - accMin
+    }
+
+    /// `ggml_vec_dot_q4_K_q8_K` (a Q4_K matrix llama.cpp does not repack): Q5_K's lanes without
+    /// the fifth bit; the min terms in four lanes (pairs of sub-blocks) fused with `-d8·dmin`,
+    /// reduced `(m0+m2) + (m1+m3)`; `hsum_float_8(acc) + that`.
+    private static func q4KVecDot(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int) -> Float {
+        let scales = a + SuperBlockActivations.scaleOffset(blocks: blocks)
+        let sums = a + SuperBlockActivations.sumOffset(blocks: blocks)
+        var acc = SIMD8<Float>.zero
+        var accMin = SIMD4<Float>.zero
+        for b in 0..<blocks {
+            let block = row + 144 * b
+            let d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
+            let dmin = Half.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+            let q8 = a + 256 * b
+            var lanes = SIMD8<Int32>.zero
+            var minLanes = SIMD4<Int32>.zero
+            for j in 0..<8 {
+                let (scale, minimum) = Q4KScales.scaleAndMin(block + 4, j)
+                let base = 16 + 32 * (j / 2), shift = UInt8(4 * (j % 2))
+                for k in 0..<8 {
+                    var s: Int32 = 0
+                    for l in (4 * k)..<(4 * k + 4) {
+                        let q = Int32((block.load(fromByteOffset: base + l, as: UInt8.self) >> shift) & 0x0F)
+                        s += q * Int32(q8.load(fromByteOffset: 32 * j + l, as: Int8.self))
+                    }
+                    lanes[k] += Int32(scale) * s
+                }
+                let pair = Int32(sums.load(fromByteOffset: 32 * b + 4 * j, as: Int16.self))
+                    + Int32(sums.load(fromByteOffset: 32 * b + 4 * j + 2, as: Int16.self))
+                minLanes[j / 2] += Int32(minimum) * pair
+            }
+            let d8 = scales.load(fromByteOffset: 4 * b, as: Float.self)
+            accMin = accMin.addingProduct(SIMD4(repeating: -d8 * dmin), SIMD4<Float>(minLanes))
+            acc = acc.addingProduct(SIMD8(repeating: d8 * d), SIMD8<Float>(lanes))
+        }
+        return GGMLSums.horizontal(acc) + ((accMin[0] + accMin[2]) + (accMin[1] + accMin[3]))
     }
 
     /// The eight int32 lanes of ggml's vec_dot for layouts with one scale per 16 elements

@@ -14,6 +14,9 @@ import KernelsShim
 ///   output `acc − accMin` (no horizontal float sum); but gemv adds a whole super-block's sums
 ///   per step and gemm a pair of sub-blocks (64 elements) per step, so the two round differently.
 ///   Callers say which tokens take the gemm steps (`gemmTokens`).
+///   A Q4_K matrix llama.cpp does not repack (rows not a multiple of 8, or a tied output
+///   projection kept in the embedding's buffer: `WeightMatrix.repackedInLlama`) takes
+///   `ggml_vec_dot_q4_K_q8_K` instead: Q5_K's lanes, the min terms in a 4-lane accumulator.
 /// - Q2_K (repacked only on AVX-512) and Q3_K: `ggml_vec_dot_q2_K_q8_K` / `q3_K_q8_K`, the lanes
 ///   as Q6_K's; Q2_K first fuses its min terms (lane k: mins 2k and 2k+1 times their sums) with
 ///   `-d8·dmin` into the same accumulator.
@@ -25,7 +28,11 @@ import KernelsShim
 ///   sums 2k and 2k+1), `acc = fma(d8·d, float(lanes), acc)` per lane, then `hsum_float_8`.
 public enum AVX2KQuants {
     /// Which K layout a product reads.
-    public enum Kind: Sendable { case q2_K, q3_K, q4_K, q5_K, q6_K }
+    public enum Kind: Sendable {
+        case q2_K, q3_K, q5_K, q6_K
+        /// Q4_K as llama.cpp repacks it (most matrices), and as `ggml_vec_dot_q4_K_q8_K` (not repacked).
+        case q4_K, q4_KVecDot
+    }
 
     /// Computes `output[t * outputStride + r]` for `r` in `rows`, `t` in `tokens`.
     /// - Parameters:
@@ -54,8 +61,10 @@ public enum AVX2KQuants {
                 case (.q2_K, _, _): q2K(1, w, a, activationStride, blocks, o, outputStride)
                 case (.q3_K, 4, _): q3K(4, w, a, activationStride, blocks, o, outputStride)
                 case (.q3_K, _, _): q3K(1, w, a, activationStride, blocks, o, outputStride)
-                case (.q5_K, 4, _): q5K(4, w, a, activationStride, blocks, o, outputStride)
-                case (.q5_K, _, _): q5K(1, w, a, activationStride, blocks, o, outputStride)
+                case (.q4_KVecDot, 4, _): q5K(4, false, w, a, activationStride, blocks, o, outputStride)
+                case (.q4_KVecDot, _, _): q5K(1, false, w, a, activationStride, blocks, o, outputStride)
+                case (.q5_K, 4, _): q5K(4, true, w, a, activationStride, blocks, o, outputStride)
+                case (.q5_K, _, _): q5K(1, true, w, a, activationStride, blocks, o, outputStride)
                 case (.q6_K, 4, _): q6K(4, w, a, activationStride, blocks, o, outputStride)
                 case (.q6_K, _, _): q6K(1, w, a, activationStride, blocks, o, outputStride)
                 }
@@ -339,12 +348,17 @@ public enum AVX2KQuants {
         for i in 0..<n { output[i * outputStride] = GGMLSums.horizontal(acc[i]) }
     }
 
-    /// One Q5_K row against `n` (a constant after inlining) consecutive tokens.
+    /// One Q5_K row (`fifthBit`), or a Q4_K row with `ggml_vec_dot_q4_K_q8_K`'s arithmetic, against
+    /// `n` consecutive tokens (`n` and `fifthBit` constants after inlining). The two vec_dots differ
+    /// only in the fifth bit, the block layout, and how the min terms are summed: Q5_K one integer
+    /// per super-block into a scalar, Q4_K four lanes into a 4-lane accumulator.
     @inline(__always)
     private static func q5K(
-        _ n: Int, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int, _ blocks: Int,
+        _ n: Int, _ fifthBit: Bool, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int, _ blocks: Int,
         _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
     ) {
+        let blockBytes = fifthBit ? 176 : 144, quantOffset = fifthBit ? 48 : 16
+        var accMin = InlineArray<4, SIMD4<Float>>(repeating: .zero)
         let scaleOffset = SuperBlockActivations.scaleOffset(blocks: blocks)
         let sumOffset = SuperBlockActivations.sumOffset(blocks: blocks)
         let low = _mm256_set1_epi8(0x0F)
@@ -352,7 +366,7 @@ public enum AVX2KQuants {
         var summs = InlineArray<4, Float>(repeating: 0)
         var quants = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
         for b in 0..<blocks {
-            let block = w + 176 * b
+            let block = w + blockBytes * b
             let dd = _mm_cvtph_ps(_mm_cvtsi32_si128(block.loadUnaligned(as: Int32.self)))
             let d = dd[0], dmin = dd[1]
             let u0 = block.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
@@ -371,13 +385,17 @@ public enum AVX2KQuants {
             let scales: InlineArray<8, SIMD4<Int64>> = [
                 scale(0), scale(1), scale(2), scale(3), scale(4), scale(5), scale(6), scale(7),
             ]
-            let high = load32(block, 16)
+            let high = fifthBit ? load32(block, 16) : _mm256_setzero_si256()
             for j in 0..<4 {
-                let bits = load32(block, 48 + 32 * j)
-                let h0 = _mm256_and_si256(_mm256_srli_epi16(high, Int32(2 * j)), _mm256_set1_epi8(1))
-                let h1 = _mm256_and_si256(_mm256_srli_epi16(high, Int32(2 * j + 1)), _mm256_set1_epi8(1))
-                quants[2 * j] = _mm256_add_epi8(_mm256_and_si256(bits, low), _mm256_slli_epi16(h0, 4))
-                quants[2 * j + 1] = _mm256_add_epi8(_mm256_and_si256(_mm256_srli_epi16(bits, 4), low), _mm256_slli_epi16(h1, 4))
+                let bits = load32(block, quantOffset + 32 * j)
+                quants[2 * j] = _mm256_and_si256(bits, low)
+                quants[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low)
+                if fifthBit {
+                    let h0 = _mm256_and_si256(_mm256_srli_epi16(high, Int32(2 * j)), _mm256_set1_epi8(1))
+                    let h1 = _mm256_and_si256(_mm256_srli_epi16(high, Int32(2 * j + 1)), _mm256_set1_epi8(1))
+                    quants[2 * j] = _mm256_add_epi8(quants[2 * j], _mm256_slli_epi16(h0, 4))
+                    quants[2 * j + 1] = _mm256_add_epi8(quants[2 * j + 1], _mm256_slli_epi16(h1, 4))
+                }
             }
             for i in 0..<n {
                 let token = a + i * stride
@@ -390,11 +408,22 @@ public enum AVX2KQuants {
                 let pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), switchyard_high_half_si256(bsums))
                 let m = unsafeBitCast(_mm_madd_epi16(mins, pairs), to: SIMD4<Int32>.self)
                 let d8 = token.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self)
+                if fifthBit {
+                    summs[i] = summs[i].addingProduct(Float(m.wrappedSum()), -d8 * dmin)
+                } else {
+                    accMin[i] = _mm_fmadd_ps(_mm_set1_ps(-d8 * dmin), _mm_cvtepi32_ps(unsafeBitCast(m, to: SIMD2<Int64>.self)), accMin[i])
+                }
                 acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(d8 * d), _mm256_cvtepi32_ps(s), acc[i])
-                summs[i] = summs[i].addingProduct(Float(m.wrappedSum()), -d8 * dmin)
             }
         }
-        for i in 0..<n { output[i * outputStride] = GGMLSums.horizontal(acc[i]) + summs[i] }
+        for i in 0..<n {
+            if fifthBit {
+                output[i * outputStride] = GGMLSums.horizontal(acc[i]) + summs[i]
+            } else {
+                let mins = accMin[i]
+                output[i * outputStride] = GGMLSums.horizontal(acc[i]) + ((mins[0] + mins[2]) + (mins[1] + mins[3]))
+            }
+        }
     }
 
     /// One Q6_K row against `n` (a constant after inlining) consecutive tokens.

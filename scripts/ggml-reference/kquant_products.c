@@ -18,6 +18,7 @@ void ggml_vec_dot_q5_0_q8_0(int n, float *s, size_t bs, const void *vx, size_t b
 void ggml_vec_dot_q5_1_q8_1(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q2_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q3_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
+void ggml_vec_dot_q4_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q5_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_vec_dot_q6_K_q8_K(int n, float *s, size_t bs, const void *vx, size_t bx, const void *vy, size_t by, int nrc);
 void ggml_gemv_q4_K_8x8_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
@@ -130,6 +131,11 @@ static void write_case(FILE *f, int type, int rows, int columns, int tokens, int
                 for (int r = 0; r < rows; r++)
                     ggml_vec_dot_bf16(columns, out + (size_t)t * rows + r, 0, w + (size_t)r * rb, 0, q + t * rowq, 0, 1);
         }
+    } else if (type == Q4_K && rows % 8 != 0) {  // not repacked: vec_dot
+        for (int t = 0; t < tokens; t++) {
+            quantize_row_q8_K(x + (size_t)t * columns, q, columns);
+            for (int r = 0; r < rows; r++) ggml_vec_dot_q4_K_q8_K(columns, out + (size_t)t * rows + r, 0, w + (size_t)r * rb, 0, q, 0, 1);
+        }
     } else if (type == Q4_K) {
         uint8_t *packed = malloc((size_t)rows * rb);
         for (int g = 0; g < rows / 8; g++)
@@ -203,6 +209,7 @@ int main(int argc, char **argv) {
     write_case(f, Q4_K, 8, 2048, 1, 0);
     write_case(f, Q4_K, 24, 768, 8, 1);
     write_case(f, Q4_K, 16, 512, 7, 1);
+    write_case(f, Q4_K, 13, 512, 6, 1);
     fclose(f);
     return 0;
 }
