@@ -8,8 +8,11 @@ import Darwin
 /// comparing builds and machines. Run it from an optimized build on an otherwise idle machine.
 public enum KernelBenchmark {
     /// Runs every case, each for about `secondsPerCase`, and returns GFLOP/s per case name,
-    /// e.g. `"q4_1 1536x576 tokens=1 threads=2 avx2"`.
-    public static func run(secondsPerCase: Double = 0.3) -> [String: Double] {
+    /// e.g. `"q4_1 1536x576 tokens=1 threads=2 avx2"`. With `ggmlLibrary` (the path of an AVX2
+    /// `libggml-cpu.so` of llama.cpp 0c1e570), Gemma's product shapes are also timed with llama.cpp's
+    /// own kernels in the same run, as `"llama.cpp gemma …"` and `"ratio gemma …"` (ours / theirs).
+    public static func run(secondsPerCase: Double = 0.3, ggmlLibrary: String? = nil) throws(KernelReferenceError) -> [String: Double] {
+        let reference = try ggmlLibrary.map { path throws(KernelReferenceError) in try GGMLKernelReference(path: path) }
         var results: [String: Double] = [:]
         let pools = [1: ComputePool(threadCount: 1), 2: ComputePool(threadCount: 2)]
         let backends: [KernelBackend] = KernelBackend.best == .avx2 ? [.avx2, .portable] : [.portable]
@@ -30,9 +33,16 @@ public enum KernelBenchmark {
         // scale), feed-forward down in Q4_K or Q6_K; one token (decode) and a 64-token prompt chunk.
         for tokens in [1, 64] {
             for (format, rows, columns) in gemmaShapes {
-                let name = "gemma \(format.name) \(rows)x\(columns) tokens=\(tokens) threads=1 \(KernelBackend.best)"
-                results[name] = measure(format: format, rows: rows, columns: columns, tokens: tokens,
-                                        pool: pools[1] ?? ComputePool(threadCount: 1), backend: .best, seconds: secondsPerCase)
+                let shape = "\(format.name) \(rows)x\(columns) tokens=\(tokens) threads=1"
+                let ours = measure(format: format, rows: rows, columns: columns, tokens: tokens,
+                                   pool: pools[1] ?? ComputePool(threadCount: 1), backend: .best, seconds: secondsPerCase)
+                results["gemma \(shape) \(KernelBackend.best)"] = ours
+                if let reference, GGMLKernelReference.formats.contains(format) {
+                    let theirs = measure(format: format, rows: rows, columns: columns, tokens: tokens,
+                                         reference: reference, seconds: secondsPerCase)
+                    results["llama.cpp gemma \(shape)"] = theirs
+                    results["ratio gemma \(shape)"] = ours / theirs
+                }
             }
         }
         // The tied output projection (embedding matrix): large enough to be memory-bound.
@@ -158,6 +168,49 @@ public enum KernelBenchmark {
                 MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
             }
             best = min(best, (now(clock) - start) / Double(repetitions))
+        } while now(CLOCK_MONOTONIC) < deadline
+        return flops / best / 1e9
+    }
+
+    /// GFLOP/s of llama.cpp's kernel for the same product, one thread, timed as `measure` times ours.
+    static func measure(
+        format: WeightFormat, rows: Int, columns: Int, tokens: Int, reference: GGMLKernelReference, seconds: Double
+    ) -> Double {
+        let matrixBytes = rows * columns / format.blockSize * format.bytesPerBlock
+        let weights = UnsafeMutableRawPointer.allocate(byteCount: matrixBytes, alignment: 64)
+        let input = UnsafeMutablePointer<Float>.allocate(capacity: tokens * columns)
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: tokens * rows)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: tokens * (columns / 32 + 1) * 40 + 4096, alignment: 64)
+        defer { weights.deallocate(); input.deallocate(); output.deallocate(); scratch.deallocate() }
+        var state: UInt32 = 12345
+        for i in 0..<matrixBytes {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            weights.storeBytes(of: UInt8(truncatingIfNeeded: state >> 24), toByteOffset: i, as: UInt8.self)
+        }
+        // Sane scale halves where each layout keeps them (Q4_K repacked: 8 d then 8 dmin per 1152 bytes).
+        let block = format == .q4_K ? 1152 : format.bytesPerBlock
+        for b in 0..<(matrixBytes / block) {
+            let base = weights + b * block
+            switch format {
+            case .q4_K: for i in 0..<16 { base.storeBytes(of: UInt16(0x2000), toByteOffset: 2 * i, as: UInt16.self) }
+            case .q6_K: base.storeBytes(of: UInt16(0x2000), toByteOffset: 208, as: UInt16.self)
+            default: base.storeBytes(of: UInt16(0x2000), as: UInt16.self)
+            }
+        }
+        for i in 0..<(tokens * columns) { input[i] = Float(i % 97) / 97 - 0.5 }
+        let flops = 2 * Double(rows) * Double(columns) * Double(tokens)
+        func run() {
+            reference.multiply(format: format, rows: rows, columns: columns, tokens: tokens, weights: weights,
+                               input: input, scratch: scratch, output: output)
+        }
+        run()
+        let repetitions = max(1, Int(2e7 / flops))
+        var best = Double.infinity
+        let deadline = now(CLOCK_MONOTONIC) + seconds
+        repeat {
+            let start = now(CLOCK_THREAD_CPUTIME_ID)
+            for _ in 0..<repetitions { run() }
+            best = min(best, (now(CLOCK_THREAD_CPUTIME_ID) - start) / Double(repetitions))
         } while now(CLOCK_MONOTONIC) < deadline
         return flops / best / 1e9
     }
