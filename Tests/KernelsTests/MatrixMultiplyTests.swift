@@ -137,6 +137,24 @@ func check(
         }
     }
 
+    /// K formats share one Q8_K quantization; a group mixing them with 32-block formats takes
+    /// separate products. Either way the results equal separate products bit for bit.
+    @Test(arguments: [[WeightFormat.q4_K, .q6_K, .q5_K], [.q5_0, .q4_K, .q8_0]], [KernelBackend.portable, .avx2])
+    func superBlockGroupsMatchSeparateProducts(formats: [WeightFormat], backend: KernelBackend) {
+        let pool = ComputePool(threadCount: 2)
+        let columns = 512, tokens = 6
+        let matrices = formats.enumerated().map { RandomMatrix(format: $1, rows: 16 + 3 * $0, columns: columns, seed: UInt64(20 + $0)) }
+        let input = randomActivations(count: tokens * columns, seed: 4)
+        let outputs = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: tokens * $0.matrix.rows) }
+        defer { outputs.forEach { $0.deallocate() } }
+        MatrixMultiply.multiply(matrices.map(\.matrix), input: input, tokens: tokens, outputs: outputs, pool: pool, backend: backend)
+        for (matrix, output) in zip(matrices, outputs) {
+            var separate = [Float](repeating: 0, count: tokens * matrix.matrix.rows)
+            MatrixMultiply.multiply(matrix.matrix, input: input, tokens: tokens, output: &separate, pool: pool, backend: backend)
+            #expect(Array(UnsafeBufferPointer(start: output, count: separate.count)) == separate)
+        }
+    }
+
     @Test func groupWithFloatMatricesFallsBackToSeparateProducts() {
         let pool = ComputePool(threadCount: 2)
         let a = RandomMatrix(format: .f16, rows: 9, columns: 64, seed: 5)
