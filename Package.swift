@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Engine", "GGUF", "Tokenization", "ModelStore", "OpenAIWire", "Fleet", "Server", "Cutover",
+                "Engine", "GGUF", "Kernels", "Tokenization", "ModelStore", "OpenAIWire", "Fleet", "Server", "Cutover",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
