@@ -45,6 +45,14 @@ import Testing
         }
     }
 
+    /// The engine maps a GGUF tensor's type name with `WeightFormat(ggmlName:)` and refuses the
+    /// rest with an error naming the tensor and the type.
+    @Test func formatsAreFoundByGGMLName() {
+        for format in WeightFormat.allCases { #expect(WeightFormat(ggmlName: format.name) == format) }
+        for unsupported in ["Q8_1", "Q8_K", "I8", "I32", "F64", "IQ4_NL", ""] { #expect(WeightFormat(ggmlName: unsupported) == nil) }
+        #expect(WeightFormat.supportedNames == "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K")
+    }
+
     @Test func referenceDecodesKnownBlocks() {
         // One Q4_1 block: d = 0.5, m = -1, first byte 0x21 (element 0 = 1, element 16 = 2).
         var block = [UInt8](repeating: 0, count: 20)
