@@ -97,7 +97,12 @@ public enum AVX2KQuants {
                 continue
             }
             var first = 0
-            while abs(x[first]) != amax { first += 1 }
+            while first < 256 && abs(x[first]) != amax { first += 1 }
+            guard first < 256, amax.isFinite else {
+                // NaN or infinite inputs: the scalar code, which handles them as ggml does.
+                SuperBlockActivations.quantizeBlock(input, b, blocks: blocks, into: output)
+                continue
+            }
             let iscale = -127 / x[first]
             let factor = _mm256_set1_ps(iscale)
             var groupSums = SIMD16<Int32>.zero

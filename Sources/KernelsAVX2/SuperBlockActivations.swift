@@ -22,38 +22,43 @@ public enum SuperBlockActivations {
     /// is positive). llama.cpp's repacked Q4_K prompt path quantizes groups of four tokens with
     /// `ggml_quantize_mat_q8_K_4x8`, which agrees except when `+max` and `-max` both occur.
     public static func quantizeRow(_ input: UnsafePointer<Float>, blocks: Int, into output: UnsafeMutableRawPointer) {
+        for b in 0..<blocks { quantizeBlock(input, b, blocks: blocks, into: output) }
+    }
+
+    /// Super-block `b` of a row of `blocks` (see `quantizeRow`).
+    public static func quantizeBlock(_ input: UnsafePointer<Float>, _ b: Int, blocks: Int, into output: UnsafeMutableRawPointer) {
         let quants = output.assumingMemoryBound(to: Int8.self)
         let scales = (output + scaleOffset(blocks: blocks)).assumingMemoryBound(to: Float.self)
         let sums = (output + sumOffset(blocks: blocks)).assumingMemoryBound(to: Int16.self)
-        for b in 0..<blocks {
-            let x = input + 256 * b
-            let q = quants + 256 * b
-            var amax: Float = 0
-            var maximum: Float = 0
-            for j in 0..<256 {
-                let ax = abs(x[j])
-                if ax > amax {
-                    amax = ax
-                    maximum = x[j]
-                }
+        let x = input + 256 * b
+        let q = quants + 256 * b
+        var amax: Float = 0
+        var maximum: Float = 0
+        for j in 0..<256 {
+            let ax = abs(x[j])
+            if ax > amax {
+                amax = ax
+                maximum = x[j]
             }
-            guard amax != 0 else {
-                scales[b] = 0
-                q.initialize(repeating: 0, count: 256)
-                (sums + 16 * b).initialize(repeating: 0, count: 16)
-                continue
-            }
-            let iscale = -127 / maximum
-            for j in 0..<256 {
-                q[j] = Int8(min(127, (iscale * x[j]).rounded(.toNearestOrEven)))
-            }
-            for j in 0..<16 {
-                var sum: Int32 = 0
-                for i in 0..<16 { sum += Int32(q[16 * j + i]) }
-                sums[16 * b + j] = Int16(sum)
-            }
-            scales[b] = 1 / iscale
         }
+        guard amax != 0 else {
+            scales[b] = 0
+            q.initialize(repeating: 0, count: 256)
+            (sums + 16 * b).initialize(repeating: 0, count: 16)
+            return
+        }
+        let iscale = -127 / maximum
+        for j in 0..<256 {
+            // ggml's nearest_int turns NaN (an infinite or NaN input) into 0; never trap on it.
+            let v = (iscale * x[j]).rounded(.toNearestOrEven)
+            q[j] = v.isNaN ? 0 : Int8(min(127, max(-128, v)))
+        }
+        for j in 0..<16 {
+            var sum: Int32 = 0
+            for i in 0..<16 { sum += Int32(q[16 * j + i]) }
+            sums[16 * b + j] = Int16(sum)
+        }
+        scales[b] = 1 / iscale
     }
 }
 

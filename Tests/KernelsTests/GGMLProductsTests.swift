@@ -75,3 +75,20 @@ import Testing
         }
     }
 }
+
+@Suite struct SuperBlockQuantizationTests {
+    /// Infinite and NaN activations give garbage products, as in llama.cpp, but never a crash.
+    @Test(arguments: [KernelBackend.portable, .avx2])
+    func nonFiniteActivationsDoNotTrap(backend: KernelBackend) {
+        let pool = ComputePool(threadCount: 1)
+        let weights = RandomMatrix(format: .q4_K, rows: 8, columns: 512, seed: 3)
+        for bad in [Float.nan, .infinity, -.infinity] {
+            var input = randomActivations(count: 2 * 512, seed: 5)
+            input[7] = bad
+            input[600] = bad
+            var output = [Float](repeating: 0, count: 16)
+            MatrixMultiply.multiply(weights.matrix, input: input, tokens: 2, output: &output, pool: pool, backend: backend)
+            #expect(output.count == 16)
+        }
+    }
+}
