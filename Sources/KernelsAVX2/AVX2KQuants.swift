@@ -55,7 +55,7 @@ public enum AVX2KQuants {
                 switch (kind, n, grouped) {
                 case (.q4_K, 4, false): q4K(4, false, w, a, activationStride, blocks, o, outputStride)
                 case (.q4_K, _, false): q4K(1, false, w, a, activationStride, blocks, o, outputStride)
-                case (.q4_K, 4, true): q4K(4, true, w, a, activationStride, blocks, o, outputStride)
+                case (.q4_K, 4, true): q4KGemm4(w, a, activationStride, blocks, o, outputStride)
                 case (.q4_K, _, true): q4K(1, true, w, a, activationStride, blocks, o, outputStride)
                 case (.q2_K, 4, _): q2K(4, w, a, activationStride, blocks, o, outputStride)
                 case (.q2_K, _, _): q2K(1, w, a, activationStride, blocks, o, outputStride)
@@ -125,18 +125,6 @@ public enum AVX2KQuants {
         }
     }
 
-    /// Rows of four int32 as columns of four floats: result[p][i] = Float(rows[i][p]).
-    @inline(__always)
-    private static func transpose(_ rows: InlineArray<4, SIMD4<Int32>>) -> InlineArray<4, SIMD4<Float>> {
-        let r0 = _mm_cvtepi32_ps(unsafeBitCast(rows[0], to: SIMD2<Int64>.self))
-        let r1 = _mm_cvtepi32_ps(unsafeBitCast(rows[1], to: SIMD2<Int64>.self))
-        let r2 = _mm_cvtepi32_ps(unsafeBitCast(rows[2], to: SIMD2<Int64>.self))
-        let r3 = _mm_cvtepi32_ps(unsafeBitCast(rows[3], to: SIMD2<Int64>.self))
-        let t0 = _mm_unpacklo_ps(r0, r1), t1 = _mm_unpacklo_ps(r2, r3)
-        let t2 = _mm_unpackhi_ps(r0, r1), t3 = _mm_unpackhi_ps(r2, r3)
-        return [_mm_movelh_ps(t0, t1), _mm_movehl_ps(t1, t0), _mm_movelh_ps(t2, t3), _mm_movehl_ps(t3, t2)]
-    }
-
     @inline(__always)
     private static func load32(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD4<Int64> {
         p.loadUnaligned(fromByteOffset: offset, as: SIMD4<Int64>.self)
@@ -145,6 +133,71 @@ public enum AVX2KQuants {
     @inline(__always)
     private static func sum(_ v: SIMD4<Int64>) -> Int32 {
         unsafeBitCast(v, to: SIMD8<Int32>.self).wrappedSum()
+    }
+
+    /// One Q4_K row against four consecutive tokens with llama.cpp's gemm steps: the same values as
+    /// `q4K(4, true, …)`, computed a step (pair of sub-blocks) at a time for all four tokens so the
+    /// four tokens' sums come out of one reduction, and fused as one 8-lane vector per step
+    /// (lanes 0..<4 the tokens' sums, 4..<8 their min terms).
+    @inline(never)
+    private static func q4KGemm4(
+        _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int, _ blocks: Int,
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
+    ) {
+        let scaleOffset = SuperBlockActivations.scaleOffset(blocks: blocks)
+        let sumOffset = SuperBlockActivations.sumOffset(blocks: blocks)
+        let low = _mm256_set1_epi8(0x0F)
+        let a0 = a, a1 = a + stride, a2 = a + 2 * stride, a3 = a + 3 * stride
+        var lanes = _mm256_setzero_ps()
+        for b in 0..<blocks {
+            let block = w + 144 * b
+            let dd = _mm_cvtph_ps(_mm_cvtsi32_si128(block.loadUnaligned(as: Int32.self)))
+            let u0 = block.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+            let u1 = block.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            let u2 = block.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+            let t0 = u0 & 0x3F3F_3F3F, t2 = u1 & 0x3F3F_3F3F
+            let t1 = (u2 & 0x0F0F_0F0F) | (((u0 >> 6) & 0x0303_0303) << 4)
+            let t3 = ((u2 >> 4) & 0x0F0F_0F0F) | (((u1 >> 6) & 0x0303_0303) << 4)
+            let widened = _mm256_cvtepu8_epi16(_mm_set_epi32(
+                Int32(bitPattern: t3), Int32(bitPattern: t2), Int32(bitPattern: t1), Int32(bitPattern: t0)))
+            let scaleLanes = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(widened))
+            let mins = switchyard_high_half_si256(widened)
+            // The tokens' min terms, lane p of token t = min terms of sub-blocks 2p, 2p+1; transposed
+            // to one vector per step p over the four tokens.
+            @inline(__always) func minTerms(_ token: UnsafeRawPointer) -> SIMD2<Int64> {
+                let bsums = load32(token, sumOffset + 32 * b)
+                return _mm_madd_epi16(mins, _mm_hadd_epi16(_mm256_castsi256_si128(bsums), switchyard_high_half_si256(bsums)))
+            }
+            let m0 = minTerms(a0), m1 = minTerms(a1), m2 = minTerms(a2), m3 = minTerms(a3)
+            let m01lo = _mm_unpacklo_epi32(m0, m1), m23lo = _mm_unpacklo_epi32(m2, m3)
+            let m01hi = _mm_unpackhi_epi32(m0, m1), m23hi = _mm_unpackhi_epi32(m2, m3)
+            let minSteps: InlineArray<4, SIMD2<Int64>> = [
+                _mm_unpacklo_epi64(m01lo, m23lo), _mm_unpackhi_epi64(m01lo, m23lo),
+                _mm_unpacklo_epi64(m01hi, m23hi), _mm_unpackhi_epi64(m01hi, m23hi),
+            ]
+            let d8 = SIMD4<Float>(
+                a0.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self), a1.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self),
+                a2.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self), a3.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self))
+            // d·d8 and dmin·d8 per token, each one rounded product as in ggml.
+            let factors = _mm256_set_m128(_mm_mul_ps(_mm_set1_ps(dd[1]), d8), _mm_mul_ps(_mm_set1_ps(dd[0]), d8))
+            for p in 0..<4 {
+                let raw = load32(block, 16 + 32 * p)
+                let wl = _mm256_and_si256(raw, low), wh = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low)
+                let sl = _mm256_shuffle_epi8(scaleLanes, _mm256_set1_epi16(Int16(4 * p) | Int16(4 * p + 1) << 8))
+                let sh = _mm256_shuffle_epi8(scaleLanes, _mm256_set1_epi16(Int16(4 * p + 2) | Int16(4 * p + 3) << 8))
+                @inline(__always) func step(_ token: UnsafeRawPointer) -> SIMD4<Int64> {
+                    let q = token + 256 * b + 64 * p
+                    return _mm256_add_epi32(
+                        _mm256_madd_epi16(_mm256_maddubs_epi16(wl, load32(q, 0)), sl),
+                        _mm256_madd_epi16(_mm256_maddubs_epi16(wh, load32(q, 32)), sh))
+                }
+                let h = _mm256_hadd_epi32(_mm256_hadd_epi32(step(a0), step(a1)), _mm256_hadd_epi32(step(a2), step(a3)))
+                let sums = _mm_add_epi32(_mm256_castsi256_si128(h), switchyard_high_half_si256(h))
+                let values = _mm256_cvtepi32_ps(_mm256_set_m128i(minSteps[p], sums))
+                lanes = _mm256_fmadd_ps(values, factors, lanes)
+            }
+        }
+        for i in 0..<4 { output[i * outputStride] = lanes[i] - lanes[i + 4] }
     }
 
     /// One Q4_K row against `n` consecutive tokens; `n` and `grouped` (gemm steps rather than
@@ -159,12 +212,6 @@ public enum AVX2KQuants {
         let low = _mm256_set1_epi8(0x0F)
         var acc = InlineArray<4, Float>(repeating: 0)
         var accMin = InlineArray<4, Float>(repeating: 0)
-        // Four tokens with gemm steps: lanes 0..<4 the tokens' sums, 4..<8 their min terms.
-        let vectorSteps = grouped && n == 4
-        var lanes = _mm256_setzero_ps()
-        var stepSums = InlineArray<4, SIMD4<Int32>>(repeating: .zero)
-        var stepMins = InlineArray<4, SIMD4<Int32>>(repeating: .zero)
-        var stepScales = SIMD8<Float>.zero
         for b in 0..<blocks {
             let block = w + 144 * b
             let dd = _mm_cvtph_ps(_mm_cvtsi32_si128(block.loadUnaligned(as: Int32.self)))
@@ -218,13 +265,6 @@ public enum AVX2KQuants {
                     // Four steps a super-block: the four sums at once, then fused in order.
                     let h = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3))
                     let sums = unsafeBitCast(_mm_add_epi32(_mm256_castsi256_si128(h), switchyard_high_half_si256(h)), to: SIMD4<Int32>.self)
-                    if vectorSteps {
-                        stepSums[i] = sums
-                        stepMins[i] = m
-                        stepScales[i] = scale
-                        stepScales[i + 4] = scaleMin
-                        continue
-                    }
                     var total = acc[i], totalMin = accMin[i]
                     for p in 0..<4 {
                         total = total.addingProduct(Float(sums[p]), scale)
@@ -238,17 +278,6 @@ public enum AVX2KQuants {
                     accMin[i] = accMin[i].addingProduct(Float(m.wrappedSum()), scaleMin)
                 }
             }
-            if vectorSteps {
-                // Transpose to one vector per step (token sums | token min terms), then fuse in order.
-                let sums = transpose(stepSums), mins = transpose(stepMins)
-                for p in 0..<4 {
-                    lanes = _mm256_fmadd_ps(_mm256_set_m128(mins[p], sums[p]), stepScales, lanes)
-                }
-            }
-        }
-        if vectorSteps {
-            for i in 0..<4 { output[i * outputStride] = lanes[i] - lanes[i + 4] }
-            return
         }
         for i in 0..<n { output[i * outputStride] = acc[i] - accMin[i] }
     }
