@@ -8,8 +8,11 @@ import Darwin
 /// comparing builds and machines. Run it from an optimized build on an otherwise idle machine.
 public enum KernelBenchmark {
     /// Runs every case, each for about `secondsPerCase`, and returns GFLOP/s per case name,
-    /// e.g. `"q4_1 1536x576 tokens=1 threads=2 avx2"`.
-    public static func run(secondsPerCase: Double = 0.3) -> [String: Double] {
+    /// e.g. `"q4_1 1536x576 tokens=1 threads=2 avx2"`. With `ggmlLibrary` (the path of an AVX2
+    /// `libggml-cpu.so` of llama.cpp 0c1e570), Gemma's product shapes are also timed with llama.cpp's
+    /// own kernels in the same run, as `"llama.cpp gemma …"` and `"ratio gemma …"` (ours / theirs).
+    public static func run(secondsPerCase: Double = 0.3, ggmlLibrary: String? = nil) throws(KernelReferenceError) -> [String: Double] {
+        let reference = try ggmlLibrary.map { path throws(KernelReferenceError) in try GGMLKernelReference(path: path) }
         var results: [String: Double] = [:]
         let pools = [1: ComputePool(threadCount: 1), 2: ComputePool(threadCount: 2)]
         let backends: [KernelBackend] = KernelBackend.best == .avx2 ? [.avx2, .portable] : [.portable]
@@ -26,6 +29,22 @@ public enum KernelBenchmark {
                 }
             }
         }
+        // Gemma 3 270M's products (Q4_K_M file): feed-forward gate/up in Q5_0 (Q8_0 beside it for
+        // scale), feed-forward down in Q4_K or Q6_K; one token (decode) and a 64-token prompt chunk.
+        for tokens in [1, 64] {
+            for (format, rows, columns) in gemmaShapes {
+                let shape = "\(format.name) \(rows)x\(columns) tokens=\(tokens) threads=1"
+                let ours = measure(format: format, rows: rows, columns: columns, tokens: tokens,
+                                   pool: pools[1] ?? ComputePool(threadCount: 1), backend: .best, seconds: secondsPerCase)
+                results["gemma \(shape) \(KernelBackend.best)"] = ours
+                if let reference, GGMLKernelReference.formats.contains(format) {
+                    let theirs = measure(format: format, rows: rows, columns: columns, tokens: tokens,
+                                         reference: reference, seconds: secondsPerCase)
+                    results["llama.cpp gemma \(shape)"] = theirs
+                    results["ratio gemma \(shape)"] = ours / theirs
+                }
+            }
+        }
         // The tied output projection (embedding matrix): large enough to be memory-bound.
         for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
             results["q8_0 49152x576 tokens=1 threads=\(threads) \(KernelBackend.best)"] = measure(
@@ -37,6 +56,12 @@ public enum KernelBenchmark {
         }
         return results
     }
+
+    /// Gemma 3 270M's product shapes by weight format (scripts/ggml-reference/kquant_speed.c
+    /// times llama.cpp's kernels on the same ones).
+    static let gemmaShapes: [(WeightFormat, Int, Int)] = [
+        (.q5_0, 2048, 640), (.q8_0, 2048, 640), (.q4_K, 640, 2048), (.q6_K, 640, 2048),
+    ]
 
     /// Tokens per second of a SmolLM2-135M decode step's matrix products alone (30 layers of
     /// grouped q/k/v, o, grouped gate/up and down in Q4_1, then the Q8_0 output projection),
@@ -110,10 +135,21 @@ public enum KernelBenchmark {
             state = state &* 1_664_525 &+ 1_013_904_223
             weights.storeBytes(of: UInt8(truncatingIfNeeded: state >> 24), toByteOffset: i, as: UInt8.self)
         }
-        // Sane scales: every block's first halves are small positive numbers (0x2000 ≈ 0.0078).
+        // Sane scales: every block's scale halves are small positive numbers (0x2000 ≈ 0.0078).
         if format.isBlockQuantized {
             for b in 0..<(matrixBytes / format.bytesPerBlock) {
-                weights.storeBytes(of: UInt16(0x2000), toByteOffset: b * format.bytesPerBlock, as: UInt16.self)
+                let block = weights + b * format.bytesPerBlock
+                switch format {
+                case .q6_K: block.storeBytes(of: UInt16(0x2000), toByteOffset: 208, as: UInt16.self)
+                case .q3_K: block.storeBytes(of: UInt16(0x2000), toByteOffset: 108, as: UInt16.self)
+                case .q2_K:
+                    block.storeBytes(of: UInt16(0x2000), toByteOffset: 80, as: UInt16.self)
+                    block.storeBytes(of: UInt16(0x2000), toByteOffset: 82, as: UInt16.self)
+                case .q4_K, .q5_K:
+                    block.storeBytes(of: UInt16(0x2000), as: UInt16.self)
+                    block.storeBytes(of: UInt16(0x2000), toByteOffset: 2, as: UInt16.self)
+                default: block.storeBytes(of: UInt16(0x2000), as: UInt16.self)
+                }
             }
         }
         for i in 0..<(tokens * columns) { input[i] = Float(i % 97) / 97 - 0.5 }
@@ -132,6 +168,49 @@ public enum KernelBenchmark {
                 MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
             }
             best = min(best, (now(clock) - start) / Double(repetitions))
+        } while now(CLOCK_MONOTONIC) < deadline
+        return flops / best / 1e9
+    }
+
+    /// GFLOP/s of llama.cpp's kernel for the same product, one thread, timed as `measure` times ours.
+    static func measure(
+        format: WeightFormat, rows: Int, columns: Int, tokens: Int, reference: GGMLKernelReference, seconds: Double
+    ) -> Double {
+        let matrixBytes = rows * columns / format.blockSize * format.bytesPerBlock
+        let weights = UnsafeMutableRawPointer.allocate(byteCount: matrixBytes, alignment: 64)
+        let input = UnsafeMutablePointer<Float>.allocate(capacity: tokens * columns)
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: tokens * rows)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: tokens * (columns / 32 + 1) * 40 + 4096, alignment: 64)
+        defer { weights.deallocate(); input.deallocate(); output.deallocate(); scratch.deallocate() }
+        var state: UInt32 = 12345
+        for i in 0..<matrixBytes {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            weights.storeBytes(of: UInt8(truncatingIfNeeded: state >> 24), toByteOffset: i, as: UInt8.self)
+        }
+        // Sane scale halves where each layout keeps them (Q4_K repacked: 8 d then 8 dmin per 1152 bytes).
+        let block = format == .q4_K ? 1152 : format.bytesPerBlock
+        for b in 0..<(matrixBytes / block) {
+            let base = weights + b * block
+            switch format {
+            case .q4_K: for i in 0..<16 { base.storeBytes(of: UInt16(0x2000), toByteOffset: 2 * i, as: UInt16.self) }
+            case .q6_K: base.storeBytes(of: UInt16(0x2000), toByteOffset: 208, as: UInt16.self)
+            default: base.storeBytes(of: UInt16(0x2000), as: UInt16.self)
+            }
+        }
+        for i in 0..<(tokens * columns) { input[i] = Float(i % 97) / 97 - 0.5 }
+        let flops = 2 * Double(rows) * Double(columns) * Double(tokens)
+        func run() {
+            reference.multiply(format: format, rows: rows, columns: columns, tokens: tokens, weights: weights,
+                               input: input, scratch: scratch, output: output)
+        }
+        run()
+        let repetitions = max(1, Int(2e7 / flops))
+        var best = Double.infinity
+        let deadline = now(CLOCK_MONOTONIC) + seconds
+        repeat {
+            let start = now(CLOCK_THREAD_CPUTIME_ID)
+            for _ in 0..<repetitions { run() }
+            best = min(best, (now(CLOCK_THREAD_CPUTIME_ID) - start) / Double(repetitions))
         } while now(CLOCK_MONOTONIC) < deadline
         return flops / best / 1e9
     }

@@ -53,11 +53,24 @@ enum PortableKernels {
                 offsets = offsets.addingProduct(m, sums.load(fromByteOffset: 4 * b, as: Float.self))
                 let nibbles = SIMD16<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: isQ4_1 ? 4 : 2, as: SIMD16<UInt8>.self))
                 weights = SIMD32(lowHalf: nibbles & 0x0F, highHalf: nibbles &>> 4)
+            case .q5_0, .q5_1:
+                let isQ5_1 = format == .q5_1
+                let block = row + b * (isQ5_1 ? 24 : 22)
+                d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
+                if isQ5_1 {
+                    let m = Half.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+                    offsets = offsets.addingProduct(m, sums.load(fromByteOffset: 4 * b, as: Float.self))
+                }
+                let qh = block.loadUnaligned(fromByteOffset: isQ5_1 ? 4 : 2, as: UInt32.self)
+                let nibbles = SIMD16<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: isQ5_1 ? 8 : 6, as: SIMD16<UInt8>.self))
+                var q = SIMD32(lowHalf: nibbles & 0x0F, highHalf: nibbles &>> 4)
+                for j in 0..<32 { q[j] |= Int32((qh >> UInt32(j)) & 1) << 4 }
+                weights = isQ5_1 ? q : q &- 16
             case .q8_0:
                 let block = row + b * 34
                 d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
                 weights = SIMD32<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self))
-            case .f32, .f16:
+            case .f32, .f16, .bf16, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
                 return 0
             }
             let products = weights &* SIMD32<Int32>(truncatingIfNeeded: activations.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))
@@ -115,5 +128,39 @@ enum PortableKernels {
         var sum: Float = 0
         for i in 0..<count { sum += a[i] * Half.toFloat(b[i]) }
         return sum
+    }
+
+    /// A BF16 row times BF16-rounded activations with the arithmetic of `GGMLBF16` (AVX2 where
+    /// the backend is, the same steps in plain Swift otherwise).
+    static func dotBF16(
+        _ w: UnsafePointer<UInt16>, _ x: UnsafePointer<UInt16>, count n: Int, prompt: Bool, backend: KernelBackend
+    ) -> Float {
+        #if arch(x86_64)
+        if backend == .avx2 {
+            return prompt ? GGMLBF16.dotPromptAVX2(w, x, count: n) : GGMLBF16.dotDecodeAVX2(w, x, count: n)
+        }
+        #endif
+        func load8(_ p: UnsafePointer<UInt16>, _ i: Int) -> SIMD8<Float> {
+            var v = SIMD8<Float>.zero
+            for l in 0..<8 { v[l] = GGMLBF16.toFloat(p[i + l]) }
+            return v
+        }
+        if prompt {
+            var c = SIMD8<Float>.zero
+            for i in stride(from: 0, to: n, by: 8) { c = c.addingProduct(load8(w, i), load8(x, i)) }
+            return GGMLSums.horizontal(c)
+        }
+        var c = InlineArray<4, SIMD8<Float>>(repeating: .zero)
+        var i = 0
+        while i + 32 <= n {
+            for j in 0..<4 { c[j] = c[j].addingProduct(load8(w, i + 8 * j), load8(x, i + 8 * j)) }
+            i += 32
+        }
+        var sum = Double(GGMLSums.horizontal((c[0] + c[2]) + (c[1] + c[3])))
+        while i < n {
+            sum += Double(GGMLBF16.toFloat(w[i]) * GGMLBF16.toFloat(x[i]))
+            i += 1
+        }
+        return Float(sum)
     }
 }

@@ -5,6 +5,10 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
     public let data: UnsafeRawPointer
+    /// Whether llama.cpp's AVX2 build would repack this matrix at load (Q4_K with a multiple of 8
+    /// rows, multiplied and not looked up: `repack.cpp`), which changes its rounding. A tied
+    /// output projection lives in the embedding's buffer and is not repacked: set it false there.
+    public var repackedInLlama: Bool
 
     /// - Parameters:
     ///   - columns: elements per row; a multiple of `format.blockSize`.
@@ -14,6 +18,7 @@ public struct WeightMatrix: @unchecked Sendable {
         self.rows = rows
         self.columns = columns
         self.data = data
+        self.repackedInLlama = format == .q4_K && rows % 8 == 0
     }
 
     /// Bytes one row occupies.

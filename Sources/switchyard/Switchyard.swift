@@ -12,6 +12,7 @@ struct Switchyard: AsyncParsableCommand {
             TokenizeCommand.self,
             RunCommand.self,
             EngineBenchCommand.self,
+            KernelBenchCommand.self,
             ServeCommand.self,
             ServeBenchCommand.self,
             SmokeCommand.self,

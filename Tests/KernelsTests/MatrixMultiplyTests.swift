@@ -9,7 +9,7 @@ import Testing
     func matchesReferenceForEveryTokenCount(format: WeightFormat, backend: KernelBackend) {
         let pool = ComputePool(threadCount: 3)
         for (index, tokens) in Self.tokenCounts.enumerated() {
-            check(format: format, rows: 37 + 4 * index, columns: 96, tokens: tokens, pool: pool, backend: backend,
+            check(format: format, rows: 37 + 4 * index, columns: width(96, format), tokens: tokens, pool: pool, backend: backend,
                   seed: UInt64(100 + index))
         }
     }
@@ -17,9 +17,9 @@ import Testing
     @Test(arguments: WeightFormat.allCases, backends)
     func matchesReferenceAtModelWidths(format: WeightFormat, backend: KernelBackend) {
         let pool = ComputePool(threadCount: 2)
-        check(format: format, rows: 197, columns: 576, tokens: 1, pool: pool, backend: backend, seed: 7)
+        check(format: format, rows: 197, columns: width(576, format), tokens: 1, pool: pool, backend: backend, seed: 7)
         check(format: format, rows: 67, columns: 1536, tokens: 1, pool: pool, backend: backend, seed: 8)
-        check(format: format, rows: 130, columns: 576, tokens: 53, pool: pool, backend: backend, seed: 9)
+        check(format: format, rows: 130, columns: width(576, format), tokens: 53, pool: pool, backend: backend, seed: 9)
     }
 
     @Test func singleThreadPoolGivesTheSameResults() {
@@ -35,13 +35,22 @@ import Testing
 
     @Test func dequantizeRowMatchesReference() {
         for format in WeightFormat.allCases {
-            let random = RandomMatrix(format: format, rows: 3, columns: 64, seed: 5)
-            var fast = [Float](repeating: 0, count: 64)
-            var reference = [Float](repeating: 1, count: 64)
+            let columns = width(64, format)
+            let random = RandomMatrix(format: format, rows: 3, columns: columns, seed: 5)
+            var fast = [Float](repeating: 0, count: columns)
+            var reference = [Float](repeating: 1, count: columns)
             MatrixMultiply.dequantizeRow(random.matrix, row: 2, into: &fast)
             ReferenceKernels.dequantizeRow(random.matrix, row: 2, into: &reference)
             #expect(fast == reference)
         }
+    }
+
+    /// The engine maps a GGUF tensor's type name with `WeightFormat(ggmlName:)` and refuses the
+    /// rest with an error naming the tensor and the type.
+    @Test func formatsAreFoundByGGMLName() {
+        for format in WeightFormat.allCases { #expect(WeightFormat(ggmlName: format.name) == format) }
+        for unsupported in ["Q8_1", "Q8_K", "I8", "I32", "F64", "IQ4_NL", ""] { #expect(WeightFormat(ggmlName: unsupported) == nil) }
+        #expect(WeightFormat.supportedNames == "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K")
     }
 
     @Test func referenceDecodesKnownBlocks() {
@@ -62,6 +71,11 @@ import Testing
         #expect(row[16] == 0)
         #expect(row[1] == -1)
     }
+}
+
+/// `columns` rounded up to a whole number of the format's blocks (256 for the K formats).
+func width(_ columns: Int, _ format: WeightFormat) -> Int {
+    (columns + format.blockSize - 1) / format.blockSize * format.blockSize
 }
 
 /// Multiplies random data with `MatrixMultiply` and `ReferenceKernels` and compares them within
@@ -85,15 +99,17 @@ func check(
             // Each activation is off by at most half a quantization step of its block.
             var bound: Float = 0
             var magnitude: Float = 0
-            for b in stride(from: 0, to: columns, by: 32) {
+            let group = format.usesSuperBlocks ? 256 : 32
+            for b in stride(from: 0, to: columns, by: group) {
                 var amax: Float = 0
                 var weightSum: Float = 0
-                for c in b..<(b + 32) {
+                for c in b..<(b + group) {
                     amax = max(amax, abs(input[t * columns + c]))
                     weightSum += abs(row[c])
                     magnitude += abs(row[c] * input[t * columns + c])
                 }
-                bound += format.isBlockQuantized ? weightSum * amax / 254 : 0
+                // Q8 activations: half a step of amax/127; BF16 activations: half an ulp (2^-9 relative).
+                bound += format.isBlockQuantized ? weightSum * amax / 254 : format == .bf16 ? weightSum * amax / 256 : 0
             }
             let tolerance = bound * 1.01 + magnitude * 2e-5 + 1e-5
             let error = abs(fast[t * rows + r] - reference[t * rows + r])
@@ -118,6 +134,24 @@ func check(
             RandomMatrix(format: .q8_0, rows: 13, columns: columns, seed: 2),
             RandomMatrix(format: .q4_0, rows: 70, columns: columns, seed: 3),
         ]
+        let input = randomActivations(count: tokens * columns, seed: 4)
+        let outputs = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: tokens * $0.matrix.rows) }
+        defer { outputs.forEach { $0.deallocate() } }
+        MatrixMultiply.multiply(matrices.map(\.matrix), input: input, tokens: tokens, outputs: outputs, pool: pool, backend: backend)
+        for (matrix, output) in zip(matrices, outputs) {
+            var separate = [Float](repeating: 0, count: tokens * matrix.matrix.rows)
+            MatrixMultiply.multiply(matrix.matrix, input: input, tokens: tokens, output: &separate, pool: pool, backend: backend)
+            #expect(Array(UnsafeBufferPointer(start: output, count: separate.count)) == separate)
+        }
+    }
+
+    /// K formats share one Q8_K quantization; a group mixing them with 32-block formats takes
+    /// separate products. Either way the results equal separate products bit for bit.
+    @Test(arguments: [[WeightFormat.q4_K, .q6_K, .q5_K], [.q5_0, .q4_K, .q8_0]], [KernelBackend.portable, .avx2])
+    func superBlockGroupsMatchSeparateProducts(formats: [WeightFormat], backend: KernelBackend) {
+        let pool = ComputePool(threadCount: 2)
+        let columns = 512, tokens = 6
+        let matrices = formats.enumerated().map { RandomMatrix(format: $1, rows: 16 + 3 * $0, columns: columns, seed: UInt64(20 + $0)) }
         let input = randomActivations(count: tokens * columns, seed: 4)
         let outputs = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: tokens * $0.matrix.rows) }
         defer { outputs.forEach { $0.deallocate() } }

@@ -31,6 +31,8 @@ final class RandomMatrix {
             switch format {
             case .f32:
                 block.storeBytes(of: Float.random(in: -1...1, using: &random), as: Float.self)
+            case .bf16:
+                block.storeBytes(of: UInt16(truncatingIfNeeded: Float.random(in: -1...1, using: &random).bitPattern >> 16), as: UInt16.self)
             case .f16:
                 block.storeBytes(of: half(-1...1), as: UInt16.self)
             case .q8_0:
@@ -43,6 +45,24 @@ final class RandomMatrix {
                 block.storeBytes(of: half(0.001...0.05), as: UInt16.self)
                 block.storeBytes(of: half(-0.4...0.1), toByteOffset: 2, as: UInt16.self)
                 for j in 0..<16 { block.storeBytes(of: UInt8.random(in: 0 ... 255, using: &random), toByteOffset: 4 + j, as: UInt8.self) }
+            case .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
+                for j in 0..<format.bytesPerBlock {
+                    block.storeBytes(of: UInt8.random(in: 0 ... 255, using: &random), toByteOffset: j, as: UInt8.self)
+                }
+                switch format {
+                case .q5_0: block.storeBytes(of: half(0.001...0.05), as: UInt16.self)
+                case .q5_1:
+                    block.storeBytes(of: half(0.001...0.05), as: UInt16.self)
+                    block.storeBytes(of: half(-0.4...0.1), toByteOffset: 2, as: UInt16.self)
+                case .q4_K, .q5_K:
+                    block.storeBytes(of: half(0.0005...0.003), as: UInt16.self)
+                    block.storeBytes(of: half(0.0005...0.003), toByteOffset: 2, as: UInt16.self)
+                case .q2_K:
+                    block.storeBytes(of: half(0.0005...0.005), toByteOffset: 80, as: UInt16.self)
+                    block.storeBytes(of: half(0.0005...0.005), toByteOffset: 82, as: UInt16.self)
+                case .q3_K: block.storeBytes(of: half(0.0005...0.005), toByteOffset: 108, as: UInt16.self)
+                default: block.storeBytes(of: half(0.0001...0.001), toByteOffset: 208, as: UInt16.self)
+                }
             }
         }
         matrix = WeightMatrix(format: format, rows: rows, columns: columns, data: UnsafeRawPointer(bytes))
