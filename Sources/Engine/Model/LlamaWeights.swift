@@ -85,15 +85,8 @@ private struct TensorLoader {
 
     func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
         let info = try tensor(name, shape: [columns, rows])
-        let format: WeightFormat
-        switch info.type {
-        case .f32: format = .f32
-        case .f16: format = .f16
-        case .q8_0: format = .q8_0
-        case .q4_0: format = .q4_0
-        case .q4_1: format = .q4_1
-        default:
-            throw .unsupportedModel("tensor '\(name)' is \(info.type.name); supported: F32, F16, Q8_0, Q4_0, Q4_1")
+        guard let format = WeightFormat(ggmlName: info.type.name) else {
+            throw .unsupportedModel("tensor '\(name)' is \(info.type.name); supported: \(WeightFormat.supportedNames)")
         }
         guard let base = file.tensorData(info).baseAddress else { throw .invalidModel("tensor '\(name)' is empty") }
         return WeightMatrix(format: format, rows: rows, columns: columns, data: base)
