@@ -65,7 +65,7 @@ public final class InferenceEngine: Sendable {
             slidingWindows: (0..<hyperparameters.blockCount).map {
                 hyperparameters.isSliding(layer: $0) ? hyperparameters.slidingWindow : nil
             },
-            maxBatchTokens: maxBatchTokens)
+            ringLength: Self.slidingRingLength(window: hyperparameters.slidingWindow, chunk: prefillChunk))
         let model = LlamaModel(weights: weights, hyperparameters: hyperparameters, cache: cache,
                                pool: configuration.sharedCompute?.pool ?? ComputePool(threadCount: threads),
                                maxBatchTokens: maxBatchTokens,
@@ -90,6 +90,13 @@ public final class InferenceEngine: Sendable {
 
     deinit {
         scheduler.stop()
+    }
+
+    /// Rows of a sliding-window layer's ring: llama.cpp's SWA cell count for a ubatch of our
+    /// prefill chunk (`window + chunk`, padded to 256), so positions sit where its cells put them.
+    static func slidingRingLength(window: Int?, chunk: Int) -> Int {
+        guard let window else { return 0 }
+        return (window + chunk + 255) / 256 * 256
     }
 
     /// Starts generating. The stream yields `GenerationEvent`s and ends after `finished`, or

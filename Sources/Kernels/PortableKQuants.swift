@@ -6,11 +6,12 @@ enum PortableKQuants {
     /// One weight row (`blocks` super-blocks) times one token's `SuperBlockActivations` row;
     /// `grouped`: with the steps of llama.cpp's 4-token gemm kernel (Q4_K only).
     static func dot(
-        format: WeightFormat, row: UnsafeRawPointer, activations: UnsafeRawPointer, blocks: Int, grouped: Bool
+        format: WeightFormat, row: UnsafeRawPointer, activations: UnsafeRawPointer, blocks: Int, grouped: Bool,
+        tiled: Bool = false
     ) -> Float {
         switch format {
         case .q4_K: q4K(row, activations, blocks, grouped)
-        case .q6_K: q6K(row, activations, blocks)
+        case .q6_K: q6K(row, activations, blocks, tiled)
         default: 0
         }
     }
@@ -52,10 +53,11 @@ enum PortableKQuants {
         return acc - accMin
     }
 
-    private static func q6K(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int) -> Float {
+    private static func q6K(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int, _ tiled: Bool) -> Float {
         let scales = a + SuperBlockActivations.scaleOffset(blocks: blocks)
         let sums = a + SuperBlockActivations.sumOffset(blocks: blocks)
         var acc = SIMD8<Float>.zero
+        var tiledAcc: Float = 0  // llama.cpp's tiled kernel: see MatrixMultiply.tiledMinimumTokens
         for b in 0..<blocks {
             let block = row + 210 * b
             let d = Half.toFloat(block.loadUnaligned(fromByteOffset: 208, as: UInt16.self))
@@ -82,8 +84,12 @@ enum PortableKQuants {
                 lanes[k] -= 32 * (s0 * scale(2 * k) + s1 * scale(2 * k + 1))
             }
             let d8 = scales.load(fromByteOffset: 4 * b, as: Float.self)
-            acc = acc.addingProduct(SIMD8(repeating: d8 * d), SIMD8<Float>(lanes))
+            if tiled {
+                tiledAcc = tiledAcc.addingProduct(d * Float(lanes.wrappedSum()), d8)
+            } else {
+                acc = acc.addingProduct(SIMD8(repeating: d8 * d), SIMD8<Float>(lanes))
+            }
         }
-        return GGMLSums.horizontal(acc)
+        return tiled ? tiledAcc : GGMLSums.horizontal(acc)
     }
 }

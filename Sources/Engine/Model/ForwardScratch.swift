@@ -31,7 +31,9 @@ final class ForwardScratch: @unchecked Sendable {
         attention = buffer(maxTokens * queryWidth)
         gate = buffer(maxTokens * h.feedForwardLength)
         up = buffer(maxTokens * h.feedForwardLength)
-        logits = buffer(maxLogitRows * h.vocabularySize)
+        // Left untouched: a large vocabulary (gemma's 262,144) times every possible logit row is
+        // tens of MiB that only become resident when a step really produces that many rows.
+        logits = UnsafeMutablePointer<Float>.allocate(capacity: max(maxLogitRows * h.vocabularySize, 1))
         rope = buffer(maxTokens * h.ropeDimension)
         slidingRope = buffer(h.slidingWindow != nil ? maxTokens * h.ropeDimension : 0)
         allocations = [hidden, normed, query, key, value, attention, gate, up, logits, rope, slidingRope]

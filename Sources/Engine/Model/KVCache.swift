@@ -8,10 +8,10 @@ import Darwin
 /// half floats (as llama.cpp does), in one anonymous memory mapping.
 ///
 /// A full-attention layer keeps one row per position of the context. A sliding-window layer
-/// (gemma3) keeps only a ring of `window + batch - 1` rows, each row written twice (at `r`
-/// and `r + ring`), so the last `window` positions are always one contiguous run of rows and
-/// the attention kernels read them as they read a full layer. Long contexts so cost what
-/// llama.cpp's iSWA cache costs.
+/// (gemma3) keeps only a ring of rows, position `p` in row `p % ring`, sized as llama.cpp's
+/// iSWA cache sizes its SWA cells (`window + ubatch`, padded to 256), so long contexts cost
+/// what llama.cpp's cache costs and the rows hold the positions its cells hold: attention
+/// visits a wrapped window in the same order (see `runs(window:position:layer:)`).
 ///
 /// The mapping is reserved for every slot's full context but the OS only backs the pages a
 /// sequence has touched, so resident memory follows the tokens actually cached; a released
@@ -40,9 +40,10 @@ final class KVCache: @unchecked Sendable {
     /// - Parameters:
     ///   - slidingWindows: per layer, the window of a sliding layer (nil: full attention);
     ///     empty means every layer is full.
-    ///   - maxBatchTokens: most tokens of one slot written in one step before attention runs.
+    ///   - ringLength: rows of a sliding layer's ring; it must exceed the window by the most
+    ///     tokens of one sequence a step writes.
     init(slotCount: Int, layerCount: Int, capacity: Int, kvDimension: Int,
-         slidingWindows: [Int?] = [], maxBatchTokens: Int = 1) throws(EngineError) {
+         slidingWindows: [Int?] = [], ringLength: Int = 0) throws(EngineError) {
         self.slotCount = slotCount
         self.layerCount = layerCount
         self.capacity = capacity
@@ -55,10 +56,10 @@ final class KVCache: @unchecked Sendable {
         for layer in 0..<layerCount {
             let window = layer < slidingWindows.count ? slidingWindows[layer] : nil
             // A ring only pays when it is shorter than the context.
-            let ring = window.map { $0 + max(1, maxBatchTokens) - 1 }.flatMap { 2 * $0 < capacity ? $0 : nil }
+            let ring = window != nil && ringLength < capacity ? ringLength : nil
             rings.append(ring)
             if let ring, let window { overhang = min(overhang ?? .max, ring - window) }
-            let count = ring.map { 2 * $0 } ?? capacity
+            let count = ring ?? capacity
             rows.append(count)
             offsets.append(offset)
             let (layerHalves, overflow) = (2 * kvDimension).multipliedReportingOverflow(by: count)
@@ -93,18 +94,19 @@ final class KVCache: @unchecked Sendable {
         keys(slot: slot, layer: layer) + rowCounts[layer] * kvDimension
     }
 
-    /// The rows `position`'s key and value go to: one for a full layer, two for a ring.
-    func rows(for position: Int, layer: Int) -> (Int, Int?) {
-        guard let ring = ringLengths[layer] else { return (position, nil) }
-        let row = position % ring
-        return (row, row + ring)
+    /// The row `position`'s key and value go to.
+    func row(for position: Int, layer: Int) -> Int {
+        guard let ring = ringLengths[layer] else { return position }
+        return position % ring
     }
 
-    /// The row holding `first`, from which positions `first...` follow contiguously (a ring
-    /// holds any run of up to `ring` positions contiguously from there).
-    func firstRow(of first: Int, layer: Int) -> Int {
-        guard let ring = ringLengths[layer] else { return first }
-        return first % ring
+    /// The rows holding positions `first...last`, in the order llama.cpp's cache visits its
+    /// cells: one run, or for a window that wraps the ring, its start then its tail.
+    func runs(first: Int, last: Int, layer: Int) -> (Range<Int>, Range<Int>) {
+        guard let ring = ringLengths[layer] else { return (first..<(last + 1), 0..<0) }
+        let start = first % ring, end = last % ring
+        if start <= end { return (start..<(end + 1), 0..<0) }
+        return (0..<(end + 1), start..<ring)
     }
 
     /// Returns the slot's pages to the OS (their contents become zeros).

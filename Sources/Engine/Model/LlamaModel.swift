@@ -84,16 +84,10 @@ final class LlamaModel: @unchecked Sendable {
                 layerRope.apply(to: key, heads: h.kvHeadCount, table: table)
                 // gemma scales the queries themselves (ggml_scale) and attends with scale 1.
                 if layer.gemma != nil { VectorOps.scale(query, by: h.attentionScale, count: queryWidth) }
-                let keys = cache.keys(slot: item.slot, layer: layerIndex)
-                let values = cache.values(slot: item.slot, layer: layerIndex)
-                let (row, mirror) = cache.rows(for: item.position, layer: layerIndex)
-                VectorOps.convertToF16(key, keys + row * h.kvDimension, count: h.kvDimension)
-                VectorOps.convertToF16(s.value + t * h.kvDimension, values + row * h.kvDimension, count: h.kvDimension)
-                if let mirror {
-                    // A sliding layer's ring keeps a second copy, so every window is one contiguous run.
-                    (keys + mirror * h.kvDimension).update(from: keys + row * h.kvDimension, count: h.kvDimension)
-                    (values + mirror * h.kvDimension).update(from: values + row * h.kvDimension, count: h.kvDimension)
-                }
+                let row = cache.row(for: item.position, layer: layerIndex) * h.kvDimension
+                VectorOps.convertToF16(key, cache.keys(slot: item.slot, layer: layerIndex) + row, count: h.kvDimension)
+                VectorOps.convertToF16(s.value + t * h.kvDimension, cache.values(slot: item.slot, layer: layerIndex) + row,
+                                       count: h.kvDimension)
             }
             attend(batch, layer: layerIndex, scale: layer.gemma != nil ? 1 : h.attentionScale,
                    window: sliding ? h.slidingWindow : nil)
@@ -157,13 +151,25 @@ final class LlamaModel: @unchecked Sendable {
                 let kvHead = head / h.queryGroupSize
                 let query = s.query + t * h.headCount * h.headDimension + head * h.headDimension
                 let output = s.attention + t * h.headCount * h.headDimension + head * h.headDimension
-                let first = window.map { max(0, item.position + 1 - $0) } ?? 0
-                let offset = cache.firstRow(of: first, layer: layer) * h.kvDimension + kvHead * h.headDimension
-                let keys = cache.keys(slot: item.slot, layer: layer) + offset
-                let values = cache.values(slot: item.slot, layer: layer) + offset
-                Attention.attendHead(query: query, keys: keys, values: values, rowStride: h.kvDimension,
-                                     length: item.position + 1 - first, headDimension: h.headDimension, scale: scale,
-                                     output: output)
+                let keys = cache.keys(slot: item.slot, layer: layer) + kvHead * h.headDimension
+                let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
+                if let window {
+                    // A sliding layer: the last `window` positions, in the cache's cell order.
+                    let (first, second) = cache.runs(
+                        first: max(0, item.position + 1 - window), last: item.position, layer: layer)
+                    Attention.attendHeadRuns(query: query, keys: keys, values: values, rowStride: h.kvDimension,
+                                             first: first, second: second, headDimension: h.headDimension,
+                                             scale: scale, output: output)
+                } else if h.headDimension != 64 {
+                    // The vectorized kernel for head sizes other than 64 (gemma's 256).
+                    Attention.attendHeadRuns(query: query, keys: keys, values: values, rowStride: h.kvDimension,
+                                             first: 0..<(item.position + 1), second: 0..<0,
+                                             headDimension: h.headDimension, scale: scale, output: output)
+                } else {
+                    Attention.attendHead(query: query, keys: keys, values: values, rowStride: h.kvDimension,
+                                         length: item.position + 1, headDimension: h.headDimension, scale: scale,
+                                         output: output)
+                }
                 pair += threads
             }
         }
