@@ -58,11 +58,20 @@ public struct ModelCatalogEntry: Sendable, Hashable {
     }
 
     /// The first (for most models the only) wheel's distribution.
-    public var packageName: String { parts.first?.packageName ?? "" }
+    public var packageName: String {
+        get { parts.first?.packageName ?? "" }
+        set { if !parts.isEmpty { parts[0].packageName = newValue } }
+    }
     /// The first wheel's version.
-    public var packageVersion: String { parts.first?.packageVersion ?? "" }
+    public var packageVersion: String {
+        get { parts.first?.packageVersion ?? "" }
+        set { if !parts.isEmpty { parts[0].packageVersion = newValue } }
+    }
     /// The path of the file (or of its first chunk) inside the first wheel.
-    public var pathInWheel: String { parts.first?.pathInWheel ?? "" }
+    public var pathInWheel: String {
+        get { parts.first?.pathInWheel ?? "" }
+        set { if !parts.isEmpty { parts[0].pathInWheel = newValue } }
+    }
 
     /// `package==version` of the first wheel, the requirement handed to pip.
     public var requirement: String { "\(packageName)==\(packageVersion)" }
