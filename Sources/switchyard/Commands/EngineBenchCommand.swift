@@ -12,8 +12,9 @@ struct EngineBenchCommand: AsyncParsableCommand {
             Runs a \(512)-token prompt and \(128) decoded tokens (like llama-bench's pp512 and tg128) \
             and prints tokens per second, peak resident memory, and ratios to llama.cpp: to a \
             llama-bench binary run in the same process with --llama-bench PATH, else to the \
-            figures measured on this machine kind in ../shared/fixtures/smollm2/README.md \
-            (pp512 267 tok/s, tg128 107 tok/s with 2 threads). Build with -c release.
+            figures measured on this machine kind in ../shared/fixtures/<model>/README.md \
+            (SmolLM2: pp512 267 tok/s, tg128 107 tok/s; Gemma 3 270M: pp512 429, tg128 52; 2 threads). \
+            Build with -c release.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -25,8 +26,10 @@ struct EngineBenchCommand: AsyncParsableCommand {
     var llamaBench: String?
     @Flag(help: "Print one JSON object.") var json = false
 
-    /// llama.cpp on this machine kind with 2 threads (fixtures README).
-    static let fixtureBaseline = (prefill: 267.0, decode: 107.0)
+    /// llama.cpp on this machine kind with 2 threads (fixtures READMEs), by architecture.
+    static func fixtureBaseline(architecture: String) -> (prefill: Double, decode: Double) {
+        architecture == "gemma3" ? (prefill: 429.0, decode: 52.0) : (prefill: 267.0, decode: 107.0)
+    }
 
     func run() async throws {
         let path = try await modelOptions.resolvePath(showProgress: !json)
@@ -36,7 +39,7 @@ struct EngineBenchCommand: AsyncParsableCommand {
         let result = try await EngineBenchmark(promptTokens: promptTokens, decodeTokens: decodeTokens).run(on: engine)
         engine.shutdown()
 
-        var baseline = Self.fixtureBaseline
+        var baseline = Self.fixtureBaseline(architecture: engine.modelInfo.architecture)
         var baselineSource = "fixtures README (llama-bench -t 2 on this machine kind)"
         if let llamaBench {
             baseline = try LlamaBenchRunner(binary: llamaBench).run(
