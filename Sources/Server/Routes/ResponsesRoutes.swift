@@ -24,7 +24,12 @@ struct ResponsesRoutes: Sendable {
         let bodyBytes = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
         let turn = try ResponseRequest(body: bodyBytes.readableBytesView, makeID: Self.makeID)
         let owner = Self.owner(context)
-        let history = try await history(before: turn.previousResponseID, owner: owner)
+        // An upstream model gets the request as it came (its own store keeps the chain); an
+        // unknown model is refused by admission below, with the usual 404.
+        let served = try? state.catalogue.model(named: turn.model)
+        var isUpstream = false
+        if case .upstream? = served?.route { isUpstream = true }
+        let history = isUpstream ? [] : try await history(before: turn.previousResponseID, owner: owner)
         let chat = ChatCompletionRequest(response: turn, conversation: history + turn.input)
         let responseID = Self.makeID("resp")
         let created = ServingState.now
