@@ -2,6 +2,7 @@ import Fleet
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import OpenAIWire
 
 /// `POST /v1/responses`, `GET` and `DELETE /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`.
@@ -24,20 +25,48 @@ struct ResponsesRoutes: Sendable {
         let bodyBytes = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
         let turn = try ResponseRequest(body: bodyBytes.readableBytesView, makeID: Self.makeID)
         let owner = Self.owner(context)
-        // An upstream model gets the request as it came (its own store keeps the chain); an
-        // unknown model is refused by admission below, with the usual 404.
-        let served = try? state.catalogue.model(named: turn.model)
-        var isUpstream = false
-        if case .upstream? = served?.route { isUpstream = true }
-        let history = isUpstream ? [] : try await history(before: turn.previousResponseID, owner: owner)
-        let chat = ChatCompletionRequest(response: turn, conversation: history + turn.input)
         let responseID = Self.makeID("resp")
         let created = ServingState.now
+        if case .upstream(let upstream)? = (try? state.catalogue.model(named: turn.model))?.route {
+            return try await upstreamResponse(
+                turn, upstream: upstream, body: bodyBytes, owner: owner, responseID: responseID, created: created, context: context)
+        }
+        let history = try await history(before: turn.previousResponseID, owner: owner)
+        let chat = ChatCompletionRequest(response: turn, conversation: history + turn.input)
         return try await CompletionEndpoint(state: state, path: "responses").serve(
             model: turn.model, options: turn.options, ignoredFields: turn.ignoredFields, body: bodyBytes, context: context
         ) { admission in
             LocalResponse(
                 state: state, admission: admission, turn: turn, chat: chat, owner: owner, responseID: responseID, created: created)
+        }
+    }
+
+    /// An upstream model: the request as it came when the upstream serves `/v1/responses`
+    /// (its own store keeps the chain), else bridged onto its chat completions.
+    private func upstreamResponse(
+        _ turn: ResponseRequest, upstream: UpstreamBackend, body: ByteBuffer, owner: String, responseID: String, created: Int,
+        context: SwitchyardRequestContext
+    ) async throws -> Response {
+        let admission = try state.admit(
+            model: turn.model, endpoint: "responses", stream: turn.options.stream, maxTokens: turn.options.maxTokens,
+            bodyBytes: body.readableBytes, user: turn.options.user, context: context)
+        do {
+            switch await upstream.responsesMode() {
+            case .native:
+                return try await UpstreamProxy(state: state, admission: admission, upstream: upstream)
+                    .respond(path: "responses", body: body, stream: turn.options.stream)
+            case .bridge:
+                try state.checkIgnored(turn.ignoredFields)
+                let history = try await history(before: turn.previousResponseID, owner: owner)
+                let chat = ChatCompletionRequest(response: turn, conversation: history + turn.input)
+                return try await UpstreamResponseBridge(
+                    state: state, admission: admission, upstream: upstream, turn: turn, chat: chat, owner: owner,
+                    responseID: responseID, created: created
+                ).respond()
+            }
+        } catch {
+            admission.accounting.finish(status: ErrorMapping.openAIError(for: error).status)
+            throw error
         }
     }
 
