@@ -29,18 +29,31 @@ public final class SQLiteResponseStore: ResponseStore {
     }
 
     public func response(id: String, owner: String) async throws(AccountsError) -> StoredResponse? {
-        let row = try await read("read a response from") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM stored_response WHERE id = ? AND owner = ?", arguments: [id, owner])
+        let fields = try await read("read a response from") { db -> StoredRow? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM stored_response WHERE id = ? AND owner = ?", arguments: [id, owner])
+            else { return nil }
+            return StoredRow(
+                id: row["id"], owner: row["owner"], model: row["model"], createdMilliseconds: row["created_ms"],
+                previousResponseID: row["previous_response_id"], inputItems: row["input_items"], body: row["body"])
         }
-        guard let row else { return nil }
-        let itemsText: String = row["input_items"]
-        let bodyText: String = row["body"]
-        guard let items = (try? JSONValue.parse(itemsText))?.arrayValue, let body = try? JSONValue.parse(bodyText) else {
+        guard let fields else { return nil }
+        guard let items = (try? JSONValue.parse(fields.inputItems))?.arrayValue, let body = try? JSONValue.parse(fields.body) else {
             throw AccountsError(.database, "the stored response \(id) in \(database.path) is damaged")
         }
         return StoredResponse(
-            id: row["id"], owner: row["owner"], model: row["model"], created: Date(millisecondsSince1970: row["created_ms"]),
-            previousResponseID: row["previous_response_id"], inputItems: items, body: body)
+            id: fields.id, owner: fields.owner, model: fields.model, created: Date(millisecondsSince1970: fields.createdMilliseconds),
+            previousResponseID: fields.previousResponseID, inputItems: items, body: body)
+    }
+
+    /// A row's columns, read inside the database's queue.
+    private struct StoredRow: Sendable {
+        var id: String
+        var owner: String
+        var model: String
+        var createdMilliseconds: Int64
+        var previousResponseID: String?
+        var inputItems: String
+        var body: String
     }
 
     public func deleteResponse(id: String, owner: String) async throws(AccountsError) -> Bool {

@@ -44,35 +44,43 @@ public struct ResponseObject: Sendable, Equatable {
     public var value: JSONValue {
         var metadata = JSONObject()
         for pair in request.metadata { metadata[pair.key] = .string(pair.value) }
-        return [
-            "id": .string(id),
-            "object": "response",
-            "created_at": .int(createdAt),
-            "status": .string(status.rawValue),
-            "background": false,
-            "completed_at": completedAt.map(JSONValue.int) ?? .null,
-            "error": error.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null,
-            "incomplete_details": incompleteReason.map { ["reason": .string($0)] } ?? .null,
-            "instructions": request.instructions.map(JSONValue.string) ?? .null,
-            "max_output_tokens": request.options.maxTokens.map(JSONValue.int) ?? .null,
-            "max_tool_calls": .null,
-            "model": .string(model),
-            "output": .array(output),
-            "parallel_tool_calls": .bool(request.parallelToolCalls),
-            "previous_response_id": request.previousResponseID.map(JSONValue.string) ?? .null,
-            "reasoning": ["effort": .null, "summary": .null],
-            "service_tier": "default",
-            "store": .bool(request.store),
-            "temperature": .double(temperature),
-            "text": ["format": request.formatValue],
-            "tool_choice": request.toolChoice.value,
-            "tools": .array(request.tools.map(\.value)),
-            "top_p": .double(topP),
-            "truncation": request.truncationAuto ? "auto" : "disabled",
-            "usage": usage?.value ?? .null,
-            "user": request.options.user.map(JSONValue.string) ?? .null,
-            "metadata": .object(metadata),
-        ]
+        var object = JSONObject()
+        object["id"] = .string(id)
+        object["object"] = "response"
+        object["created_at"] = .int(createdAt)
+        object["status"] = .string(status.rawValue)
+        object["background"] = false
+        object["completed_at"] = completedAt.map(JSONValue.int) ?? .null
+        if let error {
+            object["error"] = .object(JSONObject(["code": .string(error.code), "message": .string(error.message)]))
+        } else {
+            object["error"] = .null
+        }
+        if let incompleteReason {
+            object["incomplete_details"] = .object(JSONObject(["reason": .string(incompleteReason)]))
+        } else {
+            object["incomplete_details"] = .null
+        }
+        object["instructions"] = request.instructions.map(JSONValue.string) ?? .null
+        object["max_output_tokens"] = request.options.maxTokens.map(JSONValue.int) ?? .null
+        object["max_tool_calls"] = .null
+        object["model"] = .string(model)
+        object["output"] = .array(output)
+        object["parallel_tool_calls"] = .bool(request.parallelToolCalls)
+        object["previous_response_id"] = request.previousResponseID.map(JSONValue.string) ?? .null
+        object["reasoning"] = .object(JSONObject(["effort": .null, "summary": .null]))
+        object["service_tier"] = "default"
+        object["store"] = .bool(request.store)
+        object["temperature"] = .double(temperature)
+        object["text"] = .object(JSONObject(["format": request.formatValue]))
+        object["tool_choice"] = request.toolChoice.value
+        object["tools"] = .array(request.tools.map(\.value))
+        object["top_p"] = .double(topP)
+        object["truncation"] = .string(request.truncationAuto ? "auto" : "disabled")
+        object["usage"] = usage?.value ?? .null
+        object["user"] = request.options.user.map(JSONValue.string) ?? .null
+        object["metadata"] = .object(metadata)
+        return .object(object)
     }
 
     /// The text of every `output_text` part, joined (the SDK's `output_text`).

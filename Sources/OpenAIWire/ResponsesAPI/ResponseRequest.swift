@@ -44,10 +44,11 @@ public struct ResponseRequest: Sendable, Equatable {
 
         /// As a response echoes it.
         public var value: JSONValue {
-            [
-                "type": "function", "name": .string(name), "description": description.map(JSONValue.string) ?? .null,
-                "parameters": parameters ?? .null, "strict": .bool(strict),
-            ]
+            var object = JSONObject(["type": "function", "name": .string(name)])
+            object["description"] = description.map(JSONValue.string) ?? .null
+            object["parameters"] = parameters ?? .null
+            object["strict"] = .bool(strict)
+            return .object(object)
         }
 
         /// As chat completions and chat templates take it.
@@ -96,7 +97,8 @@ public struct ResponseRequest: Sendable, Equatable {
 
     public init(_ object: JSONObject, makeID: (String) -> String) throws(OpenAIError) {
         let reader = FieldReader(object)
-        model = try reader.requiredString("model")
+        let model = try reader.requiredString("model")
+        self.model = model
         previousResponseID = try reader.string("previous_response_id")
         switch reader.value("input") {
         case .string(let text):

@@ -84,7 +84,7 @@ struct ResponsesRoutes: Sendable {
                 do {
                     items.append(try ResponseItem(value, path: "\(response.id).items[\(index)]", makeID: Self.makeID))
                 } catch {
-                    throw OpenAIError.serverError("The stored response '\(response.id)' cannot be read: \(error.message)")
+                    throw OpenAIError.serverError("The stored response '\(response.id)' cannot be read: \(error)")
                 }
             }
         }
@@ -118,7 +118,7 @@ struct ResponsesRoutes: Sendable {
         case nil, "desc": items.reverse()
         case "asc": break
         case let other?:
-            throw OpenAIError.invalidValue("Invalid 'order': '\(other ?? "")'. Supported values are: 'asc' and 'desc'.", param: "order")
+            throw OpenAIError.invalidValue("Invalid 'order': '\(other)'. Supported values are: 'asc' and 'desc'.", param: "order")
         }
         if let after = query["after"].map(String.init) {
             guard let position = items.firstIndex(where: { $0["id"]?.stringValue == after }) else {
