@@ -28,11 +28,14 @@ import Testing
     @Test func distancesOfSimpleGrammars() throws {
         var object = GrammarMatcher(grammar: .jsonObject, vocabulary: Self.vocabulary)
         #expect(object.minimumBytesToComplete == 2)  // {}
-        #expect(object.accept(text: #"{"ab"#))
+        let acceptedKey = object.accept(text: #"{"ab"#)
+        #expect(acceptedKey)
         #expect(object.minimumBytesToComplete == 4)  // ":0}
-        #expect(object.accept(text: #"":[[["#))
+        let acceptedArrays = object.accept(text: #"":[[["#)
+        #expect(acceptedArrays)
         #expect(object.minimumBytesToComplete == 4)  // ]]]}
-        #expect(object.accept(text: "]]]}"))
+        let acceptedClose = object.accept(text: "]]]}")
+        #expect(acceptedClose)
         #expect(object.minimumBytesToComplete == 0)
         let literal = GrammarMatcher(grammar: .literal("hello"), vocabulary: Self.vocabulary)
         #expect(literal.minimumBytesToComplete == 5)
@@ -68,7 +71,8 @@ import Testing
                 if chosen == nil {
                     let finishing = matcher.oneByteTokens(in: allowed, finishingWithin: left)
                     let pick = try #require(finishing.randomElement(using: &random), "no finishing token after \(String(decoding: output, as: UTF8.self))")
-                    #expect(matcher.accept(pick))
+                    let accepted = matcher.accept(pick)
+                    #expect(accepted)
                     chosen = pick
                 }
                 output += Self.vocabulary.tokenBytes[chosen ?? 0]

@@ -20,8 +20,10 @@ import Testing
         do {
             _ = try parse(text)
             return nil
-        } catch {
+        } catch let error as OpenAIError {
             return error
+        } catch {
+            return nil
         }
     }
 

@@ -1,6 +1,9 @@
 import AsyncHTTPClient
+import Logging
 import NIOCore
-public import OpenAIWire
+import NIOHTTP1
+import OpenAIWire
+import Synchronization
 
 /// How an upstream model serves the Responses API.
 public enum ResponsesMode: String, Sendable, Equatable {
