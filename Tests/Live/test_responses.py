@@ -119,7 +119,7 @@ def test_function_call_round_trip(server, responses_schemas):
         tool_choice="required",
         max_output_tokens=64,
     )
-    validate(responses_schemas, "Response", first.model_dump(mode="json", exclude_unset=True))
+    validate(responses_schemas, "Response", first.model_dump(mode="json", by_alias=True, exclude_unset=True))
     calls = [item for item in first.output if item.type == "function_call"]
     assert calls and calls[0].name == "get_weather"
     assert "city" in json.loads(calls[0].arguments)
@@ -132,7 +132,7 @@ def test_function_call_round_trip(server, responses_schemas):
         tool_choice="none",
         max_output_tokens=32,
     )
-    validate(responses_schemas, "Response", second.model_dump(mode="json", exclude_unset=True))
+    validate(responses_schemas, "Response", second.model_dump(mode="json", by_alias=True, exclude_unset=True))
     assert second.previous_response_id == first.id
     assert second.output_text
     # The second turn's prompt holds the first turn (its question, the call and the result).
@@ -157,7 +157,7 @@ def test_json_schema_format(server, responses_schemas):
         text={"format": {"type": "json_schema", "name": "person", "schema": PERSON_SCHEMA, "strict": True}},
         max_output_tokens=64,
     )
-    validate(responses_schemas, "Response", response.model_dump(mode="json", exclude_unset=True))
+    validate(responses_schemas, "Response", response.model_dump(mode="json", by_alias=True, exclude_unset=True))
     assert response.text.format.type == "json_schema"
     jsonschema.validate(json.loads(response.output_text), PERSON_SCHEMA)
 
@@ -176,16 +176,23 @@ def test_parse_with_pydantic(server):
 
 def test_stream_with_sdk_helpers(server):
     deltas = []
+    types = []
     with server.client().responses.stream(
-        model=server.model, input="Write one sentence about the sea.", max_output_tokens=20
+        model=server.model,
+        instructions="Answer with one short sentence.",
+        input="Say hi.",
+        max_output_tokens=200,
+        temperature=0,
     ) as stream:
         for event in stream:
+            types.append(event.type)
             if event.type == "response.output_text.delta":
                 deltas.append(event.delta)
+        assert types[-1] == "response.completed", types[-3:]
         final = stream.get_final_response()
     assert deltas and "".join(deltas) == final.output_text
-    assert final.status in ("completed", "incomplete")
-    assert final.usage.output_tokens <= 20
+    assert final.status == "completed"
+    assert 0 < final.usage.output_tokens <= 200
 
 
 def test_stream_events_match_schema(server, responses_schemas):

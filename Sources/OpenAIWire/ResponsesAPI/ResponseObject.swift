@@ -77,8 +77,8 @@ public struct ResponseObject: Sendable, Equatable {
         object["tools"] = .array(request.tools.map(\.value))
         object["top_p"] = .double(topP)
         object["truncation"] = .string(request.truncationAuto ? "auto" : "disabled")
-        object["usage"] = usage?.value ?? .null
-        object["user"] = request.options.user.map(JSONValue.string) ?? .null
+        if let usage { object["usage"] = usage.value }  // absent (not null) until known, as OpenAI's schema has it
+        if let user = request.options.user { object["user"] = .string(user) }
         object["metadata"] = .object(metadata)
         return .object(object)
     }
