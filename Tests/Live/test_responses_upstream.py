@@ -57,7 +57,7 @@ def test_bridge_keeps_the_chain_and_translates_streams(tmp_path, upstream, respo
         first = client.responses.create(
             model="far", input="What is the weather in Paris?", tools=[WEATHER_TOOL], tool_choice="required", max_output_tokens=64
         )
-        body = first.model_dump(mode="json", exclude_unset=True)
+        body = first.model_dump(mode="json", by_alias=True, exclude_unset=True)
         validate(responses_schemas, "Response", body)
         assert first.model == "far"
         calls = [item for item in first.output if item.type == "function_call"]
@@ -66,10 +66,13 @@ def test_bridge_keeps_the_chain_and_translates_streams(tmp_path, upstream, respo
             model="far",
             previous_response_id=first.id,
             input=[{"type": "function_call_output", "call_id": calls[0].call_id, "output": "18 C and clear"}],
+            tools=[WEATHER_TOOL],
+            tool_choice="none",
             max_output_tokens=24,
         )
         assert second.output_text
-        assert second.usage.input_tokens > first.usage.input_tokens
+        # The first turn (with its call) and the result are in the second turn's prompt.
+        assert second.usage.input_tokens > first.usage.input_tokens + first.usage.output_tokens
         # The chain is the proxy's own: readable through it, with its input items.
         assert client.responses.retrieve(first.id).id == first.id
         items = client.responses.input_items.list(second.id)
@@ -91,7 +94,7 @@ def test_native_upstream_gets_the_request_as_it_came(tmp_path, upstream, respons
     try:
         client = server.client()
         first = client.responses.create(model="far", input="My name is Ada.", max_output_tokens=12)
-        validate(responses_schemas, "Response", first.model_dump(mode="json", exclude_unset=True))
+        validate(responses_schemas, "Response", first.model_dump(mode="json", by_alias=True, exclude_unset=True))
         assert first.model == "far"
         # The upstream stored it (the chain is the upstream's), so the next turn continues there.
         second = client.responses.create(model="far", previous_response_id=first.id, input="My name?", max_output_tokens=12)
@@ -117,7 +120,7 @@ def test_bridge_detected_for_a_chat_only_upstream(tmp_path, responses_schemas):
             text={"format": {"type": "json_schema", "name": "person", "schema": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}}},
             max_output_tokens=32,
         )
-        validate(responses_schemas, "Response", response.model_dump(mode="json", exclude_unset=True))
+        validate(responses_schemas, "Response", response.model_dump(mode="json", by_alias=True, exclude_unset=True))
         assert "name" in json.loads(response.output_text)
         assert client.responses.retrieve(response.id).output_text == response.output_text
     finally:
