@@ -33,7 +33,7 @@ import Testing
 
     @Test func appliesNamedMigrationsOnceAndReopens() throws {
         let scratch = try DatabaseScratch()
-        let expected = ["v1-api-keys", "v1-usage-ledger"]
+        let expected = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses"]
         #expect(try scratch.open().appliedMigrations() == expected)
         #expect(try scratch.open().appliedMigrations() == expected)
         #expect(try scratch.open(readOnly: true).appliedMigrations() == expected)

@@ -12,6 +12,8 @@ final class GrammarStorage: Sendable {
     let isReturn: [Bool]
     let ruleStart: [Int32]
     let rootRule: Int32
+    /// The fewest bytes from each state to its rule's return (budget-aware decoding).
+    let completionDistance: CompletionDistance
     private let caches = LockedCaches()
 
     init(
@@ -28,6 +30,9 @@ final class GrammarStorage: Sendable {
         self.isReturn = isReturn
         self.ruleStart = ruleStart
         self.rootRule = rootRule
+        self.completionDistance = CompletionDistance(
+            edgeStart: edgeStart, edgeSets: edgeSets, edgeTargets: edgeTargets, callStart: callStart, callRules: callRules,
+            callReturns: callReturns, isReturn: isReturn, ruleStart: ruleStart)
     }
 
     var stateCount: Int { isReturn.count }

@@ -81,6 +81,34 @@ public struct GrammarMatcher: Sendable {
         return mask
     }
 
+    /// The fewest bytes that finish the output into a sentence (0 once complete or finished;
+    /// `Int.max` when nothing can). Every byte has a one-byte token in a byte-level vocabulary,
+    /// so this many tokens always suffice.
+    public var minimumBytesToComplete: Int {
+        isFinished ? 0 : matcher.minimumBytesToComplete
+    }
+
+    /// Budget-aware decoding: whether accepting `tokenID` leaves the output finishable within
+    /// `budget` more tokens (counting each remaining byte as one token). On success the matcher
+    /// has advanced by the token; otherwise it is unchanged.
+    public mutating func accept(_ tokenID: Int, finishingWithin budget: Int) -> Bool {
+        var trial = self
+        guard trial.accept(tokenID), trial.minimumBytesToComplete <= budget else { return false }
+        self = trial
+        return true
+    }
+
+    /// The one-byte tokens in `mask` after which the
+    /// output is still finishable within `budget` tokens. Non-empty whenever the output could be
+    /// finished within `budget + 1` tokens before (a byte on a shortest completion qualifies).
+    public func oneByteTokens(in mask: TokenMask, finishingWithin budget: Int) -> [Int] {
+        vocabulary.oneByteTokenIDs.filter { id in
+            guard mask.isAllowed(id) else { return false }
+            var trial = self
+            return trial.accept(id) && trial.minimumBytesToComplete <= budget
+        }
+    }
+
     /// Number of automaton states whose masks are cached (a diagnostic).
     public var cachedStateCount: Int { cache.computedCount }
 }

@@ -22,6 +22,12 @@ public struct TokenMask: Sendable, Equatable {
         words[id >> 6] |= UInt64(1) << UInt64(id & 63)
     }
 
+    @inline(__always)
+    public mutating func disallow(_ id: Int) {
+        guard id >= 0, id < count else { return }
+        words[id >> 6] &= ~(UInt64(1) << UInt64(id & 63))
+    }
+
     mutating func formUnion(_ other: [UInt64]) {
         for index in words.indices { words[index] |= other[index] }
     }

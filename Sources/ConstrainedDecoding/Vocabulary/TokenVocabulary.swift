@@ -8,6 +8,9 @@ public final class TokenVocabulary: Sendable {
     /// Tokens never allowed inside a grammar (control tokens such as `<|im_start|>`).
     public let specialTokenIDs: Set<Int>
     let trie: TokenTrie
+    /// The tokens of exactly one byte (not special), the first for each byte value: the
+    /// budget-aware fallback finishes an output with them.
+    public let oneByteTokenIDs: [Int]
     /// Per-state masks shared across grammars (see `StateSignature`).
     let sharedMasks = SharedMaskStore()
 
@@ -27,6 +30,11 @@ public final class TokenVocabulary: Sendable {
             tokens.append((id, bytes))
         }
         self.trie = TokenTrie(tokens: tokens)
+        var firstForByte: [UInt8: Int] = [:]
+        for (id, bytes) in tokens where bytes.count == 1 && firstForByte[bytes[0]] == nil {
+            firstForByte[bytes[0]] = id
+        }
+        self.oneByteTokenIDs = firstForByte.values.sorted()
     }
 
     /// A vocabulary from GPT-2 byte-level BPE token strings (as stored in GGUF

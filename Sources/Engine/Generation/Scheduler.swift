@@ -244,13 +244,23 @@ final class Scheduler: @unchecked Sendable {
         // min_tokens and ignore_eos hold end tokens back, unless the grammar allows nothing else.
         let grammarCanContinue = sequence.matcher?.canContinue ?? true
         let suppressEnd = (request.ignoreEOS || sequence.generatedCount < request.minTokens) && grammarCanContinue
-        let token = sequence.sampler.sample(
-            logits: logits, vocabularySize: vocabularySize, banned: suppressEnd ? endTokens.union(request.stopTokenIDs) : [],
-            mask: mask)
+        let banned = suppressEnd ? endTokens.union(request.stopTokenIDs) : []
+        let token: Int
+        if var matcher = sequence.matcher, let mask {
+            // The tokens left after this one: the output must stay finishable within them.
+            let budget = min(request.maxTokens - sequence.generatedCount, configuration.contextLength - sequence.tokens.count) - 1
+            token = BudgetAwareSampling.sample(
+                matcher: &matcher, mask: mask, budget: budget, logits: logits, vocabularySize: vocabularySize
+            ) { logits, mask in
+                sequence.sampler.sample(logits: logits, vocabularySize: vocabularySize, banned: banned, mask: mask)
+            }
+            sequence.matcher = matcher
+        } else {
+            token = sequence.sampler.sample(logits: logits, vocabularySize: vocabularySize, banned: banned, mask: mask)
+        }
         sequence.sampler.record(token)
         sequence.generatedCount += 1
         sequence.tokens.append(token)
-        _ = sequence.matcher?.accept(token)
         let logprob = request.logprobs.map { alternatives in
             logprobs.logprob(for: token, logits: rawLogits, vocabularySize: vocabularySize, alternatives: alternatives)
         }

@@ -50,6 +50,23 @@ extension FleetDatabase {
                 """)
         }
 
+        // Responses API: `POST /v1/responses` with `store` (the default) keeps each turn here for
+        // `GET /v1/responses/{id}` and `previous_response_id`; pruned with the usage ledger.
+        migrator.registerMigration("v2-stored-responses") { db in
+            try db.execute(sql: """
+                CREATE TABLE stored_response (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    owner TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    created_ms INTEGER NOT NULL,
+                    previous_response_id TEXT,
+                    input_items TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX stored_response_created ON stored_response(created_ms);
+                """)
+        }
+
         return migrator
     }()
 }

@@ -107,7 +107,7 @@ public final class FleetDatabase: Sendable {
         }
     }
 
-    private func mapped(_ error: any Error, _ what: String) -> AccountsError {
+    func mapped(_ error: any Error, _ what: String) -> AccountsError {
         if let error = error as? AccountsError { return error }
         if let error = error as? DatabaseError {
             return AccountsError(.database, "cannot \(what) \(path): \(error.message ?? error.description)")

@@ -40,7 +40,8 @@ public enum FleetAssembly {
                 }
             case .upstream(let upstreams):
                 let backend = UpstreamBackend(
-                    publicName: entry.name, targets: upstreams.map(UpstreamTarget.init), httpClient: httpClient, logger: logger)
+                    publicName: entry.name, targets: upstreams.map(UpstreamTarget.init), httpClient: httpClient, logger: logger,
+                    responses: entry.responses)
                 let descriptor = ModelDescriptor(
                     id: entry.name, contextLength: entry.contextLength ?? 0, vocabularySize: 0, fingerprint: "",
                     created: Int(Date().timeIntervalSince1970), aliases: entry.aliases, supportsToolCalls: true)

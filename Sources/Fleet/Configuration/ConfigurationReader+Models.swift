@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 extension ConfigurationReader {
-    static let modelKeys = ["name", "aliases", "embedded", "upstream", "upstreams", "context_window", "defaults"]
+    static let modelKeys = ["name", "aliases", "embedded", "upstream", "upstreams", "context_window", "defaults", "responses"]
     static let upstreamKeys = ["base_url", "model", "api_key_env", "timeout"]
     static let defaultsKeys = ["temperature", "top_p", "max_tokens", "completions_max_tokens"]
 
@@ -61,9 +61,22 @@ extension ConfigurationReader {
         if let defaultsNode = fields["defaults"] {
             samplingDefaults = try readDefaults(defaultsNode, context: context)
         }
-        return ModelEntry(
+        var responses: ResponsesMode?
+        if let responsesNode = fields["responses"] {
+            let text = try string(responsesNode, named: "responses")
+            guard let mode = ResponsesMode(rawValue: text) else {
+                throw error(at: responsesNode, "'responses' of \(context) must be 'native' or 'bridge', not '\(text)'")
+            }
+            guard case .upstream = backend else {
+                throw error(at: responsesNode, "'responses' of \(context) applies to upstream models only")
+            }
+            responses = mode
+        }
+        var entry = ModelEntry(
             name: name, aliases: aliases, backend: backend, contextLength: contextLength,
             samplingDefaults: samplingDefaults, line: node.mark?.line ?? 0)
+        entry.responses = responses
+        return entry
     }
 
     func readUpstream(_ node: Node, context: String) throws(ConfigurationError) -> UpstreamEntry {

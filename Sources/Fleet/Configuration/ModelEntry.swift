@@ -11,6 +11,8 @@ public struct ModelEntry: Sendable, Equatable {
     public var samplingDefaults: SamplingDefaults?
     /// The line of the entry in the file, for later error messages.
     public var line: Int
+    /// `responses:` how an upstream model serves `/v1/responses`; `nil` detects it with a probe.
+    public var responses: ResponsesMode?
 
     public init(
         name: String, aliases: [String] = [], backend: BackendEntry, contextLength: Int? = nil,

@@ -22,7 +22,8 @@ extension UpstreamBackend {
                 translator.badResponse(
                     "answered HTTP \(status) with a body that is not a JSON object (content-type \(contentType)): \(translator.excerpt(bytes))"))
         }
-        if json["error"] != nil, json["choices"] == nil {
+        // A Responses API object always has `"error": null`.
+        if let error = json["error"], !error.isNull, json["choices"] == nil {
             throw .upstream(translator.error(inEvent: json))
         }
         return .complete(translator.reply(json), usage: UpstreamUsage(json["usage"]))
@@ -98,6 +99,12 @@ extension UpstreamBackend {
             throw FleetError.upstream(translator.error(inEvent: json))
         }
         var chunk = translator.reply(json)
+        // A Responses API stream ends with its final response event (no `[DONE]`), which holds the usage.
+        if let type = chunk["type"]?.stringValue, Self.finalResponseEvents.contains(type) {
+            if let usage = UpstreamUsage(chunk["response"]?["usage"]) { try yield(.usage(usage), to: continuation) }
+            try yield(.chunk(chunk), to: continuation)
+            return true
+        }
         let usage = UpstreamUsage(chunk["usage"])
         if let usage { try yield(.usage(usage), to: continuation) }
         let usageOnly = usage != nil && (chunk["choices"]?.arrayValue?.isEmpty ?? true)
@@ -112,6 +119,9 @@ extension UpstreamBackend {
         try yield(.chunk(chunk), to: continuation)
         return false
     }
+
+    /// The events that end a Responses API stream.
+    static let finalResponseEvents: Set<String> = ["response.completed", "response.incomplete", "response.failed"]
 
     private static func yield(
         _ event: UpstreamStreamEvent, to continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import Synchronization
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -17,6 +18,10 @@ public final class UpstreamBackend: Sendable {
     public let targets: [UpstreamTarget]
     let httpClient: HTTPClient
     let logger: Logger
+    /// `responses:` from the configuration; `nil` until probed.
+    let responsesSetting: ResponsesMode?
+    /// What the probe found (the first `/v1/responses` request to the model runs it once).
+    let probedResponses = Mutex<ResponsesMode?>(nil)
 
     /// Largest non-streamed reply read (a chat completion is a few KiB).
     static let maxReplyBytes = 32 << 20
@@ -28,11 +33,15 @@ public final class UpstreamBackend: Sendable {
     /// - Parameters:
     ///   - targets: tried in this order.
     ///   - httpClient: shared; for quick failover configure it as `UpstreamBackend.httpClientConfiguration()` does.
-    public init(publicName: String, targets: [UpstreamTarget], httpClient: HTTPClient, logger: Logger) {
+    /// - Parameter responses: how it serves `/v1/responses` (`nil`: detected with a probe request).
+    public init(
+        publicName: String, targets: [UpstreamTarget], httpClient: HTTPClient, logger: Logger, responses: ResponsesMode? = nil
+    ) {
         self.publicName = publicName
         self.targets = targets
         self.httpClient = httpClient
         self.logger = logger
+        self.responsesSetting = responses
     }
 
     /// A client configuration that suits upstreams: a refused connection fails at once (so the
@@ -49,7 +58,7 @@ public final class UpstreamBackend: Sendable {
 
     /// Forwards one request.
     /// - Parameters:
-    ///   - path: "chat/completions" or "completions", appended to each target's base URL.
+    ///   - path: "chat/completions", "completions" or "responses", appended to each target's base URL.
     ///   - body: the client's JSON object; its `model` is replaced by the target's model and,
     ///     when streaming, `stream_options.include_usage` is forced on (the usage-only chunk is
     ///     then reported as `.usage` but not yielded as a chunk unless the client asked for it).
@@ -65,7 +74,7 @@ public final class UpstreamBackend: Sendable {
         var failures: [String] = []
         for target in targets {
             let translator = UpstreamTranslator(publicName: publicName, target: target)
-            let request = makeRequest(target: target, path: path, body: translator.requestBody(body, stream: stream), stream: stream, requestID: requestID)
+            let request = makeRequest(target: target, path: path, body: translator.requestBody(body, stream: stream, path: path), stream: stream, requestID: requestID)
             var attempt = 1
             while true {
                 guard !Task.isCancelled else { throw Self.cancelled }
@@ -118,7 +127,7 @@ public final class UpstreamBackend: Sendable {
         throw .upstream(unavailable(failures))
     }
 
-    private func makeRequest(target: UpstreamTarget, path: String, body: JSONObject, stream: Bool, requestID: String) -> HTTPClientRequest {
+    func makeRequest(target: UpstreamTarget, path: String, body: JSONObject, stream: Bool, requestID: String) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: target.url(for: path))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -19,11 +19,13 @@ struct UpstreamTranslator: Sendable {
 
     /// The body to send: `model` set to the upstream's name, `stream` as asked and, when
     /// streaming, `stream_options.include_usage` forced on (other stream options kept).
-    func requestBody(_ body: JSONObject, stream: Bool) -> JSONObject {
+    /// The Responses API (`path` "responses") has no `stream_options.include_usage`: its last
+    /// event carries the usage.
+    func requestBody(_ body: JSONObject, stream: Bool, path: String = "chat/completions") -> JSONObject {
         var body = body
         body["model"] = .string(upstreamModel)
         body["stream"] = .bool(stream)
-        if stream {
+        if stream, path != "responses" {
             var options = body["stream_options"]?.objectValue ?? JSONObject()
             options["include_usage"] = .bool(true)
             body["stream_options"] = .object(options)
@@ -33,8 +35,13 @@ struct UpstreamTranslator: Sendable {
 
     /// A reply or chunk with its `model` shown under the public name.
     func reply(_ value: JSONValue) -> JSONValue {
-        guard var object = value.objectValue, object["model"] != nil else { return value }
-        object["model"] = .string(publicName)
+        guard var object = value.objectValue else { return value }
+        if object["model"] != nil { object["model"] = .string(publicName) }
+        // Responses API events carry the response (and its model) one level down.
+        if case .object(var response)? = object["response"], response["model"] != nil {
+            response["model"] = .string(publicName)
+            object["response"] = .object(response)
+        }
         return .object(object)
     }
 

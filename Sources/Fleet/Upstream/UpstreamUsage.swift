@@ -12,7 +12,12 @@ public struct UpstreamUsage: Sendable, Equatable {
 
     /// Reads OpenAI's `usage` object (`prompt_tokens`, `completion_tokens`, or `total_tokens` to
     /// derive the missing one); `nil` when it is absent or carries no counts.
+    /// The Responses API's `input_tokens` / `output_tokens` are read too.
     public init?(_ usage: JSONValue?) {
+        if let input = usage?["input_tokens"]?.intValue, let output = usage?["output_tokens"]?.intValue {
+            self.init(promptTokens: input, completionTokens: output)
+            return
+        }
         guard let usage, let prompt = usage["prompt_tokens"]?.intValue else { return nil }
         if let completion = usage["completion_tokens"]?.intValue {
             self.init(promptTokens: prompt, completionTokens: completion)

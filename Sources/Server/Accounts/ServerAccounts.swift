@@ -10,11 +10,17 @@ public struct ServerAccounts: Sendable {
     public var limiter: RateLimiter
     /// Keys (from `--admin-key` / `SWITCHYARD_ADMIN_KEY`) that may also call the admin endpoints.
     public var adminKeys: [String]
+    /// Stored Responses API turns (`store: true`); in memory when the server has no database.
+    public var responses: any ResponseStore
 
-    public init(keyStore: KeyStore? = nil, ledger: UsageLedger? = nil, limiter: RateLimiter = RateLimiter(), adminKeys: [String] = []) {
+    public init(
+        keyStore: KeyStore? = nil, ledger: UsageLedger? = nil, limiter: RateLimiter = RateLimiter(), adminKeys: [String] = [],
+        responses: any ResponseStore = InMemoryResponseStore()
+    ) {
         self.keyStore = keyStore
         self.ledger = ledger
         self.limiter = limiter
         self.adminKeys = adminKeys
+        self.responses = responses
     }
 }

@@ -5,14 +5,17 @@ import ServiceLifecycle
 
 /// Keeps the usage ledger to a window (`serve --usage-retention 90d`): one row a request adds
 /// up to millions a day on a busy server, so rows older than `keep` are deleted at start-up and
-/// then periodically (every hour, or a quarter of the window when that is shorter).
+/// then periodically (every hour, or a quarter of the window when that is shorter). Stored
+/// Responses API turns older than the window go with them.
 public struct UsageRetention: Service {
     let ledger: UsageLedger
+    let responses: (any ResponseStore)?
     let keep: Duration
     let logger: Logger
 
-    public init(ledger: UsageLedger, keep: Duration, logger: Logger) {
+    public init(ledger: UsageLedger, responses: (any ResponseStore)? = nil, keep: Duration, logger: Logger) {
         self.ledger = ledger
+        self.responses = responses
         self.keep = keep
         self.logger = logger
     }
@@ -23,11 +26,26 @@ public struct UsageRetention: Service {
     public func run() async throws {
         while true {
             prune()
+            await pruneResponses()
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return  // shutting down
             }
+        }
+    }
+
+    /// Deletes stored responses older than the window; a failure is logged and retried next time.
+    func pruneResponses() async {
+        guard let responses else { return }
+        let cutoff = Date().addingTimeInterval(-keep.inSeconds)
+        do {
+            let deleted = try await responses.deleteResponses(before: cutoff)
+            if deleted > 0 {
+                logger.info("pruned stored responses", metadata: ["responses.deleted": .stringConvertible(deleted)])
+            }
+        } catch {
+            logger.warning("cannot prune stored responses", metadata: ["error.message": .string(error.description)])
         }
     }
 

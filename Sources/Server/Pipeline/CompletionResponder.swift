@@ -8,6 +8,9 @@ import OpenAIWire
 /// event but `[DONE]`, which the responder sends once the ledger row is written).
 struct StreamStart: Sendable {
     var headers: HTTPFields
+    /// Whether the stream ends with `data: [DONE]` (chat and completions do; the Responses API
+    /// ends with its `response.completed` event instead).
+    var sendsDone = true
     var produce: @Sendable (inout SSEWriter) async throws -> Void
 }
 
@@ -48,7 +51,7 @@ struct CompletionResponder: Sendable {
             let accounting = accounting
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 var sse = SSEWriter(writer: writer)
-                try await Self.run(start.produce, on: &sse, accounting: accounting)
+                try await Self.run(start.produce, on: &sse, accounting: accounting, sendsDone: start.sendsDone)
             })
         } catch {
             accounting.finish(status: ErrorMapping.openAIError(for: error).status)
@@ -70,7 +73,7 @@ struct CompletionResponder: Sendable {
                     try await sse.write(": tier \(tier.name) woke in \(Int(wake.inMilliseconds.rounded())) ms\n\n")
                 }
                 let start = try await startStream()
-                try await Self.run(start.produce, on: &sse, accounting: accounting)
+                try await Self.run(start.produce, on: &sse, accounting: accounting, sendsDone: start.sendsDone)
             } catch where !sse.failed {
                 try await Self.fail(with: error, on: &sse, accounting: accounting)
             } catch {
@@ -83,12 +86,13 @@ struct CompletionResponder: Sendable {
     /// Writes a stream's events, then the ledger row, then `[DONE]`; a failure after the
     /// headers went out becomes one error event.
     static func run(
-        _ produce: @Sendable (inout SSEWriter) async throws -> Void, on sse: inout SSEWriter, accounting: RequestAccounting
+        _ produce: @Sendable (inout SSEWriter) async throws -> Void, on sse: inout SSEWriter, accounting: RequestAccounting,
+        sendsDone: Bool = true
     ) async throws {
         do {
             try await produce(&sse)
             accounting.finish(status: 200)
-            try await sse.sendDone()
+            if sendsDone { try await sse.sendDone() }
             try await sse.finish()
         } catch where !sse.failed {
             try await fail(with: error, on: &sse, accounting: accounting)

@@ -47,7 +47,9 @@ struct UpstreamProxy: Sendable {
                     throw FleetError.upstream(.serverError("The upstream answered a streamed request without a stream.", status: 502))
                 }
                 let timer = TokenTimer(model: model, metrics: metrics)
-                return StreamStart(headers: [:]) { sse in
+                // The Responses API names each event and ends without `[DONE]`.
+                let responses = path == "responses"
+                return StreamStart(headers: [:], sendsDone: !responses) { sse in
                     for try await event in events {
                         switch event {
                         case .chunk(let chunk):
@@ -55,7 +57,11 @@ struct UpstreamProxy: Sendable {
                                 timer.tokenArrived()
                                 accounting.outputArrived()
                             }
-                            try await sse.send(chunk)
+                            if responses, let type = chunk["type"]?.stringValue {
+                                try await sse.write("event: \(type)\n" + ServerSentEvents.event(chunk))
+                            } else {
+                                try await sse.send(chunk)
+                            }
                         case .usage(let usage):
                             accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
                             metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
@@ -67,6 +73,9 @@ struct UpstreamProxy: Sendable {
 
     /// Whether a chunk holds generated text or a tool call (not just the role or a finish reason).
     static func carriesOutput(_ chunk: JSONValue) -> Bool {
+        if let type = chunk["type"]?.stringValue {
+            return type == "response.output_text.delta" || type == "response.function_call_arguments.delta"
+        }
         guard case .array(let choices)? = chunk["choices"] else { return false }
         return choices.contains { choice in
             if case .string(let text)? = choice["text"], !text.isEmpty { return true }

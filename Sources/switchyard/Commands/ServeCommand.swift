@@ -137,7 +137,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
         if let usageRetention, let ledger = accounts.ledger {
-            services.append(.init(service: UsageRetention(ledger: ledger, keep: .seconds(usageRetention.seconds), logger: logger)))
+            services.append(
+                .init(
+                    service: UsageRetention(
+                        ledger: ledger, responses: accounts.responses, keep: .seconds(usageRetention.seconds), logger: logger)))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -159,7 +162,9 @@ struct ServeCommand: AsyncParsableCommand {
         let path = database ?? FleetDatabase.defaultPath(home: home)
         do {
             let database = try FleetDatabase(path: path)
-            return ServerAccounts(keyStore: KeyStore(database: database), ledger: UsageLedger(database: database), adminKeys: adminKeys)
+            return ServerAccounts(
+                keyStore: KeyStore(database: database), ledger: UsageLedger(database: database), adminKeys: adminKeys,
+                responses: SQLiteResponseStore(database: database))
         } catch {
             FileHandle.standardError.write(Data("error: cannot open the key and usage database \(path): \(error)\n".utf8))
             throw ExitCode(1)
