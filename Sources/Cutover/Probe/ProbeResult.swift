@@ -4,6 +4,9 @@ public enum ProbeStatus: String, Sendable, Codable, Hashable {
     case supported
     /// The request succeeded but the feature had no effect.
     case ignored
+    /// The feature works, but the wire format departs from OpenAI's in a way most SDKs tolerate
+    /// (a stream's `created` changing between chunks, a missing `[DONE]`).
+    case deviates
     /// The server refused the request (4xx) with a message.
     case rejected
     /// The server failed (5xx), or its response broke the wire contract.
