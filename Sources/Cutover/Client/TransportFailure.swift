@@ -69,7 +69,7 @@ struct TransportFailure: Sendable {
     /// A sentence for reports, in the words a user would use.
     static func describe(_ error: any Error, timeout: Double) -> String {
         switch error {
-        case ChannelError.eof:
+        case ChannelError.eof, HTTPParserError.invalidEOFState:
             return "the server closed the connection"
         case let error as HTTPClientError where error == .remoteConnectionClosed:
             return "the server closed the connection"
