@@ -252,7 +252,10 @@ public struct ProbeRunner: Sendable {
             return ProbeResult(feature: feature, status: .broken, detail: issues.joined(separator: "; "), httpStatus: outcome.status)
         }
         let detail = issues.isEmpty ? "\(error.summary)" : "\(error.summary) — differs: \(issues.joined(separator: "; "))"
-        return ProbeResult(feature: feature, status: .supported, detail: detail, httpStatus: outcome.status)
+        // Refused with OpenAI's status: clients branch correctly (a differing code is noted). Refused
+        // with another status: SDKs raise a different exception class, a deviation.
+        let status: ProbeStatus = outcome.status == expectedStatus ? .supported : .deviates
+        return ProbeResult(feature: feature, status: status, detail: detail, httpStatus: outcome.status)
     }
 
     /// Three replies with sampling parameters omitted and two at temperature 0.
