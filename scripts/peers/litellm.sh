@@ -3,10 +3,10 @@
 # and prints the path of its `litellm` command. Its own environment keeps the proxy's many
 # dependencies away from the test suite's.
 #
-#   scripts/peers/litellm.sh     # prints .../litellm-venv/bin/litellm
+#   scripts/peers/litellm.sh     # prints .../litellm-1.100.0/bin/litellm
 #
-# (1.100.0: the newest whose [proxy] extra installs from PyPI alone; later ones need a package
-# PyPI does not carry.) The cache is $SWITCHYARD_PEERS_CACHE (default ~/.cache/switchyard-peers).
+# (1.100.0: its [proxy] extra installs from PyPI; 1.110.2's needs `litellm-proxy`, which the
+# index this project uses does not carry.) The cache is $SWITCHYARD_PEERS_CACHE (default ~/.cache/switchyard-peers).
 set -euo pipefail
 
 version="${LITELLM_VERSION:-1.100.0}"
