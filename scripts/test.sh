@@ -18,6 +18,11 @@ if [ -x .build/release/switchyard ] && .build/release/switchyard help pull >/dev
 fi
 swift test -c release --skip-build
 
+# The migration kit's real peers (Tests/Live/test_kit_peers.py): llama.cpp's llama-server built
+# from the PyPI sdist and a LiteLLM proxy, each installed once and cached.
+scripts/peers/llama-server.sh >/dev/null
+scripts/peers/litellm.sh >/dev/null
+
 if compgen -G "Tests/Live/test_*.py" >/dev/null; then
     SWITCHYARD_BIN="$PWD/.build/release/switchyard" python3 -m pytest -q Tests/Live
 fi

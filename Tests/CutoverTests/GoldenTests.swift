@@ -126,3 +126,40 @@ import Testing
         #expect(!json.contains("secret-a"), "API keys must never reach a report")
     }
 }
+
+@Suite struct GoldenAgreementTests {
+    static func record(_ output: String, tokens: Int, prompt: Int = 30, finish: String = "stop", error: String? = nil) -> GoldenRecord {
+        GoldenRecord(output: output, finishReason: finish, promptTokens: prompt, completionTokens: tokens, ttftMilliseconds: 1,
+                     meanITLMilliseconds: 1, totalMilliseconds: 2, toolCalls: [], toolCallValid: nil, schemaValid: nil,
+                     expectations: [], error: error)
+    }
+
+    static func item(_ id: String, _ a: GoldenRecord, _ b: GoldenRecord, temperature: Double? = 0) -> GoldenCaseResult {
+        GoldenCaseResult(id: id, prompt: id, records: [a, b], temperature: temperature)
+    }
+
+    @Test func countsIdenticalCasesAndSaysWhyOthersDiffer() {
+        let endpoints = [Endpoint(name: "llama", baseURL: "http://a:1/v1", apiKey: nil, model: "m"),
+                         Endpoint(name: "sy", baseURL: "http://b:1/v1", apiKey: nil, model: "m")]
+        let report = GoldenReport(endpoints: endpoints, cases: [
+            Self.item("same", Self.record("Paris.", tokens: 3), Self.record("Paris.", tokens: 3)),
+            Self.item("template", Self.record("Hi", tokens: 2, prompt: 30), Self.record("Hello", tokens: 2, prompt: 12)),
+            Self.item("sampled", Self.record("a", tokens: 1), Self.record("b", tokens: 1), temperature: nil),
+            Self.item("accounting", Self.record("ok", tokens: 2), Self.record("ok", tokens: 3)),
+            Self.item("stop", Self.record("1 2 3", tokens: 5, finish: "length"), Self.record("1 2", tokens: 3)),
+            Self.item("numerics", Self.record("The sea is blue.", tokens: 5, prompt: 70), Self.record("The sea is deep.", tokens: 5, prompt: 70)),
+            Self.item("failed", Self.record("", tokens: 0, error: "HTTP 500"), Self.record("x", tokens: 1)),
+        ])
+        let agreement = report.agreements[0]
+        #expect(agreement.line == "llama vs sy: 1/7 identical (text, tool calls and completion tokens)")
+        let reasons = Dictionary(uniqueKeysWithValues: agreement.differences.map { ($0.id, $0.reason) })
+        #expect(reasons["template"] == "prompt tokens differ (llama 30, sy 12): the chat template is applied differently")
+        #expect(reasons["sampled"] == "temperature is not pinned to 0 (server default): sampled outputs differ")
+        #expect(reasons["accounting"] == "same text, different completion token counts (llama 2, sy 3): token accounting differs")
+        #expect(reasons["stop"]?.hasSuffix("stop handling differs") == true)
+        #expect(reasons["numerics"]?.hasPrefix("same prompt (70 tokens), outputs diverge after 11 characters") == true)
+        #expect(reasons["failed"] == "llama failed: HTTP 500")
+        #expect(report.text.contains("llama vs sy: 1/7 identical"))
+        #expect(report.markdown.contains("- llama vs sy: 1/7 identical"))
+    }
+}

@@ -55,11 +55,34 @@ import Testing
         ])
         #expect(!outcome.succeeded)
         #expect(outcome.text == "ab")
-        let problems = outcome.problems.joined(separator: "\n")
-        #expect(problems.contains("chunk 2 is not JSON"))
-        #expect(problems.contains("differs from 'c1'"))
-        #expect(problems.contains("\"choices\": null"))
-        #expect(problems.contains("without data: [DONE]"))
+        #expect(outcome.problems == ["chunk 2 is not JSON (\(Self.parseError("{\"choices\": [{\"delta\": "))): '{\"choices\": [{\"delta\": '"])
+        let envelope = outcome.envelopeProblems.joined(separator: "\n")
+        #expect(envelope.contains("\"id\" changes between chunks (chunk 3: 'other', chunk 1: 'c1')"))
+        #expect(envelope.contains("\"choices\": null"))
+        #expect(envelope.contains("without data: [DONE]"))
+    }
+
+    static func parseError(_ text: String) -> String {
+        do { _ = try JSONValue.parse(text); return "" } catch { return "\(error)" }
+    }
+
+    /// llama-server's `created` ticks between chunks and its usage rides on the last content
+    /// chunk: envelope deviations, reported apart, which leave the request itself a success.
+    @Test func envelopeDeviationsDoNotFailTheRequest() {
+        let outcome = ChatOutcome.reading(streamPayloads: [
+            ("{\"id\":\"c1\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}", 0.1),
+            ("{\"id\":\"c1\",\"created\":2,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"}}]}", 0.2),
+            ("{\"id\":\"c1\",\"created\":3,\"model\":\"m2\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":2}}", 0.3),
+            ("[DONE]", 0.4),
+        ])
+        #expect(outcome.succeeded)
+        #expect(outcome.failureReason == nil)
+        #expect(outcome.usageChunkSeen && outcome.usage?.completionTokens == 2)
+        #expect(outcome.envelopeProblems == [
+            "\"created\" changes between chunks (chunk 2: 2, chunk 1: 1)",
+            "\"model\" changes between chunks (chunk 3: 'm2', chunk 1: 'm')",
+            "usage rides on a chunk with choices (OpenAI sends it in its own chunk with \"choices\": [])",
+        ])
     }
 
     @Test func streamedToolCallDeltasAreReassembled() {

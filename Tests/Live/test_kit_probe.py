@@ -5,13 +5,15 @@ FULL = {
     "logprobs": "supported", "seed": "supported", "n": "supported", "image_input": "supported",
     "json_object": "supported", "json_schema_strict": "supported", "tool_choice_auto": "supported",
     "tool_choice_required": "supported", "tool_choice_named": "supported", "parallel_tool_calls": "supported",
-    "streamed_tool_calls": "supported", "stream_include_usage": "supported", "stop": "supported",
+    "streamed_tool_calls": "supported", "stream_include_usage": "supported", "stream_envelope": "supported", "stop": "supported",
     "unknown_field": "ignored", "error_bad_key": "supported", "error_bad_model": "supported",
     "rate_limit_headers": "supported", "sampling_defaults": "supported",
 }
 STRICT = dict(FULL, **{
     "logprobs": "rejected", "seed": "ignored", "n": "rejected", "image_input": "rejected",
-    "json_schema_strict": "broken", "parallel_tool_calls": "ignored", "stream_include_usage": "broken",
+    "json_schema_strict": "broken", "parallel_tool_calls": "ignored",
+    # Usage arrives, on the last content chunk: the feature works, the envelope deviates.
+    "stream_include_usage": "supported", "stream_envelope": "deviates",
     "unknown_field": "rejected", "error_bad_key": "broken", "error_bad_model": "broken", "rate_limit_headers": "ignored",
 })
 
@@ -39,6 +41,8 @@ def test_probe_strict_server(strict_server):
     assert results["logprobs"]["detail"] == "logprobs is not supported"
     assert "not a string" in results["error_bad_key"]["detail"]
     assert "greedy" in results["sampling_defaults"]["detail"]
+    assert results["stream_envelope"]["detail"] == (
+        'usage rides on a chunk with choices (OpenAI sends it in its own chunk with "choices": [])')
 
 
 def test_probe_broken_server(broken_server):

@@ -6,6 +6,7 @@ struct ChatAccumulator {
     var outcome = ChatOutcome()
     private var streamID: String?
     private var streamCreated: JSONValue?
+    private var streamModel: String?
     private var chunkIndex = 0
     private var sawDone = false
     private var lastContentTime: Double?
@@ -76,11 +77,11 @@ struct ChatAccumulator {
     mutating func readEvent(_ payload: String, time: Double) {
         outcome.totalLatency = time
         if payload == "[DONE]" {
-            if sawDone { note("more than one [DONE]") }
+            if sawDone { noteEnvelope("more than one [DONE]") }
             sawDone = true
             return
         }
-        if sawDone { note("data after [DONE]") }
+        if sawDone { noteEnvelope("data after [DONE]") }
         chunkIndex += 1
         let json: JSONValue
         do {
@@ -96,11 +97,13 @@ struct ChatAccumulator {
         checkIdentity(json)
         if let usage = TokenUsage(json["usage"]) {
             outcome.usage = usage
+            outcome.usageChunkSeen = true
             switch json["choices"] {
-            case .array(let choices)? where choices.isEmpty: outcome.usageChunkSeen = true
-            case .null?: note("usage chunk has \"choices\": null (clients expect [])")
-            case nil: note("usage chunk has no \"choices\" (clients expect [])")
-            default: break
+            case .array(let choices)? where choices.isEmpty: break
+            case .array?: noteEnvelope("usage rides on a chunk with choices (OpenAI sends it in its own chunk with \"choices\": [])")
+            case .null?: noteEnvelope("usage chunk has \"choices\": null (OpenAI sends [])")
+            case nil: noteEnvelope("usage chunk has no \"choices\" (OpenAI sends [])")
+            default: noteEnvelope("usage chunk has \"choices\" that is not an array")
             }
         }
         guard let choices = json["choices"]?.arrayValue else {
@@ -137,15 +140,25 @@ struct ChatAccumulator {
     /// Call when the stream ended; `parserProblems` come from the SSE reader.
     mutating func finishStream(parserProblems: [String]) {
         for problem in parserProblems { note(problem) }
-        if !sawDone && outcome.error == nil { note("stream ended without data: [DONE]") }
+        if !sawDone && outcome.error == nil && outcome.transportFailure == nil { noteEnvelope("stream ended without data: [DONE]") }
         outcome.toolCalls = toolCallsByIndex.keys.sorted().compactMap { toolCallsByIndex[$0] }
         for call in outcome.toolCalls where call.parsedArguments == nil {
             note("tool call \(call.index) arguments do not form a JSON object: '\(excerpt(call.arguments))'")
         }
     }
 
+    /// Chunks read so far (not counting `[DONE]`).
+    var chunksRead: Int { chunkIndex }
+
     mutating func note(_ problem: String) {
         if outcome.problems.count < 12 { outcome.problems.append(problem) }
+    }
+
+    /// Records an envelope deviation once, however many chunks repeat it.
+    mutating func noteEnvelope(_ problem: String) {
+        if outcome.envelopeProblems.count < 12 && !outcome.envelopeProblems.contains(problem) {
+            outcome.envelopeProblems.append(problem)
+        }
     }
 
     private mutating func readLogprobs(_ logprobs: JSONValue?) {
@@ -182,18 +195,31 @@ struct ChatAccumulator {
         return name != nil || !fragment.isEmpty
     }
 
+    /// OpenAI repeats the first chunk's id, created and model on every chunk; a change is noted
+    /// once per field, with the first chunk where it happened.
     private mutating func checkIdentity(_ json: JSONValue) {
         let id = json["id"]?.stringValue
+        let model = json["model"]?.stringValue
         if chunkIndex == 1 {
             streamID = id
             streamCreated = json["created"]
-            if id == nil { note("chunk 1 has no string \"id\"") }
+            streamModel = model
+            if id == nil { noteEnvelope("chunk 1 has no string \"id\"") }
             return
         }
-        if let id, let streamID, id != streamID { note("chunk \(chunkIndex) id '\(id)' differs from '\(streamID)'") }
-        if let created = json["created"], let streamCreated, created != streamCreated {
-            note("chunk \(chunkIndex) \"created\" differs from the first chunk")
+        if let id, let streamID, id != streamID, !envelopeMentions("\"id\"") {
+            noteEnvelope("\"id\" changes between chunks (chunk \(chunkIndex): '\(id)', chunk 1: '\(streamID)')")
         }
+        if let created = json["created"], let streamCreated, created != streamCreated, !envelopeMentions("\"created\"") {
+            noteEnvelope("\"created\" changes between chunks (chunk \(chunkIndex): \(created.jsonString), chunk 1: \(streamCreated.jsonString))")
+        }
+        if let model, let streamModel, model != streamModel, !envelopeMentions("\"model\"") {
+            noteEnvelope("\"model\" changes between chunks (chunk \(chunkIndex): '\(model)', chunk 1: '\(streamModel)')")
+        }
+    }
+
+    private func envelopeMentions(_ field: String) -> Bool {
+        outcome.envelopeProblems.contains { $0.hasPrefix(field) }
     }
 }
 

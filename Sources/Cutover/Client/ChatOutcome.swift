@@ -127,8 +127,18 @@ public struct ChatOutcome: Sendable {
     public var interTokenLatencies: [Double] = []
     /// Seconds from sending the request to the end of the response.
     public var totalLatency: Double = 0
-    /// Protocol problems: malformed JSON, stream contract violations, missing fields.
+    /// Protocol problems that break the response itself: malformed JSON, missing deltas,
+    /// tool-call fragments that do not assemble.
     public var problems: [String] = []
+    /// Deviations of the stream's envelope from OpenAI's (id/created/model changing between
+    /// chunks, no `data: [DONE]`, a usage chunk whose `choices` is not `[]`): SDKs mostly cope, so
+    /// they are reported on their own rather than failing the request.
+    public var envelopeProblems: [String] = []
+    /// Why the request failed below HTTP (the server closed the connection, the stream stalled or
+    /// broke off), when it did.
+    public var transportFailure: String?
+    /// How many times the request was sent again because its pooled connection was found closed.
+    public var connectionRetries = 0
     public var error: APIErrorInfo?
     /// The parsed body of a non-streamed response.
     public var body: JSONValue?
@@ -138,12 +148,14 @@ public struct ChatOutcome: Sendable {
     /// Text of the first choice.
     public var text: String { choiceTexts[0] ?? "" }
     public var choiceCount: Int { choiceTexts.count }
-    /// A 200 response with no error event and no protocol problems.
-    public var succeeded: Bool { status == 200 && error == nil && problems.isEmpty }
+    /// A complete 200 response with no error event and no protocol problems (envelope
+    /// deviations aside).
+    public var succeeded: Bool { status == 200 && error == nil && transportFailure == nil && problems.isEmpty }
 
     /// One line saying why the request did not succeed, or nil.
     public var failureReason: String? {
         if let error { return error.summary }
+        if let transportFailure { return status == 0 ? transportFailure : "HTTP \(status), then \(transportFailure)" }
         if status != 200 { return "HTTP \(status)" }
         if !problems.isEmpty { return problems.joined(separator: "; ") }
         return nil

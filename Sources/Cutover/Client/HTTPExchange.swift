@@ -8,6 +8,8 @@ public struct HTTPExchange: Sendable {
     public var body: String
     /// Seconds from sending to the end of the body.
     public var elapsed: Double
+    /// Why the exchange failed below HTTP (status 0), or why its body broke off.
+    public var transportFailure: String?
 
     /// The body as JSON, or nil.
     public var json: JSONValue? { try? JSONValue.parse(body) }

@@ -6,17 +6,25 @@ import OpenAIWire
 
 /// Talks to an OpenAI-compatible endpoint over HTTP exactly as an application would.
 ///
-/// Transport failures before any response (refused, DNS, TLS, timeout) throw
-/// `CutoverError.Kind.connection`; anything the server sends back, however malformed,
-/// is returned as data for the caller to judge.
+/// Only an endpoint that cannot be reached at all (refused, DNS, TLS, connect timeout) throws
+/// `CutoverError.Kind.connection`. Anything that happens once the server accepted the
+/// connection — a dropped connection, a stalled or malformed stream, a 500, an HTML page — is
+/// returned in the outcome for the caller to judge, so one bad request never ends a run.
 public final class OpenAIClient: Sendable {
     private let http: HTTPClient
+    /// How many times a request is sent again after finding its pooled connection closed.
+    static let closedConnectionRetries = 3
 
-    /// - Parameter maxConnectionsPerHost: enough for the highest benchmark concurrency.
-    public init(maxConnectionsPerHost: Int = 64) {
+    /// - Parameters:
+    ///   - maxConnectionsPerHost: enough for the highest benchmark concurrency.
+    ///   - stallTimeout: seconds without a byte from the server after which a request (or a
+    ///     stream) counts as stalled; give the longest endpoint timeout in use.
+    public init(maxConnectionsPerHost: Int = 64, stallTimeout: Double = 120) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnectionsPerHost)
+        configuration.timeout = .init(
+            connect: .seconds(10), read: .milliseconds(Int64(max(stallTimeout, 0.001) * 1000)))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -25,22 +33,30 @@ public final class OpenAIClient: Sendable {
         try? await http.shutdown()
     }
 
-    /// Sends a request with a JSON body (or none) and reads the whole response.
+    /// Sends a request with a JSON body (or none) and reads the whole response. A request the
+    /// server failed below HTTP comes back with status 0 and the reason in `transportFailure`.
     public func send(
         _ endpoint: Endpoint, method: String = "POST", url: String? = nil, path: String, body: JSONValue?
     ) async throws(CutoverError) -> HTTPExchange {
         let request = makeRequest(endpoint, method: method, url: (url ?? endpoint.baseURL) + path, body: body)
         let start = ContinuousClock.now
-        let response = try await execute(request, endpoint: endpoint)
+        let response: HTTPClientResponse
+        switch try await execute(request, endpoint: endpoint) {
+        case .failure(let reason):
+            return HTTPExchange(status: 0, headers: [:], body: "", elapsed: seconds(since: start), transportFailure: reason)
+        case .success(let value, _):
+            response = value
+        }
         var bytes: [UInt8] = []
+        var failure: String?
         do {
             for try await buffer in response.body { bytes.append(contentsOf: buffer.readableBytesView) }
         } catch {
-            throw CutoverError(.connection, "\(endpoint.name): reading the response of \(path) failed: \(error)")
+            failure = "reading the body of \(path) failed: \(TransportFailure.describe(error, timeout: endpoint.timeout))"
         }
         return HTTPExchange(
             status: Int(response.status.code), headers: Self.headers(response.headers),
-            body: String(decoding: bytes, as: UTF8.self), elapsed: seconds(since: start))
+            body: String(decoding: bytes, as: UTF8.self), elapsed: seconds(since: start), transportFailure: failure)
     }
 
     /// Sends a chat completion request; streams when `body["stream"]` is true.
@@ -53,13 +69,22 @@ public final class OpenAIClient: Sendable {
         var accumulator = ChatAccumulator()
         accumulator.outcome.streamed = streamed
         let start = ContinuousClock.now
-        let response = try await execute(request, endpoint: endpoint)
+        let response: HTTPClientResponse
+        switch try await execute(request, endpoint: endpoint) {
+        case .failure(let reason):
+            accumulator.outcome.transportFailure = reason
+            accumulator.outcome.totalLatency = seconds(since: start)
+            return accumulator.outcome
+        case .success(let value, let retries):
+            response = value
+            accumulator.outcome.connectionRetries = retries
+        }
         accumulator.outcome.status = Int(response.status.code)
         accumulator.outcome.headers = Self.headers(response.headers)
         let contentType = accumulator.outcome.headers["content-type"] ?? ""
         if streamed && response.status == .ok {
             if !contentType.contains("text/event-stream") {
-                accumulator.note("streamed response has content-type '\(contentType)', not text/event-stream")
+                accumulator.noteEnvelope("streamed response has content-type '\(contentType)', not text/event-stream")
             }
             var parser = SSEParser()
             do {
@@ -68,7 +93,8 @@ public final class OpenAIClient: Sendable {
                     for event in parser.feed(buffer.readableBytesView) { accumulator.readEvent(event, time: time) }
                 }
             } catch {
-                accumulator.note("stream broke off: \(error)")
+                accumulator.outcome.transportFailure = "stream broke off after \(accumulator.chunksRead) chunk(s): "
+                    + TransportFailure.describe(error, timeout: endpoint.timeout)
             }
             for event in parser.finish() { accumulator.readEvent(event, time: seconds(since: start)) }
             accumulator.finishStream(parserProblems: parser.problems)
@@ -77,7 +103,8 @@ public final class OpenAIClient: Sendable {
             do {
                 for try await buffer in response.body { bytes.append(contentsOf: buffer.readableBytesView) }
             } catch {
-                accumulator.note("response body broke off: \(error)")
+                accumulator.outcome.transportFailure = "response body broke off after \(bytes.count) bytes: "
+                    + TransportFailure.describe(error, timeout: endpoint.timeout)
             }
             accumulator.readBody(String(decoding: bytes, as: UTF8.self), elapsed: seconds(since: start))
         }
@@ -96,11 +123,30 @@ public final class OpenAIClient: Sendable {
         return request
     }
 
-    private func execute(_ request: HTTPClientRequest, endpoint: Endpoint) async throws(CutoverError) -> HTTPClientResponse {
-        do {
-            return try await http.execute(request, timeout: .milliseconds(Int64(endpoint.timeout * 1000)))
-        } catch {
-            throw CutoverError(.connection, "\(endpoint.name): \(request.method.rawValue) \(request.url) failed: \(error)")
+    private enum Execution {
+        case success(HTTPClientResponse, retries: Int)
+        case failure(String)
+    }
+
+    /// Sends `request`, again on a new connection when the pooled one turned out closed before a
+    /// byte was written (as the OpenAI SDKs do). Throws only when the endpoint is unreachable.
+    private func execute(_ request: HTTPClientRequest, endpoint: Endpoint) async throws(CutoverError) -> Execution {
+        var retries = 0
+        while true {
+            do {
+                let response = try await http.execute(request, timeout: .milliseconds(Int64(endpoint.timeout * 1000)))
+                return .success(response, retries: retries)
+            } catch {
+                let failure = TransportFailure(error, timeout: endpoint.timeout)
+                switch failure.kind {
+                case .closedBeforeSending where retries < Self.closedConnectionRetries:
+                    retries += 1
+                case .closedBeforeSending, .request:
+                    return .failure(failure.reason)
+                case .unreachable:
+                    throw CutoverError(.connection, "\(endpoint.name): \(request.method.rawValue) \(request.url) failed: \(failure.reason)")
+                }
+            }
         }
     }
 

@@ -67,6 +67,10 @@ public struct GoldenCaseResult: Sendable, Codable, Hashable {
     public var id: String
     public var prompt: String
     public var records: [GoldenRecord]
+    /// The case's pinned temperature (nil: the server's default).
+    public var temperature: Double?
+    /// Whether the case constrains the output with tools or a response format.
+    public var constrained: Bool
 
     /// Completion tokens of the last endpoint minus the first, when both are known.
     public var tokenDelta: Int? {
@@ -74,12 +78,14 @@ public struct GoldenCaseResult: Sendable, Codable, Hashable {
         return last - first
     }
 
-    enum CodingKeys: String, CodingKey { case id, prompt, records, tokenDelta = "token_delta" }
+    enum CodingKeys: String, CodingKey { case id, prompt, records, tokenDelta = "token_delta", temperature, constrained }
 
-    public init(id: String, prompt: String, records: [GoldenRecord]) {
+    public init(id: String, prompt: String, records: [GoldenRecord], temperature: Double? = nil, constrained: Bool = false) {
         self.id = id
         self.prompt = prompt
         self.records = records
+        self.temperature = temperature
+        self.constrained = constrained
     }
 
     public init(from decoder: any Decoder) throws {
@@ -87,6 +93,8 @@ public struct GoldenCaseResult: Sendable, Codable, Hashable {
         id = try container.decode(String.self, forKey: .id)
         prompt = try container.decode(String.self, forKey: .prompt)
         records = try container.decode([GoldenRecord].self, forKey: .records)
+        temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
+        constrained = try container.decodeIfPresent(Bool.self, forKey: .constrained) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -95,5 +103,7 @@ public struct GoldenCaseResult: Sendable, Codable, Hashable {
         try container.encode(prompt, forKey: .prompt)
         try container.encode(records, forKey: .records)
         try container.encodeIfPresent(tokenDelta, forKey: .tokenDelta)
+        try container.encodeIfPresent(temperature, forKey: .temperature)
+        try container.encode(constrained, forKey: .constrained)
     }
 }

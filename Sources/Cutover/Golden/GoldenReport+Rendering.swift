@@ -22,6 +22,12 @@ extension GoldenReport {
         var body = "<h1>Golden run</h1><p class=\"muted\">"
         body += endpoints.map { "\(HTML.escape($0.name)): \(HTML.escape($0.baseURL)) · model \(HTML.escape($0.model))" }.joined(separator: "<br>")
         body += "</p><h2>Summary</h2>" + HTML.table(header: Self.summaryHeader, rows: summaryRows, numericFrom: 1)
+        for agreement in agreements {
+            body += "<p><b>\(HTML.escape(agreement.line))</b></p>"
+            if !agreement.differences.isEmpty {
+                body += "<ul>" + agreement.differences.map { "<li><b>\(HTML.escape($0.id))</b>: \(HTML.escape($0.reason))</li>" }.joined() + "</ul>"
+            }
+        }
         if !thresholds.isEmpty {
             body += "<h2>Thresholds</h2>" + HTML.table(
                 header: ["check", "limit", "actual", "result", "what"],
@@ -89,6 +95,13 @@ extension GoldenReport {
                 lines.append("| \(check.name) | \(format(check.limit, digits: 2)) | \(check.actual.map { format($0, digits: 2) } ?? "–") | \(check.passed ? "pass" : "**FAIL**") |")
             }
         }
+        if !agreements.isEmpty {
+            lines += ["", "## Agreement", ""]
+            for agreement in agreements {
+                lines.append("- \(agreement.line)")
+                for difference in agreement.differences { lines.append("  - `\(difference.id)`: \(difference.reason)") }
+            }
+        }
         lines += ["", "## Cases", ""]
         var header = "| case |"
         for summary in summaries { header += " \(summary.endpoint) pass | \(summary.endpoint) tokens | \(summary.endpoint) TTFT ms |" }
@@ -109,6 +122,10 @@ extension GoldenReport {
         var lines: [String] = []
         for summary in summaries {
             lines.append("\(summary.endpoint.padding(10)) cases \(summary.cases)  errors \(summary.errors)  expectations \(percent(summary.expectationPassRate))  tools \(summary.toolSuccessRate.map(percent) ?? "–")  schema \(summary.schemaSuccessRate.map(percent) ?? "–")  TTFT p95 \(format(summary.ttft.p95)) ms  latency p95 \(format(summary.total.p95)) ms")
+        }
+        for agreement in agreements {
+            lines.append(agreement.line)
+            for difference in agreement.differences { lines.append("  \(difference.id): \(difference.reason)") }
         }
         for check in thresholds {
             lines.append("\(check.passed ? "PASS" : "FAIL")  \(check.name) \(check.actual.map { format($0, digits: 2) } ?? "–") (limit \(format(check.limit, digits: 2))): \(check.detail)")

@@ -1,3 +1,5 @@
+import OpenAIWire
+
 /// Replays a golden set against one or more endpoints, one request at a time (so that
 /// latencies are not skewed by self-inflicted queueing).
 public struct GoldenRunner: Sendable {
@@ -24,7 +26,9 @@ public struct GoldenRunner: Sendable {
                 records.append(GoldenEvaluator.record(for: item, outcome: outcome))
                 done += 1
             }
-            results.append(GoldenCaseResult(id: item.id, prompt: item.promptText, records: records))
+            results.append(GoldenCaseResult(
+                id: item.id, prompt: item.promptText, records: records, temperature: item.parameters["temperature"]?.doubleValue,
+                constrained: item.tools != nil || item.responseFormat != nil))
         }
         progress?(ProgressUpdate(completed: total, total: total, label: "done"))
         return GoldenReport(endpoints: endpoints, cases: results)

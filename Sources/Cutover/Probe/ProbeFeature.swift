@@ -12,6 +12,7 @@ public enum ProbeFeature: String, Sendable, Codable, Hashable, CaseIterable {
     case parallelToolCalls = "parallel_tool_calls"
     case streamedToolCalls = "streamed_tool_calls"
     case includeUsage = "stream_include_usage"
+    case streamEnvelope = "stream_envelope"
     case stop
     case unknownField = "unknown_field"
     case badKeyError = "error_bad_key"
@@ -34,6 +35,7 @@ public enum ProbeFeature: String, Sendable, Codable, Hashable, CaseIterable {
         case .parallelToolCalls: "two tool calls in one turn"
         case .streamedToolCalls: "streamed tool-call deltas follow the contract"
         case .includeUsage: "stream_options.include_usage sends a usage chunk with choices []"
+        case .streamEnvelope: "streamed chunks keep id/created/model, end with [DONE], usage chunk has choices []"
         case .stop: "stop sequence ends the output"
         case .unknownField: "a field OpenAI does not define"
         case .badKeyError: "wrong API key gives 401 with an OpenAI error object"

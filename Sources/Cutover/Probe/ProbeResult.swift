@@ -4,6 +4,9 @@ public enum ProbeStatus: String, Sendable, Codable, Hashable {
     case supported
     /// The request succeeded but the feature had no effect.
     case ignored
+    /// The feature works, but the wire format departs from OpenAI's in a way most SDKs tolerate
+    /// (a stream's `created` changing between chunks, a missing `[DONE]`).
+    case deviates
     /// The server refused the request (4xx) with a message.
     case rejected
     /// The server failed (5xx), or its response broke the wire contract.
@@ -22,7 +25,8 @@ public struct ProbeResult: Sendable, Codable, Hashable {
     public init(feature: ProbeFeature, status: ProbeStatus, detail: String, httpStatus: Int? = nil) {
         self.feature = feature
         self.status = status
-        self.detail = detail
+        // One line per row in tables: servers put newlines in their error messages.
+        self.detail = detail.split(whereSeparator: \.isNewline).joined(separator: " ")
         self.httpStatus = httpStatus
     }
 
@@ -32,7 +36,7 @@ public struct ProbeResult: Sendable, Codable, Hashable {
 
     /// "supported", "rejected 400", ... for compact tables.
     public var cell: String {
-        if status == .rejected || status == .broken, let httpStatus, httpStatus != 200 { return "\(status.rawValue) \(httpStatus)" }
+        if status != .supported && status != .ignored, let httpStatus, httpStatus != 200 { return "\(status.rawValue) \(httpStatus)" }
         return status.rawValue
     }
 }

@@ -37,7 +37,7 @@ public struct ProbeRunner: Sendable {
         case .seed:
             let body = Prompts.chat("Write a random word.", maxTokens: 16, extra: ["temperature": 1.0, "seed": 1234])
             let first = try await chat(body)
-            if first.failureReason != nil { return judge(feature, first) { _ in (.broken, "") } }
+            if first.failureReason != nil { return judge(feature, first) { _ in (.ignored, "the first of two requests failed") } }
             let second = try await chat(body)
             return judge(feature, second) { second in
                 second.text == first.text
@@ -120,7 +120,10 @@ public struct ProbeRunner: Sendable {
                 "What is the weather in Paris? Use the tool.", maxTokens: 64, stream: true,
                 extra: ["temperature": 0, "tools": [Prompts.weatherTool], "tool_choice": "required"]))
             return judge(feature, outcome) { outcome in
-                guard let call = outcome.toolCalls.first else { return (.ignored, "no tool-call deltas in the stream") }
+                // The feature first: did a tool call come at all? Only then judge its deltas.
+                guard let call = outcome.toolCalls.first else {
+                    return (.ignored, "no tool call; streamed text '\(excerpt(outcome.text, limit: 50))'")
+                }
                 if outcome.finishReason != "tool_calls" {
                     return (.broken, "finish_reason '\(outcome.finishReason ?? "nil")', expected tool_calls")
                 }
@@ -130,9 +133,19 @@ public struct ProbeRunner: Sendable {
             let outcome = try await chat(Prompts.chat(
                 "Say hello.", maxTokens: 8, stream: true, extra: ["stream_options": ["include_usage": true]]))
             return judge(feature, outcome) { outcome in
-                guard let usage = outcome.usage else { return (.ignored, "no usage chunk in the stream") }
-                guard outcome.usageChunkSeen else { return (.broken, "usage sent, but not in a chunk with choices: []") }
-                return (.supported, "usage chunk: \(usage.completionTokens.map(String.init) ?? "?") completion tokens")
+                guard outcome.usageChunkSeen, let usage = outcome.usage else { return (.ignored, "no usage in the stream") }
+                var detail = "usage chunk: \(usage.completionTokens.map(String.init) ?? "?") completion tokens"
+                if outcome.envelopeProblems.contains(where: { $0.hasPrefix("usage") }) { detail += " (its shape: see stream_envelope)" }
+                return (.supported, detail)
+            }
+        case .streamEnvelope:
+            let outcome = try await chat(Prompts.chat(
+                "Count from 1 to 5.", maxTokens: 16, stream: true,
+                extra: ["temperature": 0, "stream_options": ["include_usage": true]]))
+            return judge(feature, outcome) { outcome in
+                outcome.envelopeProblems.isEmpty
+                    ? (.supported, "\(outcome.contentChunks) content chunks, same id/created/model, usage chunk with choices [], [DONE]")
+                    : (.deviates, outcome.envelopeProblems.joined(separator: "; "))
             }
         case .stop:
             let outcome = try await chat(Prompts.chat(
@@ -180,7 +193,10 @@ public struct ProbeRunner: Sendable {
         try await client.chat(endpoint, body: body)
     }
 
-    /// Classifies transport-level outcomes, then lets `decide` judge a clean 200.
+    /// Classifies refusals and failures, then lets `decide` judge the feature on what came back.
+    /// Protocol problems turn a feature that worked into `broken`; a feature that was ignored
+    /// stays ignored, with the problems in its detail. Envelope deviations are left to
+    /// `stream_envelope`.
     private func judge(
         _ feature: ProbeFeature, _ outcome: ChatOutcome, decide: (ChatOutcome) -> (ProbeStatus, String)
     ) -> ProbeResult {
@@ -188,11 +204,20 @@ public struct ProbeRunner: Sendable {
             let message = outcome.error?.message ?? outcome.error?.bodyExcerpt ?? ""
             return ProbeResult(feature: feature, status: .rejected, detail: message, httpStatus: outcome.status)
         }
-        if let reason = outcome.failureReason {
-            return ProbeResult(feature: feature, status: .broken, detail: reason, httpStatus: outcome.status)
+        if outcome.status != 200 || outcome.error != nil || outcome.transportFailure != nil {
+            return ProbeResult(feature: feature, status: .broken, detail: outcome.failureReason ?? "HTTP \(outcome.status)",
+                               httpStatus: outcome.status == 0 ? nil : outcome.status)
         }
-        let (status, decided) = decide(outcome)
-        var detail = decided
+        var (status, detail) = decide(outcome)
+        if !outcome.problems.isEmpty {
+            let problems = outcome.problems.joined(separator: "; ")
+            if status == .supported || status == .deviates {
+                status = .broken
+                detail = problems + " (otherwise: \(detail))"
+            } else {
+                detail += "; also: \(problems)"
+            }
+        }
         // Observed behaviour decides the status; a server's own account is added to the detail.
         if let ignored = outcome.headers["x-switchyard-ignored"] { detail += "; server says it ignored: \(ignored)" }
         return ProbeResult(feature: feature, status: status, detail: detail, httpStatus: outcome.status)
@@ -211,6 +236,9 @@ public struct ProbeRunner: Sendable {
 
     /// An error probe passes when the status and the OpenAI error shape match.
     private func errorShape(_ feature: ProbeFeature, _ outcome: ChatOutcome, expectedStatus: Int, expectedCode: String) -> ProbeResult {
+        if let failure = outcome.transportFailure, outcome.status == 0 {
+            return ProbeResult(feature: feature, status: .broken, detail: failure)
+        }
         if outcome.status == 200 {
             return ProbeResult(feature: feature, status: .ignored, detail: "200: the request was served anyway", httpStatus: 200)
         }
@@ -224,7 +252,10 @@ public struct ProbeRunner: Sendable {
             return ProbeResult(feature: feature, status: .broken, detail: issues.joined(separator: "; "), httpStatus: outcome.status)
         }
         let detail = issues.isEmpty ? "\(error.summary)" : "\(error.summary) — differs: \(issues.joined(separator: "; "))"
-        return ProbeResult(feature: feature, status: .supported, detail: detail, httpStatus: outcome.status)
+        // Refused with OpenAI's status: clients branch correctly (a differing code is noted). Refused
+        // with another status: SDKs raise a different exception class, a deviation.
+        let status: ProbeStatus = outcome.status == expectedStatus ? .supported : .deviates
+        return ProbeResult(feature: feature, status: status, detail: detail, httpStatus: outcome.status)
     }
 
     /// Three replies with sampling parameters omitted and two at temperature 0.
@@ -234,7 +265,7 @@ public struct ProbeRunner: Sendable {
         var announced: String?
         for _ in 0..<3 {
             let outcome = try await chat(Prompts.chat(prompt, maxTokens: 24))
-            if outcome.failureReason != nil { return judge(.samplingDefaults, outcome) { _ in (.broken, "") } }
+            if outcome.failureReason != nil { return judge(.samplingDefaults, outcome) { _ in (.ignored, "a request failed") } }
             omitted.append(outcome.text)
             // Some servers (Switchyard among them) name the parameters they filled in.
             announced = announced ?? outcome.headers["x-switchyard-defaulted"]
@@ -242,7 +273,7 @@ public struct ProbeRunner: Sendable {
         var greedy: [String] = []
         for _ in 0..<2 {
             let outcome = try await chat(Prompts.chat(prompt, maxTokens: 24, extra: ["temperature": 0]))
-            if outcome.failureReason != nil { return judge(.samplingDefaults, outcome) { _ in (.broken, "") } }
+            if outcome.failureReason != nil { return judge(.samplingDefaults, outcome) { _ in (.ignored, "a request failed") } }
             greedy.append(outcome.text)
         }
         let distinct = Set(omitted).count

@@ -35,6 +35,7 @@ public struct SmokeRunner: Sendable {
         var notes: [String] = []
         if outcome.usage == nil { notes.append("no usage object") }
         if outcome.finishReason == nil { notes.append("no finish_reason") }
+        notes += outcome.envelopeProblems
         let milliseconds = outcome.totalLatency * 1000
         if let reason = outcome.failureReason {
             return SmokeCheck(name: name, passed: false, reason: reason, latencyMilliseconds: milliseconds, notes: notes)

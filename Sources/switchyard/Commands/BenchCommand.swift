@@ -77,12 +77,13 @@ struct BenchCommand: AsyncParsableCommand {
             configuration.fixedOutputLength = !noFixedLength
             if cold { configuration.coldStart = sleepTier.map { .sleep(tier: $0) } ?? .idle(seconds: coldIdle) }
             let targets = try endpoints.endpoints()
-            let progress = KitProgressLine(enabled: !output.json)
+            let progress = ProgressBar(title: "Benchmark", enabled: !output.json)
+            defer { progress.clear() }
             let connections = max(64, (configuration.concurrencyLevels.max() ?? 1) * 2, requestRate == nil ? 0 : requests)
-            var report = try await KitExit.withClient(maxConnections: connections) { client throws(CutoverError) in
+            var report = try await KitExit.withClient(for: targets, maxConnections: connections) { client throws(CutoverError) in
                 try await BenchRunner(client: client, endpoints: targets, configuration: configuration).run(progress: progress.handler)
             }
-            progress.finish()
+            progress.clear()
             report.apply(maxTTFTp95Ratio: maxTtftP95Ratio, minThroughputRatio: minThroughputRatio, maxFailures: maxFailures)
             let json = try JSONReport.encode(report)
             if let html { try KitExit.write(report.html, to: html) }

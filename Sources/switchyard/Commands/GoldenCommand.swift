@@ -52,11 +52,12 @@ struct GoldenCommand: AsyncParsableCommand {
             }
             let cases = try GoldenCase.parseSet(String(decoding: data, as: UTF8.self))
             let targets = try endpoints.endpoints()
-            let progress = KitProgressLine(enabled: !output.json)
-            var report = try await KitExit.withClient { client throws(CutoverError) in
+            let progress = ProgressBar(title: "Golden run", enabled: !output.json)
+            defer { progress.clear() }
+            var report = try await KitExit.withClient(for: targets) { client throws(CutoverError) in
                 try await GoldenRunner(client: client, endpoints: targets, cases: cases).run(progress: progress.handler)
             }
-            progress.finish()
+            progress.clear()
             report.apply(GoldenThresholds(
                 maxTTFTp95Ratio: maxTtftP95Ratio, maxTotalP95Ratio: maxLatencyP95Ratio, minToolSuccess: minToolSuccess,
                 minSchemaSuccess: minSchemaSuccess, minExpectationPass: minExpectationPass, maxErrors: maxErrors))

@@ -42,15 +42,16 @@ struct ProbeCommand: AsyncParsableCommand {
         try await KitExit.guarding {
             let targets = try endpoints.endpoints()
             let selected = features.map { Self.names($0).compactMap(ProbeFeature.init(rawValue:)) } ?? ProbeFeature.allCases
-            let progress = KitProgressLine(enabled: !output.json)
-            let reports = try await KitExit.withClient { client throws(CutoverError) in
+            let progress = ProgressBar(title: "Probing", enabled: !output.json)
+            defer { progress.clear() }
+            let reports = try await KitExit.withClient(for: targets) { client throws(CutoverError) in
                 var reports: [ProbeReport] = []
                 for endpoint in targets {
                     reports.append(try await ProbeRunner(client: client, endpoint: endpoint, features: selected).run(progress: progress.handler))
                 }
                 return reports
             }
-            progress.finish()
+            progress.clear()
             if output.json {
                 print(try JSONReport.encode(reports.count == 1 ? AnyEncodable(reports[0]) : AnyEncodable(reports)))
             } else if reports.count == 2 {

@@ -15,15 +15,16 @@ struct SmokeCommand: AsyncParsableCommand {
     func run() async throws {
         try await KitExit.guarding {
             let targets = try endpoints.endpoints()
-            let progress = KitProgressLine(enabled: !output.json)
-            let reports = try await KitExit.withClient { client throws(CutoverError) in
+            let progress = ProgressBar(title: "Smoke test", enabled: !output.json)
+            defer { progress.clear() }
+            let reports = try await KitExit.withClient(for: targets) { client throws(CutoverError) in
                 var reports: [SmokeReport] = []
                 for endpoint in targets {
                     reports.append(try await SmokeRunner(client: client, endpoint: endpoint).run(progress: progress.handler))
                 }
                 return reports
             }
-            progress.finish()
+            progress.clear()
             if output.json {
                 print(try JSONReport.encode(reports.count == 1 ? AnyEncodable(reports[0]) : AnyEncodable(reports)))
             } else {

@@ -31,11 +31,12 @@ enum KitExit {
         }
     }
 
-    /// Runs `body` with a client that is shut down afterwards, whatever happens.
+    /// Runs `body` with a client for `endpoints` that is shut down afterwards, whatever happens.
+    /// A stream silent for the longest endpoint timeout counts as stalled.
     static func withClient<T: Sendable>(
-        maxConnections: Int = 64, _ body: (OpenAIClient) async throws(CutoverError) -> T
+        for endpoints: [Endpoint], maxConnections: Int = 64, _ body: (OpenAIClient) async throws(CutoverError) -> T
     ) async throws(CutoverError) -> T {
-        let client = OpenAIClient(maxConnectionsPerHost: maxConnections)
+        let client = OpenAIClient(maxConnectionsPerHost: maxConnections, stallTimeout: endpoints.map(\.timeout).max() ?? 120)
         do {
             let value = try await body(client)
             await client.shutdown()

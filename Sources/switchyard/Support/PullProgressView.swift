@@ -46,7 +46,7 @@ final class PullProgressView: @unchecked Sendable {
     /// Clears the current bar (the pull failed; the error follows).
     func abandon() {
         lock.withLock {
-            bar?.abandon()
+            bar?.clear()
             bar = nil
         }
     }
@@ -54,7 +54,7 @@ final class PullProgressView: @unchecked Sendable {
     private func bar(for next: Phase, title: String) -> ProgressBar {
         if phase == next, let bar { return bar }
         bar?.finish()
-        let created = ProgressBar(title: title)
+        let created = ProgressBar(title: title, unit: .bytes)
         phase = next
         bar = created
         return created
