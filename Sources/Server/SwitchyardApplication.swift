@@ -43,6 +43,7 @@ public enum SwitchyardApplication {
         router.get("/v1/models/:id", use: models.get)
         router.post("/v1/chat/completions", use: ChatCompletionsRoute(state: state).handle)
         router.post("/v1/completions", use: CompletionsRoute(state: state).handle)
+        router.post("/v1/embeddings", use: EmbeddingsRoute(state: state).handle)
         let tiers = TierRoutes(state: state)
         router.get("/v1/tiers", use: tiers.list)
         router.post("/v1/tiers/:name/sleep", use: tiers.sleep)

@@ -77,11 +77,14 @@ def layer_norm(x, w, name, eps):
     return (x - mean) / np.sqrt(variance + np.float32(eps)) * w[name + ".weight"] + w[name + ".bias"]
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
+try:
+    from scipy.special import erf as _erf
+except ImportError:  # exact too, only slower
+    _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def erf(x):
-    return _erf(x).astype(np.float32)
+    return _erf(x.astype(np.float64)).astype(np.float32)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ enum BertOps {
         _ linear: BertWeights.Linear, input: UnsafePointer<Float>, tokens: Int, output: UnsafeMutablePointer<Float>,
         pool: ComputePool
     ) {
-        MatrixMultiply.multiply(linear.weight, input: input, tokens: tokens, output: output, pool: pool)
+        MatrixMultiply.multiplyFloatTiled(linear.weight, input: input, tokens: tokens, output: output, pool: pool)
         let rows = linear.weight.rows
         let bias = linear.bias
         let chunk = 64

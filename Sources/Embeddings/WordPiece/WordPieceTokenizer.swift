@@ -19,6 +19,9 @@ public struct WordPieceTokenizer: Sendable {
     public let normalizer: BertNormalizer
     /// Special tokens matched in the raw text, longest first.
     private let specialTokens: [(scalars: [Unicode.Scalar], id: Int)]
+    /// Each id's piece (UTF-8), for decoding.
+    let pieces: [Int: [UInt8]]
+    let specialIDs: Set<Int>
 
     /// Reads `tokenizer.json`.
     public init(contentsOf url: URL) throws(EmbeddingsError) {
@@ -78,6 +81,11 @@ public struct WordPieceTokenizer: Sendable {
             handleChineseChars: normalization?["handle_chinese_chars"] as? Bool ?? true,
             stripAccents: normalization?["strip_accents"] as? Bool, lowercase: lowercase)
         self.vocabulary = vocabulary
+        var pieces: [Int: [UInt8]] = [:]
+        for (piece, id) in vocabulary { pieces[id] = piece }
+        for special in specials { pieces[special.id] = Array(String(String.UnicodeScalarView(special.scalars)).utf8) }
+        self.pieces = pieces
+        specialIDs = Set(specials.map(\.id))
         vocabularySize = largest + 1
         specialTokens = specials.filter { !$0.scalars.isEmpty }.sorted { $0.scalars.count > $1.scalars.count }
     }
@@ -164,5 +172,28 @@ public struct WordPieceTokenizer: Sendable {
             start = end
         }
         ids.append(contentsOf: pieces)
+    }
+}
+
+extension WordPieceTokenizer {
+    /// The text of token ids as `tokenizers`' WordPiece decoder gives it: special tokens
+    /// skipped, `##` pieces joined to the piece before, the rest joined with spaces, and the
+    /// spaces before punctuation and English contractions cleaned up.
+    public func decode(_ ids: [Int]) -> String {
+        var text = ""
+        for id in ids {
+            guard let piece = pieces[id], !specialIDs.contains(id) else { continue }
+            if piece.starts(with: continuingPrefix) {
+                text += String(decoding: piece.dropFirst(continuingPrefix.count), as: UTF8.self)
+            } else {
+                if !text.isEmpty { text += " " }
+                text += String(decoding: piece, as: UTF8.self)
+            }
+        }
+        for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+                           (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+            text = text.replacingOccurrences(of: from, with: to)
+        }
+        return text
     }
 }

@@ -43,7 +43,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
-    @OptionGroup var modelOptions: ModelOptions
+    @Option(name: .customLong("model"), help: ArgumentHelp(
+        "A model to serve: a known name (smollm2-135m-instruct, all-minilm-l6-v2...), a .gguf file, or an embedding model's model.safetensors. Repeatable; without --config the default is \(ModelStore.defaultModelName).",
+        valueName: "name-or-path"))
+    var models: [String] = []
+
+    @Option(name: .long, help: "Model store directory (default: $SWITCHYARD_HOME, else ~/.cache/switchyard).")
+    var home: String?
+
+    /// The store options for one model name or path.
+    private func modelOptions(_ model: String) -> ModelOptions {
+        var options = ModelOptions()
+        options.model = model
+        options.home = home
+        return options
+    }
 
     @Option(name: .customLong("api-key"), help: "An accepted API key (repeatable). SWITCHYARD_API_KEYS adds a comma-separated list.")
     var apiKeys: [String] = []
@@ -141,7 +155,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The key database, rate limiter and usage ledger under $SWITCHYARD_HOME.
     private func openAccounts(adminKeys: [String]) throws -> ServerAccounts {
-        let path = database ?? FleetDatabase.defaultPath(home: modelOptions.home)
+        let path = database ?? FleetDatabase.defaultPath(home: home)
         do {
             let database = try FleetDatabase(path: path)
             return ServerAccounts(keyStore: KeyStore(database: database), ledger: UsageLedger(database: database), adminKeys: adminKeys)
@@ -154,11 +168,24 @@ struct ServeCommand: AsyncParsableCommand {
     /// The models to serve: the configuration file's, or the one `--model`.
     private func makeCatalogue(engine: EngineConfiguration, httpClient: HTTPClient, logger: Logger) async throws -> ModelCatalogue {
         guard let config else {
-            let modelPath = try await modelOptions.resolvePath()
-            // A catalogue name is the model's id; a path gives its file name.
-            let isPath = modelOptions.model.contains("/") || modelOptions.model.lowercased().hasSuffix(".gguf")
-            let backend = try EmbeddedBackend(modelPath: modelPath, id: isPath ? nil : modelOptions.model, configuration: engine, logger: logger)
-            return ModelCatalogue([backend])
+            var backends: [any ModelBackend] = []
+            for model in models.isEmpty ? [ModelStore.defaultModelName] : models {
+                let modelPath = try await modelOptions(model).resolvePath()
+                // A catalogue name is the model's id; a path gives its file (or folder) name.
+                let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf") || model.lowercased().hasSuffix(".safetensors")
+                if EmbeddingBackend.isEmbeddingModel(path: modelPath) {
+                    backends.append(try EmbeddingBackend(modelPath: modelPath, id: isPath ? nil : model, threads: threads))
+                } else {
+                    backends.append(
+                        try EmbeddedBackend(modelPath: modelPath, id: isPath ? nil : model, configuration: engine, logger: logger))
+                }
+            }
+            var seen = Set<String>()
+            for backend in backends where !seen.insert(backend.descriptor.id).inserted {
+                FileHandle.standardError.write(Data("error: the model '\(backend.descriptor.id)' is named twice with --model\n".utf8))
+                throw ExitCode(2)
+            }
+            return ModelCatalogue(backends)
         }
         let fleet: FleetConfiguration
         do {
@@ -169,9 +196,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configDirectory = URL(fileURLWithPath: config).deletingLastPathComponent()
         return try await FleetAssembly.build(configuration: fleet, engine: engine, httpClient: httpClient, logger: logger) { model in
-            var options = modelOptions
+            var options = modelOptions(model)
             // A relative .gguf path in the file is relative to the file.
-            let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf")
+            let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf") || model.lowercased().hasSuffix(".safetensors")
             options.model = isPath && !model.hasPrefix("/") ? configDirectory.appendingPathComponent(model).path : model
             return try await options.resolvePath()
         }
