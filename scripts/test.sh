@@ -13,6 +13,8 @@ python3 -m pip install --quiet --disable-pip-version-check -r Tests/Live/require
 swift build -c release --build-tests
 if [ -x .build/release/switchyard ] && .build/release/switchyard help pull >/dev/null 2>&1; then
     .build/release/switchyard pull
+    # The sentence-embedding model of /v1/embeddings (Embeddings tests, Tests/Live/test_embeddings.py).
+    .build/release/switchyard pull all-minilm-l6-v2
 fi
 swift test -c release --skip-build
 

@@ -1,8 +1,8 @@
 import Dispatch
 public import Embeddings
-import Engine
+public import Engine
 import Foundation
-public import Kernels
+import Kernels
 public import OpenAIWire
 
 /// A sentence-embedding model served in this process (all-MiniLM-L6-v2): it serves
@@ -16,7 +16,7 @@ public final class EmbeddingBackend: ModelBackend {
     public let descriptor: ModelDescriptor
     private let pool: ComputePool
     private let queue = DispatchQueue(label: "switchyard.embeddings")
-    private let waiting = Atomic()
+    private let waiting = RequestCounter()
 
     /// Loads the model whose `model.safetensors` (or folder) is at `modelPath`.
     /// - Parameters:
@@ -44,6 +44,9 @@ public final class EmbeddingBackend: ModelBackend {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
             && FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("model.safetensors"))
     }
+
+    /// Numbers in each vector (384 for all-MiniLM-L6-v2).
+    public var dimensions: Int { embedder.dimensions }
 
     public var load: BackendLoad { BackendLoad(queued: waiting.value, active: 0) }
 
@@ -112,7 +115,7 @@ public final class EmbeddingBackend: ModelBackend {
 }
 
 /// A counter readable from any thread.
-private final class Atomic: @unchecked Sendable {
+private final class RequestCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
 

@@ -25,7 +25,7 @@ struct EmbeddingsRoute: Sendable {
             }
             if embedding.dimensions != nil {
                 throw FleetError.invalidRequest(
-                    message: "The model '\(backend.descriptor.id)' does not support 'dimensions': its vectors always have \(backend.embedder.dimensions) numbers.",
+                    message: "The model '\(backend.descriptor.id)' does not support 'dimensions': its vectors always have \(backend.dimensions) numbers.",
                     param: "dimensions", code: "unsupported_parameter")
             }
             let work = LocalEmbedding(state: state, admission: admission, backend: backend, request: embedding)

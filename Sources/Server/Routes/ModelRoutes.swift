@@ -31,7 +31,7 @@ struct ModelRoutes: Sendable {
             // Inputs are cut to this many tokens; the vectors have `dimensions` numbers.
             extra["max_model_len"] = .int(descriptor.contextLength)
             if case .backend(let backend as EmbeddingBackend) = model.route {
-                extra["dimensions"] = .int(backend.embedder.dimensions)
+                extra["dimensions"] = .int(backend.dimensions)
             }
         } else {
             extra["context_window"] = .int(descriptor.contextLength)
