@@ -133,7 +133,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support", swiftSettings: sharedSettings),
         .testTarget(name: "OpenAIWireTests", dependencies: ["TestSupport", "OpenAIWire"], swiftSettings: sharedSettings),
         .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF"], swiftSettings: sharedSettings),
-        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"], swiftSettings: sharedSettings),
+        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"], exclude: ["Fixtures"], swiftSettings: sharedSettings),
         .testTarget(
             name: "EmbeddingsTests", dependencies: ["TestSupport", "Embeddings", "Kernels"], exclude: ["Fixtures"],
             swiftSettings: sharedSettings

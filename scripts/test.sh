@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: one release build, the default model
-# pulled (a no-op when present), the Swift suites, then the live-server suites that drive
+# and gemma3-270m pulled (a no-op when present), the Swift suites, then the live-server suites that drive
 # `switchyard serve` with the official OpenAI Python SDK. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ python3 -m pip install --quiet --disable-pip-version-check -r Tests/Live/require
 swift build -c release --build-tests
 if [ -x .build/release/switchyard ] && .build/release/switchyard help pull >/dev/null 2>&1; then
     .build/release/switchyard pull
+    # The Gemma 3 270M exactness tests (tokenizer, teacher forcing) run on the real file.
+    .build/release/switchyard pull gemma3-270m
     # The sentence-embedding model of /v1/embeddings (Embeddings tests, Tests/Live/test_embeddings.py).
     .build/release/switchyard pull all-minilm-l6-v2
 fi

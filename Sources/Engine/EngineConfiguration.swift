@@ -8,12 +8,16 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var threadCount: Int?
     /// Prompt tokens processed per step at most, so long prompts do not stall other streams.
     public var prefillChunkTokens: Int
+    /// A pool shared with other engines of this process, taken in turns step by step; nil
+    /// gives the engine a pool of its own (`threadCount` threads).
+    public var sharedCompute: SharedCompute?
 
     public init(contextLength: Int? = nil, maxConcurrentSequences: Int = 8, threadCount: Int? = nil,
-                prefillChunkTokens: Int = 256) {
+                prefillChunkTokens: Int = 256, sharedCompute: SharedCompute? = nil) {
         self.contextLength = contextLength
         self.maxConcurrentSequences = maxConcurrentSequences
         self.threadCount = threadCount
         self.prefillChunkTokens = prefillChunkTokens
+        self.sharedCompute = sharedCompute
     }
 }

@@ -51,18 +51,27 @@ public final class InferenceEngine: Sendable {
                                 hyperparameters.trainingContextLength)
         guard contextLength > 0 else { throw .invalidRequest("context length must be positive") }
         let slotCount = max(1, configuration.maxConcurrentSequences)
-        let threads = max(1, configuration.threadCount ?? ProcessInfo.processInfo.activeProcessorCount)
+        let threads = configuration.sharedCompute?.threadCount
+            ?? max(1, configuration.threadCount ?? ProcessInfo.processInfo.activeProcessorCount)
         threadCount = threads
         let prefillChunk = max(1, configuration.prefillChunkTokens)
         let resolved = Scheduler.ResolvedConfiguration(
             contextLength: contextLength, slotCount: slotCount, prefillChunkTokens: prefillChunk,
             maxLogitRows: slotCount + 64)
-        let cache = try KVCache(slotCount: slotCount, layerCount: hyperparameters.blockCount,
-                                capacity: contextLength, kvDimension: hyperparameters.kvDimension)
+        let maxBatchTokens = prefillChunk + slotCount
+        let cache = try KVCache(
+            slotCount: slotCount, layerCount: hyperparameters.blockCount, capacity: contextLength,
+            kvDimension: hyperparameters.kvDimension,
+            slidingWindows: (0..<hyperparameters.blockCount).map {
+                hyperparameters.isSliding(layer: $0) ? hyperparameters.slidingWindow : nil
+            },
+            maxBatchTokens: maxBatchTokens)
         let model = LlamaModel(weights: weights, hyperparameters: hyperparameters, cache: cache,
-                               pool: ComputePool(threadCount: threads), maxBatchTokens: prefillChunk + slotCount,
+                               pool: configuration.sharedCompute?.pool ?? ComputePool(threadCount: threads),
+                               maxBatchTokens: maxBatchTokens,
                                maxLogitRows: resolved.maxLogitRows)
-        scheduler = Scheduler(model: model, tokenizer: tokenizer, configuration: resolved)
+        scheduler = Scheduler(model: model, tokenizer: tokenizer, configuration: resolved,
+                              sharedCompute: configuration.sharedCompute)
 
         let fileHash = SHA256.hash(data: UnsafeRawBufferPointer(file.file.bytes)).hexString
         let fingerprint = SHA256.hash(data: Data((fileHash + EngineVersion.current).utf8)).hexString.prefix(10)

@@ -12,14 +12,19 @@ public enum MatrixMultiply {
     ///   - input: `tokens * weights.columns` floats.
     ///   - output: `tokens * weights.rows` floats; must not overlap `input`.
     ///   - backend: the implementation to use; `.best` unless testing.
+    ///   - gemmTokens: how many of the first tokens llama.cpp would multiply with its 4-token gemm
+    ///     kernel, which for repacked Q4_K weights rounds differently from its one-token gemv (see
+    ///     `AVX2KQuants`). llama.cpp takes the first `n - n % 4` tokens of each batch of `n` that
+    ///     way; nil means this call is one such batch. Other formats ignore it.
     public static func multiply(
         _ weights: WeightMatrix, input: UnsafePointer<Float>, tokens: Int,
-        output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend = .best
+        output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend = .best, gemmTokens: Int? = nil
     ) {
         guard tokens > 0, weights.rows > 0 else { return }
         let backend = backend.resolved
+        let gemm = gemmTokens ?? tokens - tokens % 4
         if weights.format.isBlockQuantized {
-            multiplyQuantized(weights, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+            multiplyQuantized(weights, input: input, tokens: tokens, output: output, pool: pool, backend: backend, gemmTokens: gemm)
         } else {
             multiplyFloat(weights, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
         }
@@ -73,15 +78,20 @@ public enum MatrixMultiply {
     /// - Parameter weights: matrices with the same `columns`; `outputs` has one pointer for each.
     public static func multiply(
         _ weights: [WeightMatrix], input: UnsafePointer<Float>, tokens: Int,
-        outputs: [UnsafeMutablePointer<Float>], pool: ComputePool, backend: KernelBackend = .best
+        outputs: [UnsafeMutablePointer<Float>], pool: ComputePool, backend: KernelBackend = .best, gemmTokens: Int? = nil
     ) {
+        let gemm = gemmTokens ?? tokens - tokens % 4
         let count = min(weights.count, outputs.count)
         guard count > 0, tokens > 0 else { return }
         let columns = weights[0].columns
-        let sameInput = weights.prefix(count).allSatisfy { $0.columns == columns && $0.format.isBlockQuantized }
+        let superBlocks = weights[0].format.usesSuperBlocks
+        let sameInput = weights.prefix(count).allSatisfy {
+            $0.columns == columns && $0.format.isBlockQuantized && $0.format.usesSuperBlocks == superBlocks
+        }
         guard sameInput else {
             for i in 0..<count {
-                multiply(weights[i], input: input, tokens: tokens, output: outputs[i], pool: pool, backend: backend)
+                multiply(weights[i], input: input, tokens: tokens, output: outputs[i], pool: pool, backend: backend,
+                         gemmTokens: gemm)
             }
             return
         }
@@ -89,21 +99,21 @@ public enum MatrixMultiply {
             outputs.withUnsafeBufferPointer { outputs in
                 multiplyQuantized(UnsafeBufferPointer(rebasing: weights[0..<count]), input: input, tokens: tokens,
                                   outputs: UnsafeBufferPointer(rebasing: outputs[0..<count]), pool: pool,
-                                  backend: backend.resolved)
+                                  backend: backend.resolved, gemmTokens: gemm)
             }
         }
     }
 
     private static func multiplyQuantized(
         _ weights: WeightMatrix, input: UnsafePointer<Float>, tokens: Int,
-        output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend
+        output: UnsafeMutablePointer<Float>, pool: ComputePool, backend: KernelBackend, gemmTokens: Int
     ) {
         withUnsafeTemporaryAllocation(of: WeightMatrix.self, capacity: 1) { matrices in
             withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: 1) { outputs in
                 matrices.initializeElement(at: 0, to: weights)
                 outputs.initializeElement(at: 0, to: output)
                 multiplyQuantized(UnsafeBufferPointer(matrices), input: input, tokens: tokens,
-                                  outputs: UnsafeBufferPointer(outputs), pool: pool, backend: backend)
+                                  outputs: UnsafeBufferPointer(outputs), pool: pool, backend: backend, gemmTokens: gemmTokens)
             }
         }
     }
@@ -111,13 +121,16 @@ public enum MatrixMultiply {
     /// Quantizes the input once, then runs every matrix's tiles in one region.
     private static func multiplyQuantized(
         _ weights: UnsafeBufferPointer<WeightMatrix>, input: UnsafePointer<Float>, tokens: Int,
-        outputs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>, pool: ComputePool, backend: KernelBackend
+        outputs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>, pool: ComputePool, backend: KernelBackend,
+        gemmTokens: Int
     ) {
         let columns = weights[0].columns
-        let blocks = columns / 32
-        let stride = QuantizedActivations.stride(blocks: blocks)
+        let superBlocks = weights[0].format.usesSuperBlocks
+        let stride = superBlocks
+            ? SuperBlockActivations.stride(blocks: columns / 256) : QuantizedActivations.stride(blocks: columns / 32)
         pool.withScratch(bytes: stride * tokens) { scratch, parallel in
-            quantize(input, tokens: tokens, columns: columns, into: scratch, parallel: parallel, backend: backend)
+            quantize(input, tokens: tokens, columns: columns, superBlocks: superBlocks, into: scratch,
+                     parallel: parallel, backend: backend)
             let activations = UnsafeRawPointer(scratch)
             withUnsafeTemporaryAllocation(of: TilePlan.self, capacity: weights.count) { plans in
                 var taskCount = 0
@@ -136,19 +149,24 @@ public enum MatrixMultiply {
                     }
                     let (rows, tokenRange) = plans[matrix].task(index)
                     compute(weights[matrix], rows: rows, tokens: tokenRange, activations: activations, stride: stride,
-                            output: outputs[matrix], backend: backend)
+                            output: outputs[matrix], backend: backend, gemmTokens: gemmTokens)
                 }
             }
         }
     }
 
     private static func quantize(
-        _ input: UnsafePointer<Float>, tokens: Int, columns: Int, into scratch: UnsafeMutableRawPointer,
+        _ input: UnsafePointer<Float>, tokens: Int, columns: Int, superBlocks: Bool, into scratch: UnsafeMutableRawPointer,
         parallel: ParallelRunner, backend: KernelBackend
     ) {
         let blocks = columns / 32
-        let stride = QuantizedActivations.stride(blocks: blocks)
+        let stride = superBlocks
+            ? SuperBlockActivations.stride(blocks: columns / 256) : QuantizedActivations.stride(blocks: blocks)
         let quantizeToken = { (t: Int) in
+            if superBlocks {
+                SuperBlockActivations.quantizeRow(input + t * columns, blocks: columns / 256, into: scratch + t * stride)
+                return
+            }
             #if arch(x86_64)
             if backend == .avx2 {
                 AVX2Quantizer.quantizeRow(input + t * columns, blocks: blocks, into: scratch + t * stride)
@@ -169,14 +187,21 @@ public enum MatrixMultiply {
 
     private static func compute(
         _ weights: WeightMatrix, rows: Range<Int>, tokens: Range<Int>, activations: UnsafeRawPointer, stride: Int,
-        output: UnsafeMutablePointer<Float>, backend: KernelBackend
+        output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int
     ) {
+        if weights.format.usesSuperBlocks {
+            computeSuperBlocks(weights, rows: rows, tokens: tokens, activations: activations, stride: stride,
+                               output: output, backend: backend, gemmTokens: gemmTokens)
+            return
+        }
         let blocks = weights.columns / 32
         #if arch(x86_64)
         if backend == .avx2 {
             let kind: AVX2BlockKind = switch weights.format {
             case .q4_0: .q4_0
             case .q4_1: .q4_1
+            case .q5_0: .q5_0
+            case .q5_1: .q5_1
             default: .q8_0
             }
             AVX2MatrixMultiply.multiply(
@@ -191,6 +216,32 @@ public enum MatrixMultiply {
             for r in rows {
                 output[t * weights.rows + r] = PortableKernels.dot(
                     format: weights.format, row: weights.rowPointer(r), activations: a, blocks: blocks)
+            }
+        }
+    }
+
+    /// The K formats' products against Q8_K activations.
+    private static func computeSuperBlocks(
+        _ weights: WeightMatrix, rows: Range<Int>, tokens: Range<Int>, activations: UnsafeRawPointer, stride: Int,
+        output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int
+    ) {
+        let blocks = weights.columns / 256
+        #if arch(x86_64)
+        if backend == .avx2 {
+            let kind: AVX2KQuants.Kind = weights.format == .q6_K ? .q6_K : .q4_K
+            AVX2KQuants.multiply(
+                kind: kind, weights: weights.data, rowBytes: weights.rowByteCount, rows: rows,
+                activations: activations, activationStride: stride, tokens: tokens, blocks: blocks,
+                output: output, outputStride: weights.rows, gemmTokens: gemmTokens)
+            return
+        }
+        #endif
+        for t in tokens {
+            let a = activations + t * stride
+            for r in rows {
+                output[t * weights.rows + r] = PortableKQuants.dot(
+                    format: weights.format, row: weights.rowPointer(r), activations: a, blocks: blocks,
+                    grouped: t < gemmTokens)
             }
         }
     }

@@ -53,11 +53,24 @@ enum PortableKernels {
                 offsets = offsets.addingProduct(m, sums.load(fromByteOffset: 4 * b, as: Float.self))
                 let nibbles = SIMD16<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: isQ4_1 ? 4 : 2, as: SIMD16<UInt8>.self))
                 weights = SIMD32(lowHalf: nibbles & 0x0F, highHalf: nibbles &>> 4)
+            case .q5_0, .q5_1:
+                let isQ5_1 = format == .q5_1
+                let block = row + b * (isQ5_1 ? 24 : 22)
+                d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
+                if isQ5_1 {
+                    let m = Half.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+                    offsets = offsets.addingProduct(m, sums.load(fromByteOffset: 4 * b, as: Float.self))
+                }
+                let qh = block.loadUnaligned(fromByteOffset: isQ5_1 ? 4 : 2, as: UInt32.self)
+                let nibbles = SIMD16<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: isQ5_1 ? 8 : 6, as: SIMD16<UInt8>.self))
+                var q = SIMD32(lowHalf: nibbles & 0x0F, highHalf: nibbles &>> 4)
+                for j in 0..<32 { q[j] |= Int32((qh >> UInt32(j)) & 1) << 4 }
+                weights = isQ5_1 ? q : q &- 16
             case .q8_0:
                 let block = row + b * 34
                 d = Half.toFloat(block.loadUnaligned(as: UInt16.self))
                 weights = SIMD32<Int32>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self))
-            case .f32, .f16:
+            case .f32, .f16, .q4_K, .q6_K:
                 return 0
             }
             let products = weights &* SIMD32<Int32>(truncatingIfNeeded: activations.loadUnaligned(fromByteOffset: 32 * b, as: SIMD32<Int8>.self))

@@ -3,7 +3,7 @@ import _Builtin_intrinsics.intel
 
 /// Which quantized weight layout a product reads.
 public enum AVX2BlockKind: Sendable {
-    case q8_0, q4_0, q4_1
+    case q8_0, q4_0, q4_1, q5_0, q5_1
 }
 
 /// One ggml block layout, unpacked to 32 bytes for `maddubs`.
@@ -51,6 +51,43 @@ enum Q4_0Block: AVX2BlockFormat {
     static func unpack(_ block: UnsafeRawPointer) -> (quants: SIMD4<Int64>, scale: Float, offset: Float) {
         let d = halfToFloat(block.loadUnaligned(as: UInt16.self))
         return (unpackNibbles(block.loadUnaligned(fromByteOffset: 2, as: SIMD2<Int64>.self)), d, -8 * d)
+    }
+}
+
+/// ggml's `bytes_from_bits_32`: byte `j` is 0xFF where bit `j` of `bits` is set, else 0.
+@inline(__always)
+func bytesFromBits(_ bits: Int32) -> SIMD4<Int64> {
+    let spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32(bits),
+        _mm256_set_epi64x(0x0303_0303_0303_0303, 0x0202_0202_0202_0202, 0x0101_0101_0101_0101, 0))
+    let marked = _mm256_or_si256(spread, _mm256_set1_epi64x(0x7FBF_DFEF_F7FB_FDFE))
+    return _mm256_cmpeq_epi8(marked, _mm256_set1_epi64x(-1))
+}
+
+enum Q5_0Block: AVX2BlockFormat {
+    static var bytesPerBlock: Int { 22 }
+    static var signedWeights: Bool { true }
+    static var hasOffset: Bool { false }
+    /// q - 16 as a signed byte: the nibble, with 0xF0 or-ed in where the fifth bit is clear.
+    @inline(__always)
+    static func unpack(_ block: UnsafeRawPointer) -> (quants: SIMD4<Int64>, scale: Float, offset: Float) {
+        let d = halfToFloat(block.loadUnaligned(as: UInt16.self))
+        let nibbles = unpackNibbles(block.loadUnaligned(fromByteOffset: 6, as: SIMD2<Int64>.self))
+        let high = _mm256_andnot_si256(bytesFromBits(block.loadUnaligned(fromByteOffset: 2, as: Int32.self)), _mm256_set1_epi8(-16))
+        return (_mm256_or_si256(nibbles, high), d, 0)
+    }
+}
+
+enum Q5_1Block: AVX2BlockFormat {
+    static var bytesPerBlock: Int { 24 }
+    static var signedWeights: Bool { false }
+    static var hasOffset: Bool { true }
+    @inline(__always)
+    static func unpack(_ block: UnsafeRawPointer) -> (quants: SIMD4<Int64>, scale: Float, offset: Float) {
+        let scales = _mm_cvtph_ps(_mm_cvtsi32_si128(block.loadUnaligned(as: Int32.self)))
+        let nibbles = unpackNibbles(block.loadUnaligned(fromByteOffset: 8, as: SIMD2<Int64>.self))
+        let high = _mm256_and_si256(bytesFromBits(block.loadUnaligned(fromByteOffset: 4, as: Int32.self)), _mm256_set1_epi8(0x10))
+        return (_mm256_or_si256(nibbles, high), scales[0], scales[1])
     }
 }
 

@@ -6,8 +6,11 @@ import KernelsShim
 /// unpacked weight block serves several tokens and an activation block several rows.
 ///
 /// Each output is computed with the arithmetic of ggml's `ggml_vec_dot_q4_1_q8_1` /
-/// `ggml_vec_dot_q8_0_q8_0` (per-lane fused accumulation, `hsum_float_8`, fused offset sum), so
-/// Q4_1 and Q8_0 products equal llama.cpp's bit for bit.
+/// `ggml_vec_dot_q8_0_q8_0` / `ggml_vec_dot_q5_0_q8_0` / `ggml_vec_dot_q5_1_q8_1` (per-lane fused
+/// accumulation, `hsum_float_8`, fused offset sum), so Q4_1, Q5_0, Q5_1 and Q8_0 products equal
+/// llama.cpp's bit for bit. (For prompts llama.cpp runs Q8_0 and Q5_0 through llamafile's
+/// `tinyBLAS_Q0_AVX`, whose per-output arithmetic is the same: one fused accumulator of eight
+/// lanes over the blocks in order, then the same horizontal sum.)
 public enum AVX2MatrixMultiply {
     /// Computes `output[t * outputStride + r]` for `r` in `rows`, `t` in `tokens`.
     /// - Parameters:
@@ -24,6 +27,10 @@ public enum AVX2MatrixMultiply {
             run(Q4_1Block.self, weights, rowBytes, rows, activations, activationStride, tokens, blocks, output, outputStride)
         case .q4_0:
             run(Q4_0Block.self, weights, rowBytes, rows, activations, activationStride, tokens, blocks, output, outputStride)
+        case .q5_0:
+            run(Q5_0Block.self, weights, rowBytes, rows, activations, activationStride, tokens, blocks, output, outputStride)
+        case .q5_1:
+            run(Q5_1Block.self, weights, rowBytes, rows, activations, activationStride, tokens, blocks, output, outputStride)
         case .q8_0:
             run(Q8_0Block.self, weights, rowBytes, rows, activations, activationStride, tokens, blocks, output, outputStride)
         }

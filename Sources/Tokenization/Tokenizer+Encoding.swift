@@ -7,11 +7,33 @@ extension Tokenizer {
         let bytes = Array(text.utf8)
         var output: [Int] = []
         output.reserveCapacity(bytes.count / 3 + 4)
-        var session = EncodingSession()
-        for fragment in partition(bytes, parseSpecial: parseSpecial) {
-            switch fragment {
-            case .special(let id): output.append(id)
-            case .text(let range): encodeText(bytes[range], session: &session, into: &output)
+        let fragments = partition(bytes, parseSpecial: parseSpecial)
+        switch segmentation {
+        case .bytePair(let mergeTable, let preTokenizer, let byteFallback):
+            var session = EncodingSession()
+            for fragment in fragments {
+                switch fragment {
+                case .special(let id): output.append(id)
+                case .text(let range):
+                    encodeText(
+                        bytes[range], mergeTable: mergeTable, preTokenizer: preTokenizer, byteFallback: byteFallback,
+                        session: &session, into: &output)
+                }
+            }
+        case .sentencePiece(let model):
+            // llama.cpp prefixes a space to text at the start or right after a special token.
+            var previousWasSpecial = true
+            for fragment in fragments {
+                switch fragment {
+                case .special(let id):
+                    output.append(id)
+                    previousWasSpecial = true
+                case .text(let range):
+                    let escaped = SentencePieceModel.escapeWhitespace(
+                        bytes[range], spacePrefix: model.addsSpacePrefix && previousWasSpecial)
+                    model.tokenize(escaped, pieceIDs: pieceIDs, vocabularySize: vocabularySize, into: &output)
+                    previousWasSpecial = false
+                }
             }
         }
         return output
@@ -25,7 +47,10 @@ extension Tokenizer {
         var cache: [ByteKey: [Int]] = [:]
     }
 
-    private func encodeText(_ text: ArraySlice<UInt8>, session: inout EncodingSession, into output: inout [Int]) {
+    private func encodeText(
+        _ text: ArraySlice<UInt8>, mergeTable: MergeTable, preTokenizer: PreTokenizer, byteFallback: [Int32],
+        session: inout EncodingSession, into output: inout [Int]
+    ) {
         let scalars = ScalarText(utf8: text)
         for piece in preTokenizer.split(scalars) {
             let word = text[scalars.byteRange(piece)]

@@ -1,7 +1,8 @@
 import GGUF
 
-/// A byte-level BPE tokenizer (GPT-2 style) loaded from a GGUF file's metadata, matching
-/// llama.cpp's tokenization and detokenization token for token.
+/// A tokenizer loaded from a GGUF file's metadata, matching llama.cpp's tokenization and
+/// detokenization token for token: byte-level BPE (`tokenizer.ggml.model = "gpt2"`) or
+/// SentencePiece (`"llama"`, Gemma's and Llama 2's).
 ///
 /// Immutable after loading, so one instance serves any number of concurrent requests.
 public final class Tokenizer: Sendable {
@@ -19,13 +20,10 @@ public final class Tokenizer: Sendable {
 
     let pieceIDs: ByteStringTable
     let kinds: [TokenKind]
-    let mergeTable: MergeTable
-    let preTokenizer: PreTokenizer
+    /// How text between special tokens becomes tokens.
+    let segmentation: Segmentation
     /// Special tokens in matching order: longest text first (llama.cpp's `cache_special_tokens`).
     let specialTokens: [(id: Int, bytes: [UInt8], kind: TokenKind)]
-    /// For each byte, the token of its one-character piece when that is ASCII, else -1:
-    /// llama.cpp's fallback for a merged symbol missing from the vocabulary.
-    let byteFallback: [Int32]
     /// Every token's bytes, concatenated; token `i` is `tokenByteStorage[tokenByteOffsets[i]..<tokenByteOffsets[i+1]]`.
     let tokenByteStorage: [UInt8]
     let tokenByteOffsets: [Int]
@@ -39,12 +37,11 @@ public final class Tokenizer: Sendable {
             do { return try body(key) } catch { throw .invalidMetadata(key: key, reason: error.description) }
         }
         let model = try read("tokenizer.ggml.model", metadata.string)
-        guard model == "gpt2" else { throw .unsupportedModel(model) }
+        guard model == "gpt2" || model == "llama" else { throw .unsupportedModel(model) }
+        let isSentencePiece = model == "llama"
         guard metadata["tokenizer.ggml.tokens"] != nil else { throw .missingVocabulary }
         let pieces = try read("tokenizer.ggml.tokens", metadata.stringArray)
         guard !pieces.isEmpty else { throw .missingVocabulary }
-        let preName = metadata["tokenizer.ggml.pre"] != nil ? try read("tokenizer.ggml.pre", metadata.string) : "default"
-        preTokenizer = try PreTokenizer(name: preName)
 
         var kinds = [TokenKind](repeating: .normal, count: pieces.count)
         if metadata["tokenizer.ggml.token_type"] != nil {
@@ -57,8 +54,28 @@ public final class Tokenizer: Sendable {
             var piece = piece
             piece.withUTF8 { pieceIDs.set($0, Int32(id)) }
         }
-        let rules = try read("tokenizer.ggml.merges", metadata.stringArray)
-        mergeTable = try MergeTable(rules: rules, pieceIDs: pieceIDs, vocabularySize: pieces.count)
+        let segmentation: Segmentation
+        if isSentencePiece {
+            let scores = metadata["tokenizer.ggml.scores"] != nil
+                ? try read("tokenizer.ggml.scores", metadata.floatArray) : [Float](repeating: 0, count: pieces.count)
+            guard scores.count == pieces.count else {
+                throw .invalidMetadata(key: "tokenizer.ggml.scores", reason: "\(scores.count) scores for \(pieces.count) tokens")
+            }
+            let spacePrefix = metadata["tokenizer.ggml.add_space_prefix"] != nil
+                ? try read("tokenizer.ggml.add_space_prefix", metadata.int) != 0 : true
+            segmentation = .sentencePiece(SentencePieceModel(scores: scores, addsSpacePrefix: spacePrefix, pieceIDs: pieceIDs))
+        } else {
+            let preName = metadata["tokenizer.ggml.pre"] != nil ? try read("tokenizer.ggml.pre", metadata.string) : "default"
+            let preTokenizer = try PreTokenizer(name: preName)
+            let rules = try read("tokenizer.ggml.merges", metadata.stringArray)
+            let mergeTable = try MergeTable(rules: rules, pieceIDs: pieceIDs, vocabularySize: pieces.count)
+            let byteFallback: [Int32] = (0..<256).map { byte in
+                let scalar = ByteLevelEncoding.scalarForByte[byte]
+                guard scalar < 0x80, let id = pieceIDs.value(for: [UInt8(byte)]) else { return -1 }
+                return id
+            }
+            segmentation = .bytePair(mergeTable: mergeTable, preTokenizer: preTokenizer, byteFallback: byteFallback)
+        }
 
         /// A token id from metadata; llama.cpp ignores ids outside the vocabulary.
         func optionalID(_ key: String) throws(TokenizerError) -> Int? {
@@ -66,12 +83,17 @@ public final class Tokenizer: Sendable {
             let id = try read(key, metadata.int)
             return (0..<pieces.count).contains(id) ? id : nil
         }
-        // llama.cpp's defaults for gpt2 vocabularies without the keys.
-        let fallbackID = 11 < pieces.count ? 11 : nil
-        bosTokenID = try metadata["tokenizer.ggml.bos_token_id"] != nil ? optionalID("tokenizer.ggml.bos_token_id") : fallbackID
-        eosTokenID = try metadata["tokenizer.ggml.eos_token_id"] != nil ? optionalID("tokenizer.ggml.eos_token_id") : fallbackID
+        // llama.cpp's defaults for vocabularies without the keys (gpt2: 11 for both; llama: bos 1, eos 2).
+        func fallback(_ id: Int) -> Int? { id < pieces.count ? id : nil }
+        let (bosFallback, eosFallback) = isSentencePiece ? (fallback(1), fallback(2)) : (fallback(11), fallback(11))
+        bosTokenID = try metadata["tokenizer.ggml.bos_token_id"] != nil ? optionalID("tokenizer.ggml.bos_token_id") : bosFallback
+        eosTokenID = try metadata["tokenizer.ggml.eos_token_id"] != nil ? optionalID("tokenizer.ggml.eos_token_id") : eosFallback
+        let bosByDefault = switch segmentation {
+        case .sentencePiece: true
+        case .bytePair(_, let preTokenizer, _): preTokenizer.addsBOSByDefault
+        }
         addsBOS = try metadata["tokenizer.ggml.add_bos_token"] != nil
-            ? read("tokenizer.ggml.add_bos_token", metadata.int) != 0 : preTokenizer.addsBOSByDefault
+            ? read("tokenizer.ggml.add_bos_token", metadata.int) != 0 : bosByDefault
 
         let specialIDs = SpecialTokenRoles(
             lookup: { text in pieceIDs.value(for: text).map(Int.init) }, eos: eosTokenID,
@@ -82,31 +104,39 @@ public final class Tokenizer: Sendable {
         endOfGenerationTokenIDs = specialIDs.endOfGeneration
 
         self.pieceIDs = pieceIDs
+        self.segmentation = segmentation
         self.kinds = kinds
         vocabularySize = pieces.count
         specialTokens = kinds.indices
             .filter { kinds[$0].isSpecial }
             .map { (id: $0, bytes: Array(pieces[$0].utf8), kind: kinds[$0]) }
             .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
-        byteFallback = (0..<256).map { byte in
-            let scalar = ByteLevelEncoding.scalarForByte[byte]
-            guard scalar < 0x80, let id = pieceIDs.value(for: [UInt8(byte)]) else { return -1 }
-            return id
-        }
 
         var storage: [UInt8] = []
         storage.reserveCapacity(pieces.count * 8)
         var offsets = [0]
         offsets.reserveCapacity(pieces.count + 1)
         for (id, piece) in pieces.enumerated() {
-            switch kinds[id] {
-            case .normal: ByteLevelEncoding.decode(piece, into: &storage)
-            case .control, .userDefined, .unknown: storage.append(contentsOf: piece.utf8)
-            case .undefined, .unused, .byte: break  // llama.cpp renders these as nothing in BPE vocabularies
+            switch (kinds[id], isSentencePiece) {
+            case (.normal, false): ByteLevelEncoding.decode(piece, into: &storage)
+            case (.normal, true): SentencePieceModel.unescapeWhitespace(piece, into: &storage)
+            case (.byte, true): if let byte = SentencePieceModel.byteValue(piece) { storage.append(byte) }
+            case (.control, _), (.userDefined, _), (.unknown, _): storage.append(contentsOf: piece.utf8)
+            case (.undefined, _), (.unused, _), (.byte, false): break  // llama.cpp renders these as nothing
             }
             offsets.append(storage.count)
         }
         tokenByteStorage = storage
         tokenByteOffsets = offsets
+    }
+
+    /// The algorithm that turns text between special tokens into tokens.
+    enum Segmentation: Sendable {
+        /// Byte-level BPE: pre-tokenizer regexes, then ranked merges within each word;
+        /// `byteFallback` is llama.cpp's single-byte fallback for a merged symbol missing from
+        /// the vocabulary (the token of the byte's one-character piece when ASCII, else -1).
+        case bytePair(mergeTable: MergeTable, preTokenizer: PreTokenizer, byteFallback: [Int32])
+        /// SentencePiece: score-driven merges over the whole fragment.
+        case sentencePiece(SentencePieceModel)
     }
 }

@@ -9,7 +9,7 @@ import Testing
     func matchesReferenceForEveryTokenCount(format: WeightFormat, backend: KernelBackend) {
         let pool = ComputePool(threadCount: 3)
         for (index, tokens) in Self.tokenCounts.enumerated() {
-            check(format: format, rows: 37 + 4 * index, columns: 96, tokens: tokens, pool: pool, backend: backend,
+            check(format: format, rows: 37 + 4 * index, columns: width(96, format), tokens: tokens, pool: pool, backend: backend,
                   seed: UInt64(100 + index))
         }
     }
@@ -17,9 +17,9 @@ import Testing
     @Test(arguments: WeightFormat.allCases, backends)
     func matchesReferenceAtModelWidths(format: WeightFormat, backend: KernelBackend) {
         let pool = ComputePool(threadCount: 2)
-        check(format: format, rows: 197, columns: 576, tokens: 1, pool: pool, backend: backend, seed: 7)
+        check(format: format, rows: 197, columns: width(576, format), tokens: 1, pool: pool, backend: backend, seed: 7)
         check(format: format, rows: 67, columns: 1536, tokens: 1, pool: pool, backend: backend, seed: 8)
-        check(format: format, rows: 130, columns: 576, tokens: 53, pool: pool, backend: backend, seed: 9)
+        check(format: format, rows: 130, columns: width(576, format), tokens: 53, pool: pool, backend: backend, seed: 9)
     }
 
     @Test func singleThreadPoolGivesTheSameResults() {
@@ -35,9 +35,10 @@ import Testing
 
     @Test func dequantizeRowMatchesReference() {
         for format in WeightFormat.allCases {
-            let random = RandomMatrix(format: format, rows: 3, columns: 64, seed: 5)
-            var fast = [Float](repeating: 0, count: 64)
-            var reference = [Float](repeating: 1, count: 64)
+            let columns = width(64, format)
+            let random = RandomMatrix(format: format, rows: 3, columns: columns, seed: 5)
+            var fast = [Float](repeating: 0, count: columns)
+            var reference = [Float](repeating: 1, count: columns)
             MatrixMultiply.dequantizeRow(random.matrix, row: 2, into: &fast)
             ReferenceKernels.dequantizeRow(random.matrix, row: 2, into: &reference)
             #expect(fast == reference)
@@ -64,6 +65,11 @@ import Testing
     }
 }
 
+/// `columns` rounded up to a whole number of the format's blocks (256 for the K formats).
+func width(_ columns: Int, _ format: WeightFormat) -> Int {
+    (columns + format.blockSize - 1) / format.blockSize * format.blockSize
+}
+
 /// Multiplies random data with `MatrixMultiply` and `ReferenceKernels` and compares them within
 /// the error that 8-bit activation quantization allows.
 func check(
@@ -85,10 +91,11 @@ func check(
             // Each activation is off by at most half a quantization step of its block.
             var bound: Float = 0
             var magnitude: Float = 0
-            for b in stride(from: 0, to: columns, by: 32) {
+            let group = format.usesSuperBlocks ? 256 : 32
+            for b in stride(from: 0, to: columns, by: group) {
                 var amax: Float = 0
                 var weightSum: Float = 0
-                for c in b..<(b + 32) {
+                for c in b..<(b + group) {
                     amax = max(amax, abs(input[t * columns + c]))
                     weightSum += abs(row[c])
                     magnitude += abs(row[c] * input[t * columns + c])

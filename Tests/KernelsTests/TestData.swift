@@ -43,6 +43,20 @@ final class RandomMatrix {
                 block.storeBytes(of: half(0.001...0.05), as: UInt16.self)
                 block.storeBytes(of: half(-0.4...0.1), toByteOffset: 2, as: UInt16.self)
                 for j in 0..<16 { block.storeBytes(of: UInt8.random(in: 0 ... 255, using: &random), toByteOffset: 4 + j, as: UInt8.self) }
+            case .q5_0, .q5_1, .q4_K, .q6_K:
+                for j in 0..<format.bytesPerBlock {
+                    block.storeBytes(of: UInt8.random(in: 0 ... 255, using: &random), toByteOffset: j, as: UInt8.self)
+                }
+                switch format {
+                case .q5_0: block.storeBytes(of: half(0.001...0.05), as: UInt16.self)
+                case .q5_1:
+                    block.storeBytes(of: half(0.001...0.05), as: UInt16.self)
+                    block.storeBytes(of: half(-0.4...0.1), toByteOffset: 2, as: UInt16.self)
+                case .q4_K:
+                    block.storeBytes(of: half(0.0005...0.003), as: UInt16.self)
+                    block.storeBytes(of: half(0.0005...0.003), toByteOffset: 2, as: UInt16.self)
+                default: block.storeBytes(of: half(0.0001...0.001), toByteOffset: 208, as: UInt16.self)
+                }
             }
         }
         matrix = WeightMatrix(format: format, rows: rows, columns: columns, data: UnsafeRawPointer(bytes))

@@ -34,6 +34,27 @@ public enum SharedFixtures {
         return home + "/models/all-MiniLM-L6-v2"
     }
 
+    public static var gemma3Directory: URL { sharedDirectory.appendingPathComponent("fixtures/gemma3-270m") }
+
+    /// The real Gemma 3 270M file: `$SWITCHYARD_TEST_GEMMA_MODEL`, else the pulled location
+    /// (`switchyard pull gemma3-270m`, which scripts/test.sh runs).
+    public static var gemma3ModelPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["SWITCHYARD_TEST_GEMMA_MODEL"] { return path }
+        let home = environment["SWITCHYARD_HOME"]
+            ?? (environment["HOME"] ?? "/root") + "/.cache/switchyard"
+        return home + "/models/gemma-3-270m-q4_k_m.gguf"
+    }
+
+    /// Whether the Gemma 3 file is present: its tests skip when it is not.
+    public static var gemma3Available: Bool { FileManager.default.fileExists(atPath: gemma3ModelPath) }
+
+    /// Reads and parses a JSON fixture of Gemma 3 270M.
+    public static func gemma3JSON(_ relativePath: String) throws -> Any {
+        let data = try Data(contentsOf: gemma3Directory.appendingPathComponent(relativePath))
+        return try JSONSerialization.jsonObject(with: data)
+    }
+
     /// Reads and parses a JSON fixture.
     public static func json(_ relativePath: String) throws -> Any {
         let data = try Data(contentsOf: smolLM2Directory.appendingPathComponent(relativePath))

@@ -3,7 +3,8 @@ import Templating
 import Tokenization
 
 /// Turns OpenAI-shaped chat messages into the prompt text the model was trained on, with the
-/// model's own `tokenizer.chat_template` (ChatML when the file has none).
+/// model's own `tokenizer.chat_template`. A file without one gets llama.cpp's built-in template
+/// of its family: Gemma's turn format when the vocabulary has `<start_of_turn>`, else ChatML.
 struct ChatRenderer: Sendable {
     let template: ChatTemplate
     /// The template text, to check which variables it reads.
@@ -15,8 +16,20 @@ struct ChatRenderer: Sendable {
         {% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}
         """
 
+    /// llama.cpp's `LLM_CHAT_TEMPLATE_GEMMA`: `assistant` becomes `model`, contents are
+    /// trimmed, and system messages (Gemma has no system turn) are merged into the next user
+    /// turn, followed by a blank line.
+    static let gemmaFallback = """
+        {%- set ns = namespace(system='') -%}{%- for message in messages -%}{%- set content = (message['content'] or '') | trim -%}{%- if message['role'] == 'system' -%}{%- set ns.system = ns.system + content -%}{%- else -%}{%- set role = 'model' if message['role'] == 'assistant' else message['role'] -%}{{- '<start_of_turn>' + role + '\n' -}}{%- if ns.system != '' and role != 'model' -%}{{- ns.system + '\n\n' -}}{%- set ns.system = '' -%}{%- endif -%}{{- content + '<end_of_turn>\n' -}}{%- endif -%}{%- endfor -%}{%- if add_generation_prompt -%}{{- '<start_of_turn>model\n' -}}{%- endif -%}
+        """
+
+    /// The built-in template for a model whose file carries none.
+    static func fallbackTemplate(for tokenizer: Tokenizer) -> String {
+        tokenizer.tokenID(forPiece: "<start_of_turn>") != nil ? gemmaFallback : chatMLFallback
+    }
+
     init(templateSource: String?, tokenizer: Tokenizer) throws(EngineError) {
-        let source = templateSource ?? Self.chatMLFallback
+        let source = templateSource ?? Self.fallbackTemplate(for: tokenizer)
         do {
             template = try ChatTemplate(source: source)
         } catch {

@@ -37,13 +37,18 @@ final class Scheduler: @unchecked Sendable {
         var maxLogitRows: Int
     }
 
-    init(model: LlamaModel, tokenizer: Tokenizer, configuration: ResolvedConfiguration) {
+    /// Taken around every forward pass when the pool is shared with other engines.
+    private let sharedCompute: SharedCompute?
+
+    init(model: LlamaModel, tokenizer: Tokenizer, configuration: ResolvedConfiguration,
+         sharedCompute: SharedCompute? = nil) {
         self.model = model
+        self.sharedCompute = sharedCompute
         self.tokenizer = tokenizer
         self.configuration = configuration
         endTokens = tokenizer.endOfGenerationTokenIDs.union(tokenizer.eosTokenID.map { [$0] } ?? [])
         logprobs = LogprobCalculator(tokenizer: tokenizer)
-        slots = SlotTable(count: configuration.slotCount)
+        slots = SlotTable(count: configuration.slotCount, reuseOverhang: model.cache.reuseOverhang)
         rawLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
     }
 
@@ -192,7 +197,7 @@ final class Scheduler: @unchecked Sendable {
         }
         guard !batch.isEmpty else { return }
 
-        let logits = model.forward(batch)
+        let logits = sharedCompute.map { share in share.withTurn { model.forward(batch) } } ?? model.forward(batch)
         let vocabularySize = model.hyperparameters.vocabularySize
         var row = 0
         for (index, item) in batch.enumerated() {

@@ -5,8 +5,11 @@ struct SlotTable {
     private var inUse: [Bool]
     private var lastUsed: [Int]
     private var clock = 0
+    /// See `KVCache.reuseOverhang`: a cache that ran further past the shared prefix is not reused.
+    private let reuseOverhang: Int?
 
-    init(count: Int) {
+    init(count: Int, reuseOverhang: Int? = nil) {
+        self.reuseOverhang = reuseOverhang
         cached = Array(repeating: [], count: count)
         inUse = Array(repeating: false, count: count)
         lastUsed = Array(repeating: 0, count: count)
@@ -19,7 +22,8 @@ struct SlotTable {
     mutating func acquire(for prompt: [Int], reuseCache: Bool) -> (slot: Int, cachedTokens: Int)? {
         var best: (slot: Int, shared: Int)?
         for slot in cached.indices where !inUse[slot] {
-            let shared = reuseCache ? commonPrefixLength(cached[slot], prompt) : 0
+            var shared = reuseCache ? commonPrefixLength(cached[slot], prompt) : 0
+            if let reuseOverhang, cached[slot].count - min(shared, prompt.count - 1) > reuseOverhang { shared = 0 }
             if let current = best {
                 if shared > current.shared || (shared == current.shared && lastUsed[slot] < lastUsed[current.slot]) {
                     best = (slot, shared)

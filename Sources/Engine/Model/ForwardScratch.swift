@@ -12,6 +12,8 @@ final class ForwardScratch: @unchecked Sendable {
     let logits: UnsafeMutablePointer<Float>
     /// Each token's rotary cosines and sines (`ropeDimension` floats a token).
     let rope: UnsafeMutablePointer<Float>
+    /// The same for the sliding-window layers' RoPE base (gemma3).
+    let slidingRope: UnsafeMutablePointer<Float>
     private var allocations: [UnsafeMutablePointer<Float>] = []
 
     init(hyperparameters h: LlamaHyperparameters, maxTokens: Int, maxLogitRows: Int) {
@@ -31,7 +33,8 @@ final class ForwardScratch: @unchecked Sendable {
         up = buffer(maxTokens * h.feedForwardLength)
         logits = buffer(maxLogitRows * h.vocabularySize)
         rope = buffer(maxTokens * h.ropeDimension)
-        allocations = [hidden, normed, query, key, value, attention, gate, up, logits, rope]
+        slidingRope = buffer(h.slidingWindow != nil ? maxTokens * h.ropeDimension : 0)
+        allocations = [hidden, normed, query, key, value, attention, gate, up, logits, rope, slidingRope]
     }
 
     deinit {

@@ -1,7 +1,15 @@
 import GGUF
 
-/// The shape of a llama-family model, read from GGUF metadata (`<arch>.*` keys).
+/// The shape of a llama-family model, read from GGUF metadata (`<arch>.*` keys), and the
+/// variations of the block the engine implements: llama/mistral, and gemma3 (scaled
+/// embeddings, per-head Q/K norms, NEOX RoPE with a per-layer base, interleaved sliding-window
+/// layers, post-attention and post-FFN norms, GELU-gated FFN).
 struct LlamaHyperparameters: Sendable, Equatable {
+    /// How RoPE pairs a head's elements: adjacent (`normal`, llama) or halves (`neox`, gemma).
+    enum RopeStyle: Sendable, Equatable { case normal, neox }
+    /// The feed-forward gate's activation.
+    enum Activation: Sendable, Equatable { case silu, geluTanh }
+
     var architecture: String
     var embeddingLength: Int
     var blockCount: Int
@@ -14,13 +22,37 @@ struct LlamaHyperparameters: Sendable, Equatable {
     var rmsEpsilon: Float
     var trainingContextLength: Int
     var vocabularySize: Int
+    var ropeStyle: RopeStyle = .normal
+    var activation: Activation = .silu
+    /// Multiplies the token embeddings (gemma: √embeddingLength).
+    var embeddingScale: Float?
+    /// The query scale before attention (1/√headDimension unless the architecture says otherwise).
+    var attentionScale: Float
+    /// Tokens a sliding-window layer sees (itself included); nil when no layer slides.
+    var slidingWindow: Int?
+    /// Every `slidingPatternPeriod`-th layer (the last of each period) is global, the others slide.
+    var slidingPatternPeriod = 1
+    /// The RoPE base of the sliding layers.
+    var ropeFrequencyBaseSliding: Float
+    /// Whether blocks carry Q/K norms and post-attention/post-FFN norms (gemma3).
+    var hasGemmaNorms = false
+
+    /// Whether layer `index` attends only to the last `slidingWindow` positions.
+    func isSliding(layer index: Int) -> Bool {
+        slidingWindow != nil && index % slidingPatternPeriod < slidingPatternPeriod - 1
+    }
+
+    /// The RoPE base of layer `index`.
+    func ropeBase(layer index: Int) -> Float {
+        isSliding(layer: index) ? ropeFrequencyBaseSliding : ropeFrequencyBase
+    }
 
     var kvDimension: Int { kvHeadCount * headDimension }
     /// Query heads sharing one key/value head (grouped-query attention).
     var queryGroupSize: Int { headCount / kvHeadCount }
 
     /// Architectures whose tensors and maths this engine implements (no biases, normal RoPE).
-    static let supportedArchitectures: Set<String> = ["llama", "mistral"]
+    static let supportedArchitectures: Set<String> = ["llama", "mistral", "gemma3"]
 
     init(metadata: GGUFMetadata, vocabularySize: Int) throws(EngineError) {
         do {
@@ -41,6 +73,21 @@ struct LlamaHyperparameters: Sendable, Equatable {
             rmsEpsilon = Float(try metadata.double(prefix + "attention.layer_norm_rms_epsilon"))
             trainingContextLength = try metadata.int(prefix + "context_length")
             self.vocabularySize = vocabularySize
+            attentionScale = 1 / Float(headDimension).squareRoot()
+            ropeFrequencyBaseSliding = ropeFrequencyBase
+            if architecture == "gemma3" {
+                // llama.cpp's gemma3: NEOX RoPE, GELU, √n_embd embedding scale, 1/√key_length
+                // query scale, sliding layers `il % 6 < 5` with their own RoPE base (default 10,000).
+                ropeStyle = .neox
+                activation = .geluTanh
+                hasGemmaNorms = true
+                embeddingScale = Float(embeddingLength).squareRoot()
+                if let window = metadata[prefix + "attention.sliding_window"]?.intValue, window > 0 {
+                    slidingWindow = window
+                    slidingPatternPeriod = 6
+                    ropeFrequencyBaseSliding = Float(metadata[prefix + "rope.freq_base_swa"]?.doubleValue ?? 10_000)
+                }
+            }
         } catch let error as GGUFError {
             throw .invalidModel(error.description)
         } catch let error as EngineError {

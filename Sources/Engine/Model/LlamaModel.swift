@@ -43,12 +43,22 @@ final class LlamaModel: @unchecked Sendable {
 
         for (index, item) in batch.enumerated() {
             MatrixMultiply.dequantizeRow(weights.tokenEmbedding, row: item.token, into: s.hidden + index * d)
+            if let scale = h.embeddingScale { VectorOps.scale(s.hidden + index * d, by: scale, count: d) }
         }
+        // One table per RoPE base (gemma3's sliding layers have their own), computed once per token.
         let rope = RotaryEmbedding(hyperparameters: h)
+        let slidingRope = RotaryEmbedding(hyperparameters: h, base: h.ropeFrequencyBaseSliding)
         for (t, item) in batch.enumerated() {
             rope.table(position: item.position, into: s.rope + t * rope.tableCount)
+            if h.slidingWindow != nil {
+                slidingRope.table(position: item.position, into: s.slidingRope + t * rope.tableCount)
+            }
         }
+        let queryWidth = h.headCount * h.headDimension
         for (layerIndex, layer) in weights.layers.enumerated() {
+            let sliding = h.isSliding(layer: layerIndex)
+            let layerRope = sliding ? slidingRope : rope
+            let tables = sliding ? s.slidingRope : s.rope
             for t in 0..<n {
                 VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
                                   output: s.normed + t * d)
@@ -57,17 +67,43 @@ final class LlamaModel: @unchecked Sendable {
             MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
                                     outputs: [s.query, s.key, s.value], pool: pool)
             for (t, item) in batch.enumerated() {
-                let table = s.rope + t * rope.tableCount
-                rope.apply(to: s.query + t * h.headCount * h.headDimension, heads: h.headCount, table: table)
-                rope.apply(to: s.key + t * h.kvDimension, heads: h.kvHeadCount, table: table)
-                let row = item.position * h.kvDimension
-                VectorOps.convertToF16(s.key + t * h.kvDimension, cache.keys(slot: item.slot, layer: layerIndex) + row,
-                                       count: h.kvDimension)
-                VectorOps.convertToF16(s.value + t * h.kvDimension, cache.values(slot: item.slot, layer: layerIndex) + row,
-                                       count: h.kvDimension)
+                let table = tables + t * rope.tableCount
+                let query = s.query + t * queryWidth
+                let key = s.key + t * h.kvDimension
+                if let norms = layer.gemma {
+                    for head in 0..<h.headCount {
+                        VectorOps.rmsNorm(query + head * h.headDimension, weight: norms.query, epsilon: h.rmsEpsilon,
+                                          count: h.headDimension, output: query + head * h.headDimension)
+                    }
+                    for head in 0..<h.kvHeadCount {
+                        VectorOps.rmsNorm(key + head * h.headDimension, weight: norms.key, epsilon: h.rmsEpsilon,
+                                          count: h.headDimension, output: key + head * h.headDimension)
+                    }
+                }
+                layerRope.apply(to: query, heads: h.headCount, table: table)
+                layerRope.apply(to: key, heads: h.kvHeadCount, table: table)
+                // gemma scales the queries themselves (ggml_scale) and attends with scale 1.
+                if layer.gemma != nil { VectorOps.scale(query, by: h.attentionScale, count: queryWidth) }
+                let keys = cache.keys(slot: item.slot, layer: layerIndex)
+                let values = cache.values(slot: item.slot, layer: layerIndex)
+                let (row, mirror) = cache.rows(for: item.position, layer: layerIndex)
+                VectorOps.convertToF16(key, keys + row * h.kvDimension, count: h.kvDimension)
+                VectorOps.convertToF16(s.value + t * h.kvDimension, values + row * h.kvDimension, count: h.kvDimension)
+                if let mirror {
+                    // A sliding layer's ring keeps a second copy, so every window is one contiguous run.
+                    (keys + mirror * h.kvDimension).update(from: keys + row * h.kvDimension, count: h.kvDimension)
+                    (values + mirror * h.kvDimension).update(from: values + row * h.kvDimension, count: h.kvDimension)
+                }
             }
-            attend(batch, layer: layerIndex)
+            attend(batch, layer: layerIndex, scale: layer.gemma != nil ? 1 : h.attentionScale,
+                   window: sliding ? h.slidingWindow : nil)
             MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool)
+            if let norms = layer.gemma {
+                for t in 0..<n {
+                    VectorOps.rmsNorm(s.normed + t * d, weight: norms.postAttention, epsilon: h.rmsEpsilon, count: d,
+                                      output: s.normed + t * d)
+                }
+            }
             VectorOps.add(s.hidden, s.normed, count: n * d)
 
             for t in 0..<n {
@@ -76,8 +112,17 @@ final class LlamaModel: @unchecked Sendable {
             }
             MatrixMultiply.multiply([layer.gate, layer.up], input: s.normed, tokens: n, outputs: [s.gate, s.up],
                                     pool: pool)
-            VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
+            switch h.activation {
+            case .silu: VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
+            case .geluTanh: GGMLGELU.geglu(s.gate, s.up, count: n * h.feedForwardLength)
+            }
             MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool)
+            if let norms = layer.gemma {
+                for t in 0..<n {
+                    VectorOps.rmsNorm(s.normed + t * d, weight: norms.postFeedForward, epsilon: h.rmsEpsilon, count: d,
+                                      output: s.normed + t * d)
+                }
+            }
             VectorOps.add(s.hidden, s.normed, count: n * d)
         }
 
@@ -94,14 +139,14 @@ final class LlamaModel: @unchecked Sendable {
         return s.logits
     }
 
-    /// Causal attention of every batch token over its own slot's cached positions 0...position.
+    /// Causal attention of every batch token over its own slot's cached positions 0...position
+    /// (the last `window` of them on a sliding-window layer).
     /// Work is split into one task per pool thread, (token, head) pairs interleaved so that the
     /// longer rows of late prefill positions spread evenly.
-    private func attend(_ batch: [BatchToken], layer: Int) {
+    private func attend(_ batch: [BatchToken], layer: Int, scale: Float, window: Int?) {
         let h = hyperparameters
         let s = scratch
         let pairs = batch.count * h.headCount
-        let scale = 1 / Float(h.headDimension).squareRoot()
         let threads = pool.threadCount
         pool.parallelFor(threads) { worker in
             var pair = worker
@@ -112,10 +157,12 @@ final class LlamaModel: @unchecked Sendable {
                 let kvHead = head / h.queryGroupSize
                 let query = s.query + t * h.headCount * h.headDimension + head * h.headDimension
                 let output = s.attention + t * h.headCount * h.headDimension + head * h.headDimension
-                let keys = cache.keys(slot: item.slot, layer: layer) + kvHead * h.headDimension
-                let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
+                let first = window.map { max(0, item.position + 1 - $0) } ?? 0
+                let offset = cache.firstRow(of: first, layer: layer) * h.kvDimension + kvHead * h.headDimension
+                let keys = cache.keys(slot: item.slot, layer: layer) + offset
+                let values = cache.values(slot: item.slot, layer: layer) + offset
                 Attention.attendHead(query: query, keys: keys, values: values, rowStride: h.kvDimension,
-                                     length: item.position + 1, headDimension: h.headDimension, scale: scale,
+                                     length: item.position + 1 - first, headDimension: h.headDimension, scale: scale,
                                      output: output)
                 pair += threads
             }

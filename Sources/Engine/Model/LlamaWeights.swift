@@ -15,6 +15,16 @@ struct LlamaWeights: @unchecked Sendable {
         var gate: WeightMatrix
         var up: WeightMatrix
         var down: WeightMatrix
+        /// gemma3 only: per-head RMSNorm weights of queries and keys (`headDimension` floats),
+        /// and the norms applied to the attention and feed-forward outputs before the residual.
+        var gemma: GemmaNorms?
+    }
+
+    struct GemmaNorms {
+        var query: UnsafePointer<Float>
+        var key: UnsafePointer<Float>
+        var postAttention: UnsafePointer<Float>
+        var postFeedForward: UnsafePointer<Float>
     }
 
     let file: GGUFFile
@@ -47,7 +57,14 @@ struct LlamaWeights: @unchecked Sendable {
                 feedForwardNorm: try loader.vector(prefix + "ffn_norm.weight", count: h.embeddingLength),
                 gate: try loader.matrix(prefix + "ffn_gate.weight", rows: h.feedForwardLength, columns: h.embeddingLength),
                 up: try loader.matrix(prefix + "ffn_up.weight", rows: h.feedForwardLength, columns: h.embeddingLength),
-                down: try loader.matrix(prefix + "ffn_down.weight", rows: h.embeddingLength, columns: h.feedForwardLength)
+                down: try loader.matrix(prefix + "ffn_down.weight", rows: h.embeddingLength, columns: h.feedForwardLength),
+                gemma: h.hasGemmaNorms
+                    ? GemmaNorms(
+                        query: try loader.vector(prefix + "attn_q_norm.weight", count: h.headDimension),
+                        key: try loader.vector(prefix + "attn_k_norm.weight", count: h.headDimension),
+                        postAttention: try loader.vector(prefix + "post_attention_norm.weight", count: h.embeddingLength),
+                        postFeedForward: try loader.vector(prefix + "post_ffw_norm.weight", count: h.embeddingLength))
+                    : nil
             ))
         }
         self.layers = layers
@@ -68,15 +85,8 @@ private struct TensorLoader {
 
     func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
         let info = try tensor(name, shape: [columns, rows])
-        let format: WeightFormat
-        switch info.type {
-        case .f32: format = .f32
-        case .f16: format = .f16
-        case .q8_0: format = .q8_0
-        case .q4_0: format = .q4_0
-        case .q4_1: format = .q4_1
-        default:
-            throw .unsupportedModel("tensor '\(name)' is \(info.type.name); supported: F32, F16, Q8_0, Q4_0, Q4_1")
+        guard let format = WeightFormat(ggmlName: info.type.name) else {
+            throw .unsupportedModel("tensor '\(name)' is \(info.type.name); supported: \(WeightFormat.supportedNames)")
         }
         guard let base = file.tensorData(info).baseAddress else { throw .invalidModel("tensor '\(name)' is empty") }
         return WeightMatrix(format: format, rows: rows, columns: columns, data: base)

@@ -8,7 +8,7 @@ static inline __attribute__((always_inline)) void switchyard_prefetch(const void
     __builtin_prefetch(address, 0, 3);
 }
 
-#if defined(__x86_64__) && defined(__AVX__) && defined(__F16C__)
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__F16C__)
 #include <immintrin.h>
 
 /// Intrinsics whose immediate operand makes them macros in clang's headers, which the Swift
@@ -27,6 +27,10 @@ static inline __attribute__((always_inline)) __m256 switchyard_greater_than(__m2
 /// All-ones lanes where `a <= b` (ordered, quiet), zero elsewhere.
 static inline __attribute__((always_inline)) __m256 switchyard_less_or_equal(__m256 a, __m256 b) {
     return _mm256_cmp_ps(a, b, _CMP_LE_OQ);
+}
+/// The upper 128 bits of a 256-bit integer vector (`_mm256_extracti128_si256(x, 1)`).
+static inline __attribute__((always_inline)) __m128i switchyard_high_half_si256(__m256i x) {
+    return _mm256_extracti128_si256(x, 1);
 }
 #endif
 

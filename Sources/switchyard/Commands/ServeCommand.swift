@@ -16,7 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models...) over the embedded engine.",
         discussion: """
-            Without --config, serves one embedded model (--model). With --config FILE (see examples/switchyard.yaml), \
+            Without --config, serves the embedded models named by --model (repeatable; default smollm2-135m-instruct), \
+            each under its own id in /v1/models with its own tokenizer, chat template and context window, all sharing \
+            one compute pool step by step. With --config FILE (see examples/switchyard.yaml), \
             serves the file's catalogue: embedded and upstream models, in tiers that sleep when idle and wake on the \
             first request. Keys made with `switchyard keys create` are checked on every request once any exists, \
             and every completion request gets a row in the usage ledger ($SWITCHYARD_HOME/switchyard.sqlite).
@@ -44,20 +46,12 @@ struct ServeCommand: AsyncParsableCommand {
     var port = 8080
 
     @Option(name: .customLong("model"), help: ArgumentHelp(
-        "A model to serve: a known name (smollm2-135m-instruct, all-minilm-l6-v2...), a .gguf file, or an embedding model's model.safetensors. Repeatable; without --config the default is \(ModelStore.defaultModelName).",
-        valueName: "name-or-path"))
+        "A known model name (smollm2-135m-instruct, all-minilm-l6-v2...), the path of a .gguf file, or an embedding model's model.safetensors (repeatable: each is served under its own id).",
+        valueName: "model"))
     var models: [String] = []
 
     @Option(name: .long, help: "Model store directory (default: $SWITCHYARD_HOME, else ~/.cache/switchyard).")
     var home: String?
-
-    /// The store options for one model name or path.
-    private func modelOptions(_ model: String) -> ModelOptions {
-        var options = ModelOptions()
-        options.model = model
-        options.home = home
-        return options
-    }
 
     @Option(name: .customLong("api-key"), help: "An accepted API key (repeatable). SWITCHYARD_API_KEYS adds a comma-separated list.")
     var apiKeys: [String] = []
@@ -87,6 +81,13 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func validate() throws {
+        if config != nil, !models.isEmpty {
+            throw ValidationError("--model and --config are exclusive: list the models in the configuration file")
+        }
+        let ids = (models.isEmpty ? [ModelStore.defaultModelName] : models).map(Self.servedID)
+        if let duplicate = ids.first(where: { id in ids.filter { $0 == id }.count > 1 }) {
+            throw ValidationError("--model '\(duplicate)' is given twice")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must not be negative") }
@@ -165,42 +166,52 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The models to serve: the configuration file's, or the one `--model`.
+    /// The id a `--model` value is served under: a catalogue name itself, a path its file name
+    /// without `.gguf`, an embedding model's `model.safetensors` its folder's name.
+    static func servedID(_ model: String) -> String {
+        let url = URL(fileURLWithPath: model)
+        if model.lowercased().hasSuffix(".safetensors") { return url.deletingLastPathComponent().lastPathComponent }
+        let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf")
+        return isPath ? url.deletingPathExtension().lastPathComponent : model
+    }
+
+    /// `--model` and `--home` for one model, to resolve (and pull) it as every command does.
+    private func modelOptions(for model: String) throws -> ModelOptions {
+        try ModelOptions.parse(["--model", model] + (home.map { ["--home", $0] } ?? []))
+    }
+
+    /// The models to serve: the configuration file's, or the `--model` ones. Either way the
+    /// catalogue is assembled by `FleetAssembly`, so every kind of embedded model it knows
+    /// is served the same way from the command line and from a file.
     private func makeCatalogue(engine: EngineConfiguration, httpClient: HTTPClient, logger: Logger) async throws -> ModelCatalogue {
-        guard let config else {
-            var backends: [any ModelBackend] = []
-            for model in models.isEmpty ? [ModelStore.defaultModelName] : models {
-                let modelPath = try await modelOptions(model).resolvePath()
-                // A catalogue name is the model's id; a path gives its file (or folder) name.
-                let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf") || model.lowercased().hasSuffix(".safetensors")
-                if EmbeddingBackend.isEmbeddingModel(path: modelPath) {
-                    backends.append(try EmbeddingBackend(modelPath: modelPath, id: isPath ? nil : model, threads: threads))
-                } else {
-                    backends.append(
-                        try EmbeddedBackend(modelPath: modelPath, id: isPath ? nil : model, configuration: engine, logger: logger))
-                }
-            }
-            var seen = Set<String>()
-            for backend in backends where !seen.insert(backend.descriptor.id).inserted {
-                FileHandle.standardError.write(Data("error: the model '\(backend.descriptor.id)' is named twice with --model\n".utf8))
+        let fleet: FleetConfiguration
+        var resolveRelativeTo: URL?
+        if let config {
+            do {
+                fleet = try FleetConfiguration.load(path: config)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
                 throw ExitCode(2)
             }
-            return ModelCatalogue(backends)
+            resolveRelativeTo = URL(fileURLWithPath: config).deletingLastPathComponent()
+        } else {
+            let names = models.isEmpty ? [ModelStore.defaultModelName] : models
+            fleet = FleetConfiguration(models: names.map { ModelEntry(name: Self.servedID($0), backend: .embedded(model: $0)) })
         }
-        let fleet: FleetConfiguration
-        do {
-            fleet = try FleetConfiguration.load(path: config)
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(2)
-        }
-        let configDirectory = URL(fileURLWithPath: config).deletingLastPathComponent()
+        // Several embedded models share one pool, taking turns step by step, instead of each
+        // starting a thread per core.
+        var engine = engine
+        let embeddedCount = fleet.models.filter { if case .embedded = $0.backend { true } else { false } }.count
+        if embeddedCount > 1 { engine.sharedCompute = SharedCompute(threadCount: threads) }
         return try await FleetAssembly.build(configuration: fleet, engine: engine, httpClient: httpClient, logger: logger) { model in
-            var options = modelOptions(model)
             // A relative .gguf path in the file is relative to the file.
             let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf") || model.lowercased().hasSuffix(".safetensors")
-            options.model = isPath && !model.hasPrefix("/") ? configDirectory.appendingPathComponent(model).path : model
-            return try await options.resolvePath()
+            let located = if let resolveRelativeTo, isPath, !model.hasPrefix("/") {
+                resolveRelativeTo.appendingPathComponent(model).path
+            } else {
+                model
+            }
+            return try await modelOptions(for: located).resolvePath()
         }
     }
 }

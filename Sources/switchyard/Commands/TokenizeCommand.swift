@@ -4,13 +4,12 @@ import GGUF
 import Tokenization
 
 /// `switchyard tokenize`: shows how a model's tokenizer splits a text (ids and pieces).
-struct TokenizeCommand: ParsableCommand {
+struct TokenizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
         abstract: "Tokenize text with a GGUF model's tokenizer, as llama.cpp would.")
 
-    @Option(name: .long, help: "Path to the GGUF model file.")
-    var model: String
+    @OptionGroup var modelOptions: ModelOptions
 
     @Flag(name: .long, help: "Treat special-token text such as <|im_start|> as plain text.")
     var noSpecial = false
@@ -21,7 +20,9 @@ struct TokenizeCommand: ParsableCommand {
     @Argument(help: "The text to tokenize (read from standard input when omitted).")
     var text: String?
 
-    func run() throws {
+    func run() async throws {
+        // A catalogue name is pulled on first use; progress only when it cannot corrupt --json output.
+        let model = try await modelOptions.resolvePath(showProgress: true)
         let tokenizer: Tokenizer
         do {
             tokenizer = try Tokenizer(gguf: GGUFFile(path: model))
