@@ -84,7 +84,9 @@ public final class EmbeddingBackend: ModelBackend {
     }
 
     public func tokenize(_ text: String, addSpecialTokens: Bool) throws -> [Int] {
-        addSpecialTokens ? embedder.sequence(for: text) : embedder.tokenizer.encode(text)
+        let tokenizer = embedder.tokenizer
+        let ids = tokenizer.encode(text)
+        return addSpecialTokens ? [tokenizer.classifierID] + ids + [tokenizer.separatorID] : ids
     }
 
     public func detokenize(_ tokens: [Int]) throws -> String {

@@ -6,6 +6,8 @@ final class BertWeights: @unchecked Sendable {
     // Safety: read-only after init; the mapping and the copies live as long as this object.
     struct Linear {
         let weight: WeightMatrix
+        /// The same weights in the panels the batched AVX2 kernel reads.
+        let packed: PackedFloatMatrix
         let bias: UnsafePointer<Float>
     }
 
@@ -55,9 +57,8 @@ final class BertWeights: @unchecked Sendable {
         }
         func linear(_ name: String, rows: Int, columns: Int) throws(EmbeddingsError) -> Linear {
             let weight = try floats(name + ".weight", [rows, columns])
-            return Linear(
-                weight: WeightMatrix(format: .f32, rows: rows, columns: columns, data: UnsafeRawPointer(weight)),
-                bias: try floats(name + ".bias", [rows]))
+            let matrix = WeightMatrix(format: .f32, rows: rows, columns: columns, data: UnsafeRawPointer(weight))
+            return Linear(weight: matrix, packed: PackedFloatMatrix(matrix), bias: try floats(name + ".bias", [rows]))
         }
         func norm(_ name: String) throws(EmbeddingsError) -> Norm {
             Norm(weight: try floats(name + ".weight", [h]), bias: try floats(name + ".bias", [h]))
