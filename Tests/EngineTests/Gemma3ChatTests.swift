@@ -3,6 +3,7 @@ import Foundation
 import OpenAIWire
 import Testing
 import TestSupport
+import Tokenization
 
 /// Gemma 3 270M is a base model without `tokenizer.chat_template`: chat uses llama.cpp's
 /// built-in Gemma format and generation ends on any end-of-generation token.
