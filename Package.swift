@@ -49,6 +49,9 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["KernelsAVX2"], swiftSettings: kernelSettings),
         .target(name: "Tokenization", dependencies: ["GGUF"], swiftSettings: sharedSettings),
         .target(name: "Templating", swiftSettings: sharedSettings),
+        // Sentence embeddings (BERT over safetensors): its loops run per token and element, so
+        // it is optimized even in debug builds, as the kernels are.
+        .target(name: "Embeddings", dependencies: ["GGUF", "Kernels"], swiftSettings: sharedSettings + [.unsafeFlags(["-O"])]),
         // Mask computation runs once per decoded token: optimized even in debug builds.
         .target(name: "ConstrainedDecoding", dependencies: ["OpenAIWire"], swiftSettings: sharedSettings + [.unsafeFlags(["-O"])]),
         .target(
@@ -72,7 +75,7 @@ let package = Package(
         .target(
             name: "Fleet",
             dependencies: [
-                "Engine", "OpenAIWire", "Tokenization", "ConstrainedDecoding", "ModelStore",
+                "Engine", "OpenAIWire", "Tokenization", "ConstrainedDecoding", "ModelStore", "Embeddings", "Kernels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -131,6 +134,10 @@ let package = Package(
         .testTarget(name: "OpenAIWireTests", dependencies: ["TestSupport", "OpenAIWire"], swiftSettings: sharedSettings),
         .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF"], swiftSettings: sharedSettings),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"], exclude: ["Fixtures"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "EmbeddingsTests", dependencies: ["TestSupport", "Embeddings", "Kernels"], exclude: ["Fixtures"],
+            swiftSettings: sharedSettings
+        ),
         .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "Tokenization", "GGUF"], swiftSettings: sharedSettings),
         .testTarget(
             name: "TemplatingTests", dependencies: ["TestSupport", "Templating", "GGUF"],

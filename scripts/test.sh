@@ -15,6 +15,8 @@ if [ -x .build/release/switchyard ] && .build/release/switchyard help pull >/dev
     .build/release/switchyard pull
     # The Gemma 3 270M exactness tests (tokenizer, teacher forcing) run on the real file.
     .build/release/switchyard pull gemma3-270m
+    # The sentence-embedding model of /v1/embeddings (Embeddings tests, Tests/Live/test_embeddings.py).
+    .build/release/switchyard pull all-minilm-l6-v2
 fi
 swift test -c release --skip-build
 

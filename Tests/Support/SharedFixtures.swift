@@ -24,6 +24,16 @@ public enum SharedFixtures {
         return home + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
     }
 
+    /// The real sentence-embedding model's folder (all-MiniLM-L6-v2, as `switchyard pull
+    /// all-minilm-l6-v2` stores it): `$SWITCHYARD_TEST_EMBEDDING_MODEL`, else the pulled location.
+    public static var embeddingModelDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["SWITCHYARD_TEST_EMBEDDING_MODEL"] { return path }
+        let home = environment["SWITCHYARD_HOME"]
+            ?? (environment["HOME"] ?? "/root") + "/.cache/switchyard"
+        return home + "/models/all-MiniLM-L6-v2"
+    }
+
     public static var gemma3Directory: URL { sharedDirectory.appendingPathComponent("fixtures/gemma3-270m") }
 
     /// The real Gemma 3 270M file: `$SWITCHYARD_TEST_GEMMA_MODEL`, else the pulled location

@@ -24,6 +24,17 @@ public enum FleetAssembly {
             switch entry.backend {
             case .embedded(let model):
                 let path = try await resolveModelPath(model)
+                if EmbeddingBackend.isEmbeddingModel(path: path) {
+                    if let tier {
+                        throw FleetError.invalidRequest(
+                            message: "model '\(entry.name)' is an embedding model, which cannot sleep in tier '\(tier.name)' yet: serve it outside any tier",
+                            param: nil, code: "invalid_configuration")
+                    }
+                    let backend = try EmbeddingBackend(
+                        modelPath: path, id: entry.name, aliases: entry.aliases, threads: engine.threadCount)
+                    models.append(ServedModel(descriptor: backend.descriptor, route: .backend(backend)))
+                    continue
+                }
                 var settings = engine
                 if let contextLength = entry.contextLength { settings.contextLength = contextLength }
                 if let tier {

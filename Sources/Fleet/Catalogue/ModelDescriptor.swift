@@ -16,6 +16,8 @@ public struct ModelDescriptor: Sendable, Equatable {
     public var acceptsMedia: Bool
     /// Whether it can answer with tool calls.
     public var supportsToolCalls: Bool
+    /// What it serves: chat and text completions, or embeddings.
+    public var kind: ModelKind = .generation
 
     public init(
         id: String, contextLength: Int, vocabularySize: Int, fingerprint: String, created: Int, ownedBy: String = "switchyard",
@@ -31,4 +33,12 @@ public struct ModelDescriptor: Sendable, Equatable {
         self.acceptsMedia = acceptsMedia
         self.supportsToolCalls = supportsToolCalls
     }
+}
+
+/// Which endpoints a model serves.
+public enum ModelKind: String, Sendable, Equatable {
+    /// `/v1/chat/completions` and `/v1/completions`.
+    case generation
+    /// `/v1/embeddings`.
+    case embedding
 }

@@ -27,11 +27,18 @@ struct ModelRoutes: Sendable {
                 extra["context_window"] = .int(descriptor.contextLength)
                 extra["max_model_len"] = .int(descriptor.contextLength)
             }
+        } else if descriptor.kind == .embedding {
+            // Inputs are cut to this many tokens; the vectors have `dimensions` numbers.
+            extra["max_model_len"] = .int(descriptor.contextLength)
+            if case .backend(let backend as EmbeddingBackend) = model.route {
+                extra["dimensions"] = .int(backend.dimensions)
+            }
         } else {
             extra["context_window"] = .int(descriptor.contextLength)
             extra["max_model_len"] = .int(descriptor.contextLength)
             extra["sampling_defaults"] = state.samplingDefaults(for: model).value
         }
+        if descriptor.kind == .embedding { extra["type"] = "embedding" }
         if let tier = model.tier { extra["tier"] = .string(tier.name) }
         return ModelObject(id: descriptor.id, created: descriptor.created, ownedBy: descriptor.ownedBy, extra: extra)
     }

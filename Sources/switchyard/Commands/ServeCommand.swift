@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
     var port = 8080
 
     @Option(name: .customLong("model"), help: ArgumentHelp(
-        "A known model name or the path of a .gguf file (repeatable: each is served under its own id).",
+        "A known model name (smollm2-135m-instruct, all-minilm-l6-v2...), the path of a .gguf file, or an embedding model's model.safetensors (repeatable: each is served under its own id).",
         valueName: "model"))
     var models: [String] = []
 
@@ -172,10 +172,12 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The id a `--model` value is served under: a catalogue name itself, a path its file name
-    /// without `.gguf`.
+    /// without `.gguf`, an embedding model's `model.safetensors` its folder's name.
     static func servedID(_ model: String) -> String {
+        let url = URL(fileURLWithPath: model)
+        if model.lowercased().hasSuffix(".safetensors") { return url.deletingLastPathComponent().lastPathComponent }
         let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf")
-        return isPath ? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent : model
+        return isPath ? url.deletingPathExtension().lastPathComponent : model
     }
 
     /// `--model` and `--home` for one model, to resolve (and pull) it as every command does.
@@ -208,7 +210,7 @@ struct ServeCommand: AsyncParsableCommand {
         if embeddedCount > 1 { engine.sharedCompute = SharedCompute(threadCount: threads) }
         return try await FleetAssembly.build(configuration: fleet, engine: engine, httpClient: httpClient, logger: logger) { model in
             // A relative .gguf path in the file is relative to the file.
-            let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf")
+            let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf") || model.lowercased().hasSuffix(".safetensors")
             let located = if let resolveRelativeTo, isPath, !model.hasPrefix("/") {
                 resolveRelativeTo.appendingPathComponent(model).path
             } else {
