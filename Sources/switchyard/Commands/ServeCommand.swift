@@ -124,6 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let usageRetention, let ledger = accounts.ledger {
             services.append(.init(service: UsageRetention(ledger: ledger, keep: .seconds(usageRetention.seconds), logger: logger)))
         }
+        services += accountServices(accounts)
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
