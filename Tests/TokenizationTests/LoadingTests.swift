@@ -33,8 +33,9 @@ import Tokenization
     }
 
     @Test func otherTokenizerModelsAreRejected() {
-        #expect(throws: TokenizerError.unsupportedModel("llama")) {
-            try Self.load([("tokenizer.ggml.model", .string("llama"))])
+        // "gpt2" (byte-level BPE) and "llama" (SentencePiece) are served; RWKV's trie tokenizer is not.
+        #expect(throws: TokenizerError.unsupportedModel("rwkv")) {
+            try Self.load([("tokenizer.ggml.model", .string("rwkv"))])
         }
     }
 
