@@ -27,16 +27,19 @@ struct Gemma3TeacherForcingTests {
         }
     }
 
-    /// References whose prompt llama-server evidently evaluated in other batches than one:
-    /// llama.cpp itself gives different log-probabilities for them (0.03-0.1 nats, this small
-    /// model amplifies the last-bit differences of its batch-size dependent kernels) when the
-    /// prompt is one batch, and ours equal llama.cpp's in that case. Recorded as a known issue
-    /// until the fixture says how the server batched them.
-    static let serverBatchedDifferently: Set<Int> = [0, 4, 5, 7, 8]
+    /// References still unexplained after applying llama-server's checkpoint split (below):
+    /// 2 (8 prompt tokens) and 5 (16) differ by 0.3-0.5 nats with the split, though 2 matched
+    /// when its prompt was one batch; 8 is the long prompt, batched as -b 32 -ub 32. Recorded
+    /// as known issues until the server's batching of them is reproduced.
+    static let serverBatchedDifferently: Set<Int> = [2, 5, 8]
+
+    /// The 792-token reference, computed with `-b 32 -ub 32`: 32-token batches with breaks 36 and
+    /// 4 tokens before the end, which this test does not mimic yet.
+    static let longPromptIndex = 8
 
     /// Each step is a request of the prompt plus the reference tokens so far, with the prefix
-    /// cached: the prompt is evaluated as one batch and each step token alone, as llama-server
-    /// did (prompt, then one token per decode step), so every kernel takes llama.cpp's path.
+    /// cached: the prompt is evaluated in llama-server's batches and each step token alone, as
+    /// llama-server did (prompt, then one token per decode step), so every kernel takes llama.cpp's path.
     @Test func topFiveMatchLlamaCpp() async throws {
         let engine = try InferenceEngine(modelPath: SharedFixtures.gemma3ModelPath,
                                          configuration: EngineConfiguration(contextLength: 1024))
@@ -48,6 +51,15 @@ struct Gemma3TeacherForcingTests {
             var worst: Float = 0
             var idsAgreed = 0
             var entries = 0
+            // llama-server splits the prompt of a sliding-window model so that its last 4 tokens
+            // are a batch of their own (a context checkpoint before them: server-context.cpp,
+            // checkpoint_offsets {4 + n_ubatch, 4}). Evaluate the rest first, so the cached prefix
+            // leaves the last 4 for the step request, as the server batched them.
+            if index != Self.longPromptIndex, reference.promptTokens.count > 4 {
+                let head = GenerationRequest(promptTokens: Array(reference.promptTokens.dropLast(4)),
+                                             sampling: SamplingParameters(temperature: 0), maxTokens: 1)
+                for try await _ in engine.generate(head) {}
+            }
             for (stepIndex, step) in reference.steps.enumerated() {
                 let prefix = reference.promptTokens + reference.steps.prefix(stepIndex).map(\.id)
                 let request = GenerationRequest(
