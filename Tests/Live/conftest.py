@@ -13,6 +13,7 @@ import json
 import urllib.error
 import urllib.request
 
+import jsonschema
 import pytest
 
 
@@ -146,10 +147,21 @@ def tight_server():
     running.stop()
 
 
-@pytest.fixture(scope="session")
-def schemas():
+def load_openai_schemas(file_name):
+    """One of OpenAI's schema files from ../shared/openai-openapi; skips the test when absent."""
     shared = Path(os.environ.get("SWITCHYARD_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
-    path = shared / "openai-openapi" / "chat-schemas.json"
+    path = shared / "openai-openapi" / file_name
     if not path.exists():
         pytest.skip(f"{path} is missing")
     return json.loads(path.read_text())
+
+
+def validate_schema(schemas, root, body):
+    """Validates `body` against component `root` of an OpenAI schema file."""
+    schema = {"$ref": f"#/components/schemas/{root}", "components": schemas["components"]}
+    jsonschema.Draft202012Validator(schema).validate(body)
+
+
+@pytest.fixture(scope="session")
+def schemas():
+    return load_openai_schemas("chat-schemas.json")

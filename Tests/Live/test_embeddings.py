@@ -7,12 +7,12 @@ import json
 import os
 from pathlib import Path
 
-import jsonschema
 import numpy as np
 import openai
 import pytest
 
-from conftest import RunningServer, http_json, model_file
+from conftest import RunningServer, http_json, load_openai_schemas
+from conftest import validate_schema as validate
 from embedding_texts import EMBEDDING_TEXTS, TOKENIZER_TEXTS
 from test_fleet_keys import cli, create_key
 
@@ -46,16 +46,8 @@ def both():
 
 @pytest.fixture(scope="module")
 def embedding_schemas():
-    shared = Path(os.environ.get("SWITCHYARD_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
-    path = shared / "openai-openapi" / "responses-schemas.json"
-    if not path.exists():
-        pytest.skip(f"{path} is missing")
-    return json.loads(path.read_text())
+    return load_openai_schemas("responses-schemas.json")
 
-
-def validate(schemas, root, body):
-    schema = {"$ref": f"#/components/schemas/{root}", "components": schemas["components"]}
-    jsonschema.Draft202012Validator(schema).validate(body)
 
 
 def cosine(a, b):

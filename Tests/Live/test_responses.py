@@ -3,7 +3,6 @@ OpenAI Python SDK; every body and stream event is checked against OpenAI's own s
 import json
 import os
 import tempfile
-from pathlib import Path
 
 import urllib.request
 import jsonschema
@@ -11,7 +10,8 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from conftest import RunningServer, http_json, model_file
+from conftest import RunningServer, http_json, load_openai_schemas, model_file
+from conftest import validate_schema as validate
 
 WEATHER_TOOL = {
     "type": "function",
@@ -36,16 +36,8 @@ PERSON_SCHEMA = {
 
 @pytest.fixture(scope="session")
 def responses_schemas():
-    shared = Path(os.environ.get("SWITCHYARD_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
-    path = shared / "openai-openapi" / "responses-schemas.json"
-    if not path.exists():
-        pytest.skip(f"{path} is missing")
-    return json.loads(path.read_text())
+    return load_openai_schemas("responses-schemas.json")
 
-
-def validate(schemas, root, body):
-    schema = {"$ref": f"#/components/schemas/{root}", "components": schemas["components"]}
-    jsonschema.Draft202012Validator(schema).validate(body)
 
 
 def raw_create(server, body, headers=None):
