@@ -105,15 +105,22 @@ import Testing
     }
 
     @Test func anUpstreamThatDiesMidStreamEndsTheStreamWithAnError() async throws {
+        // The fake dies only once the client has both chunks: closing the connection at once
+        // could drop writes still queued in the fake's channel (seen under CI load), and the
+        // test would then be about the fake, not about the backend.
+        let (received, receivedContinuation) = AsyncStream<Int>.makeStream()
         let handler: FakeUpstream.Handler = { _ in
             .upstreamEvents { writer in
                 for index in 0..<2 { try await writer.writeSSE(event: UpstreamDocuments.chunk(index)) }
+                for await index in received where index == 1 { break }
                 throw FakeUpstreamError("crash")  // Hummingbird closes the connection mid-body
             }
         }
         try await FakeUpstream.run(handler) { fake in
             let outcome = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
-                await drainUpstreamReply(try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "r"))
+                await drainUpstreamReply(
+                    try await backend.send(path: "chat/completions", body: upstreamChatRequest(stream: true), stream: true, requestID: "r"),
+                    onChunk: { receivedContinuation.yield($0) })
             }
             #expect(deltaContents(outcome.chunks) == ["t0", "t1"])
             let error = try #require(outcome.upstreamError)

@@ -56,8 +56,8 @@ struct UpstreamStreamOutcome: Sendable {
     }
 }
 
-/// Reads a streamed reply to its end.
-func drainUpstreamReply(_ reply: UpstreamReply) async -> UpstreamStreamOutcome {
+/// Reads a streamed reply to its end; `onChunk` hears the index of each chunk as it arrives.
+func drainUpstreamReply(_ reply: UpstreamReply, onChunk: (Int) -> Void = { _ in }) async -> UpstreamStreamOutcome {
     var outcome = UpstreamStreamOutcome()
     guard case .stream(let events) = reply else {
         outcome.otherError = "not a stream"
@@ -66,7 +66,9 @@ func drainUpstreamReply(_ reply: UpstreamReply) async -> UpstreamStreamOutcome {
     do {
         for try await event in events {
             switch event {
-            case .chunk(let chunk): outcome.chunks.append(chunk)
+            case .chunk(let chunk):
+                outcome.chunks.append(chunk)
+                onChunk(outcome.chunks.count - 1)
             case .usage(let usage): outcome.usage.append(usage)
             }
         }

@@ -29,7 +29,7 @@ public actor Tier {
         var logger = logger
         logger[metadataKey: "tier.name"] = .string(name)
         self.logger = logger
-        machine = TierStateMachine(idleTimeout: settings.idleTimeout)
+        machine = TierStateMachine(idleTimeout: settings.idleTimeout, wakeBudget: settings.wakeBudget)
     }
 
     /// Whether the tier is awake now (a snapshot, readable without waiting for the actor):

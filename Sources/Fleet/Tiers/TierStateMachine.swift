@@ -42,11 +42,17 @@ struct TierStateMachine {
     }
 
     let idleTimeout: Duration?
+    /// Past this a wake counts as a budget overrun (nil: no budget).
+    let wakeBudget: Duration?
     private(set) var phase = Phase.asleep
     private(set) var waiters: [Waiter] = []
     private(set) var inFlight = 0
     private(set) var isShutDown = false
     private var nextWakeID = 0
+    /// The wake whose overrun is already counted: the budget timer and a late success must
+    /// not count the same wake twice, and a success must count one the timer never reported
+    /// (under load the timer can fire after the wake it guards has ended).
+    private var overrunCountedForWake: Int?
     private var idleGeneration = 0
 
     // Counters for `status()`.
@@ -60,8 +66,9 @@ struct TierStateMachine {
     private(set) var recentWakeDurations: [Duration] = []
     static let keptDurations = 100
 
-    init(idleTimeout: Duration?) {
+    init(idleTimeout: Duration?, wakeBudget: Duration? = nil) {
         self.idleTimeout = idleTimeout
+        self.wakeBudget = wakeBudget
     }
 
     var state: TierState {
@@ -99,6 +106,12 @@ struct TierStateMachine {
     mutating func wakeSucceeded(id: Int, now: ContinuousClock.Instant) -> [Action] {
         guard case .waking(id, let started) = phase else { return [] }
         let duration = now - started
+        var actions: [Action] = [.cancelWakeTimers]
+        if let wakeBudget, duration > wakeBudget, overrunCountedForWake != id {
+            overrunCountedForWake = id
+            budgetOverruns += 1
+            actions.append(.warnBudget(elapsed: duration))
+        }
         phase = .awake
         wakes += 1
         lastWake = Date()
@@ -108,7 +121,7 @@ struct TierStateMachine {
         let granted = waiters
         waiters = []
         inFlight += granted.count
-        var actions: [Action] = [.cancelWakeTimers, .grant(granted)]
+        actions.append(.grant(granted))
         actions += idleTimerIfIdle()
         return actions
     }
@@ -123,7 +136,8 @@ struct TierStateMachine {
     }
 
     mutating func budgetPassed(id: Int, now: ContinuousClock.Instant) -> [Action] {
-        guard case .waking(id, let started) = phase else { return [] }
+        guard case .waking(id, let started) = phase, overrunCountedForWake != id else { return [] }
+        overrunCountedForWake = id
         budgetOverruns += 1
         return [.warnBudget(elapsed: now - started)]
     }
