@@ -28,6 +28,8 @@ final class Scheduler: @unchecked Sendable {
     private var slots: SlotTable
     /// A copy of one row of logits before sampling modifies it.
     private let rawLogits: UnsafeMutablePointer<Float>
+    /// Where a prompt batch ends early, as llama-server batches it.
+    private let promptBreaks: PromptBatchBreaks
 
     struct ResolvedConfiguration {
         var contextLength: Int
@@ -50,6 +52,8 @@ final class Scheduler: @unchecked Sendable {
         logprobs = LogprobCalculator(tokenizer: tokenizer)
         slots = SlotTable(count: configuration.slotCount, reuseOverhang: model.cache.reuseOverhang)
         rawLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
+        promptBreaks = model.hyperparameters.slidingWindow != nil
+            ? .llamaServerSlidingWindow(batch: configuration.prefillChunkTokens) : .none
     }
 
     deinit {
@@ -182,7 +186,7 @@ final class Scheduler: @unchecked Sendable {
         var budget = configuration.prefillChunkTokens
         for sequence in active where sequence.isPrefilling && budget > 0 {
             let scoring = sequence.request.promptLogprobs != nil
-            var take = min(sequence.promptCount - sequence.processed, budget)
+            var take = promptBreaks.tokensToTake(remaining: sequence.promptCount - sequence.processed, limit: budget)
             if scoring { take = min(take, configuration.maxLogitRows - logitRows) }
             guard take > 0 else { continue }
             for offset in 0..<take {
