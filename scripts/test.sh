@@ -18,7 +18,9 @@ if [ -x .build/release/switchyard ] && .build/release/switchyard help pull >/dev
     # The sentence-embedding model of /v1/embeddings (Embeddings tests, Tests/Live/test_embeddings.py).
     .build/release/switchyard pull all-minilm-l6-v2
 fi
-swift test -c release --skip-build
+# At most 4 tests at once: with every test started together on CI's 2 cores, tests that wait
+# on a socket or a timer were starved for over 10 s by the compute-bound engine tests.
+swift test -c release --skip-build --experimental-maximum-parallelization-width 4
 
 # The migration kit's real peers (Tests/Live/test_kit_peers.py): llama.cpp's llama-server built
 # from the PyPI sdist and a LiteLLM proxy, each installed once and cached.
