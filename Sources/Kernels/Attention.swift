@@ -49,4 +49,63 @@ public enum Attention {
             score: { p, q in PortableKernels.ggmlDotF16(keys + row(p) * rowStride, q, count: headDimension) },
             value: { p, i in Half.toFloat(values[row(p) * rowStride + i]) })
     }
+
+    /// The chunks ggml's split-KV path cuts a view of `cells` cache cells into for a batch of
+    /// `queryRows` queries on `threads` threads, or nil when it takes the one-pass path.
+    public static func splitKVChunks(queryRows: Int, cells: Int, threads: Int) -> [Range<Int>]? {
+        SplitKVAttention.applies(queryRows: queryRows, cells: cells)
+            ? SplitKVAttention.chunkRanges(cells: cells, threads: threads) : nil
+    }
+
+    /// ggml's split-KV attention for a lone query row over a long cache view
+    /// (`SplitKVAttention`): the rows of `first`, then `second` (cells, in cell order), cut at
+    /// the cell boundaries of `chunks`, each chunk's online softmax merged in chunk order.
+    public static func attendHeadSplit(
+        query: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,
+        first: Range<Int>, second: Range<Int>, chunks: [Range<Int>], headDimension n: Int, scale: Float,
+        output: UnsafeMutablePointer<Float>, backend: KernelBackend = .best
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * n) { buffer in
+            guard let q = buffer.baseAddress else { return }
+            let merged = q + n, chunkAccumulator = q + 2 * n
+            for i in 0..<n { q[i] = Half.rounded(query[i]) }
+            for halfAccumulator in [true, false] {
+                merged.initialize(repeating: 0, count: n)
+                var maximum = -Float.infinity
+                var sum: Float = 0
+                for chunk in chunks {
+                    let (chunkMaximum, chunkSum) = accumulate(
+                        query: q, keys: keys, values: values, rowStride: rowStride,
+                        first: first.clamped(to: chunk), second: second.clamped(to: chunk), headDimension: n,
+                        scale: scale, accumulator: chunkAccumulator, halfAccumulator: halfAccumulator, backend: backend)
+                    SplitKVAttention.merge(maximum: &maximum, sum: &sum, accumulator: merged, chunkMaximum: chunkMaximum,
+                                           chunkSum: chunkSum, chunkAccumulator: chunkAccumulator, count: n)
+                }
+                let inverse: Float = sum == 0 ? 0 : 1 / sum
+                for i in 0..<n { output[i] = merged[i] * inverse }
+                if halfAccumulator, !AttentionOverflow.allFinite(output, n) { continue }
+                return
+            }
+        }
+    }
+
+    /// One chunk's online softmax from a zero state, on the backend's kernel.
+    private static func accumulate(
+        query q: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,
+        first: Range<Int>, second: Range<Int>, headDimension n: Int, scale: Float,
+        accumulator: UnsafeMutablePointer<Float>, halfAccumulator: Bool, backend: KernelBackend
+    ) -> (maximum: Float, sum: Float) {
+        #if arch(x86_64)
+        if backend.resolved == .avx2, n % 8 == 0 {
+            return AVX2Attention.accumulateRuns(
+                query: q, keys: keys, values: values, rowStride: rowStride, first: first, second: second,
+                headDimension: n, scale: scale, accumulator: accumulator, halfAccumulator: halfAccumulator)
+        }
+        #endif
+        return OneChunkAttention.accumulate(
+            query: q, rows: [first, second].joined(), headDimension: n, scale: scale, accumulator: accumulator,
+            halfAccumulator: halfAccumulator, roundToHalf: Half.rounded,
+            score: { p, q in PortableKernels.ggmlDotF16(keys + p * rowStride, q, count: n) },
+            value: { p, i in Half.toFloat(values[p * rowStride + i]) })
+    }
 }

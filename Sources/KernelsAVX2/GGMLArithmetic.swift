@@ -74,30 +74,80 @@ public enum OneChunkAttention {
             let accumulator = q + n
             for i in 0..<n { q[i] = roundToHalf(query[i]) }
             for halfAccumulator in [true, false] {
-                func kept(_ x: Float) -> Float { halfAccumulator ? roundToHalf(x) : x }
-                accumulator.initialize(repeating: 0, count: n)
-                var maximum = -Float.infinity
-                var sum: Float = 0
-                for p in 0..<length {
-                    let s = Float(score(p, q)) * scale
-                    var rescale: Float = 1
-                    var weight: Float = 1
-                    if s > maximum {
-                        rescale = expf(maximum - s)
-                        maximum = s
-                        for i in 0..<n { accumulator[i] = kept(accumulator[i] * rescale) }
-                    } else {
-                        weight = expf(s - maximum)
-                    }
-                    for i in 0..<n { accumulator[i] = kept(accumulator[i].addingProduct(value(p, i), weight)) }
-                    // `S = S*ms + vs`, fused as the compiler fuses it in ggml.
-                    sum = weight.addingProduct(sum, rescale)
-                }
+                let (_, sum) = accumulate(
+                    query: q, rows: 0..<length, headDimension: n, scale: scale, accumulator: accumulator,
+                    halfAccumulator: halfAccumulator, roundToHalf: roundToHalf, score: score, value: value)
                 let inverse: Float = sum == 0 ? 0 : 1 / sum
                 for i in 0..<n { output[i] = accumulator[i] * inverse }
                 if halfAccumulator, !AttentionOverflow.allFinite(output, n) { continue }
                 return
             }
         }
+    }
+
+    /// The online softmax over `rows` in order, from a zero state: fills `accumulator` with the
+    /// unnormalised weighted values and returns ggml's running maximum `M` and sum `S`.
+    /// - Parameter query: already rounded to halves.
+    @inline(__always)
+    public static func accumulate(
+        query q: UnsafePointer<Float>, rows: some Sequence<Int>, headDimension n: Int, scale: Float,
+        accumulator: UnsafeMutablePointer<Float>, halfAccumulator: Bool,
+        roundToHalf: (Float) -> Float, score: (Int, UnsafePointer<Float>) -> Double, value: (Int, Int) -> Float
+    ) -> (maximum: Float, sum: Float) {
+        func kept(_ x: Float) -> Float { halfAccumulator ? roundToHalf(x) : x }
+        accumulator.initialize(repeating: 0, count: n)
+        var maximum = -Float.infinity
+        var sum: Float = 0
+        for p in rows {
+            let s = Float(score(p, q)) * scale
+            var rescale: Float = 1
+            var weight: Float = 1
+            if s > maximum {
+                rescale = expf(maximum - s)
+                maximum = s
+                for i in 0..<n { accumulator[i] = kept(accumulator[i] * rescale) }
+            } else {
+                weight = expf(s - maximum)
+            }
+            for i in 0..<n { accumulator[i] = kept(accumulator[i].addingProduct(value(p, i), weight)) }
+            // `S = S*ms + vs`, fused as the compiler fuses it in ggml.
+            sum = weight.addingProduct(sum, rescale)
+        }
+        return (maximum, sum)
+    }
+}
+
+/// ggml's split-KV flash attention (`use_split_kv_path` in ops.cpp): for a batch of a single
+/// query row over 512 or more cache cells, ggml cuts the cells into one chunk per thread, runs
+/// the one-chunk online softmax over each, and merges the chunks' states in chunk order
+/// (`ggml_flash_attn_ext_reduce_partials`). The merge rounds differently from one pass, so a
+/// long-context decode step matches llama.cpp only when it is split the same way.
+public enum SplitKVAttention {
+    /// The cells of each chunk: `threads` chunks of `ceil(cells / threads)`, the last shorter.
+    public static func chunkRanges(cells: Int, threads: Int) -> [Range<Int>] {
+        let size = (cells + threads - 1) / max(1, threads)
+        return stride(from: 0, to: cells, by: max(1, size)).map { $0..<min($0 + size, cells) }
+    }
+
+    /// Whether ggml takes the split path: one query row, at least 512 cells in the cache view.
+    public static func applies(queryRows: Int, cells: Int) -> Bool {
+        queryRows == 1 && cells >= 512
+    }
+
+    /// Folds one chunk's state (`chunkMaximum`, `chunkSum`, `chunkAccumulator`) into the merged
+    /// state, as the reduction does: chunks whose sum is zero (every cell masked) are skipped, and
+    /// `a*x + b*y` is fused on its first product, as GCC contracts it.
+    @inline(__always)
+    public static func merge(
+        maximum: inout Float, sum: inout Float, accumulator: UnsafeMutablePointer<Float>,
+        chunkMaximum: Float, chunkSum: Float, chunkAccumulator: UnsafePointer<Float>, count n: Int
+    ) {
+        guard chunkSum != 0 else { return }
+        let merged = max(maximum, chunkMaximum)
+        let scaleOld = expf(maximum - merged)
+        let scaleNew = expf(chunkMaximum - merged)
+        for d in 0..<n { accumulator[d] = (chunkAccumulator[d] * scaleNew).addingProduct(accumulator[d], scaleOld) }
+        sum = (chunkSum * scaleNew).addingProduct(sum, scaleOld)
+        maximum = merged
     }
 }

@@ -100,6 +100,15 @@ final class KVCache: @unchecked Sendable {
         return position % ring
     }
 
+    /// How many cells llama.cpp's attention views for a sequence whose newest position is
+    /// `position` (`llama_kv_cache::get_n_kv`): the highest used cell + 1, padded to 256, at
+    /// most the layer's rows. Its split-KV attention cuts this view into per-thread chunks.
+    func viewedCells(position: Int, layer: Int) -> Int {
+        let rows = rowCounts[layer]
+        let used = min(position, rows - 1) + 1
+        return min(rows, max(256, (used + 255) / 256 * 256))
+    }
+
     /// The rows holding positions `first...last`, in the order llama.cpp's cache visits its
     /// cells: one run, or for a window that wraps the ring, its start then its tail.
     func runs(first: Int, last: Int, layer: Int) -> (Range<Int>, Range<Int>) {

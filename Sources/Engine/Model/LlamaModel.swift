@@ -153,7 +153,16 @@ final class LlamaModel: @unchecked Sendable {
                 let output = s.attention + t * h.headCount * h.headDimension + head * h.headDimension
                 let keys = cache.keys(slot: item.slot, layer: layer) + kvHead * h.headDimension
                 let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
-                if let window {
+                if let chunks = Attention.splitKVChunks(
+                    queryRows: batch.count, cells: cache.viewedCells(position: item.position, layer: layer), threads: threads) {
+                    // A lone query over a long view: ggml splits the cells into one chunk per thread.
+                    let (first, second) = cache.runs(
+                        first: window.map { max(0, item.position + 1 - $0) } ?? 0, last: item.position, layer: layer)
+                    Attention.attendHeadSplit(query: query, keys: keys, values: values, rowStride: h.kvDimension,
+                                              first: first, second: second,
+                                              chunks: chunks,
+                                              headDimension: h.headDimension, scale: scale, output: output)
+                } else if let window {
                     // A sliding layer: the last `window` positions, in the cache's cell order.
                     let (first, second) = cache.runs(
                         first: max(0, item.position + 1 - window), last: item.position, layer: layer)
