@@ -243,8 +243,10 @@ def test_golden_against_llama_server_is_identical_where_prompt_and_constraints_a
         difference = differences.get(item["id"])
         if difference is None:
             continue
+        outputs = (llama_record["output"], switchyard_record["output"])
         evidence = {"template": not same_prompt, "constraint": item["constrained"],
-                    "sampling": item.get("temperature") != 0}
+                    "sampling": item.get("temperature") != 0, "accounting": outputs[0] == outputs[1],
+                    "stop": outputs[0].startswith(outputs[1]) or outputs[1].startswith(outputs[0])}
         assert difference["cause"] in evidence, difference
         assert evidence[difference["cause"]], (item["id"], difference)
         assert difference["reason"], difference

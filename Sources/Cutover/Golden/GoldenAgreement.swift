@@ -47,8 +47,8 @@ public struct GoldenAgreement: Sendable, Codable, Hashable {
         var differences: [Difference] = []
         for item in cases where item.records.count > candidateIndex {
             compared += 1
-            if let (cause, reason) = Self.difference(item, item.records[0], item.records[candidateIndex], names: (baseline, candidate)) {
-                differences.append(Difference(id: item.id, cause: cause, reason: reason))
+            if let difference = Self.difference(item, item.records[0], item.records[candidateIndex], names: (baseline, candidate)) {
+                differences.append(Difference(id: item.id, cause: difference.cause, reason: difference.reason))
             } else {
                 identical += 1
             }
@@ -100,7 +100,9 @@ public struct GoldenAgreement: Sendable, Codable, Hashable {
     }
 
     /// Why two records differ (its cause and a sentence with the evidence), or nil when they are identical.
-    static func difference(_ item: GoldenCaseResult, _ a: GoldenRecord, _ b: GoldenRecord, names: (String, String)) -> (Cause, String)? {
+    static func difference(
+        _ item: GoldenCaseResult, _ a: GoldenRecord, _ b: GoldenRecord, names: (String, String)
+    ) -> (cause: Cause, reason: String)? {
         let textSame = a.output == b.output
         let callsSame = a.toolCalls.map { [$0.name ?? "", $0.arguments] } == b.toolCalls.map { [$0.name ?? "", $0.arguments] }
         if a.error == nil, b.error == nil, textSame, callsSame, a.completionTokens == b.completionTokens {
@@ -125,12 +127,14 @@ public struct GoldenAgreement: Sendable, Codable, Hashable {
             let reason = "tool calls differ (\(names.0): \(Self.calls(a)), \(names.1): \(Self.calls(b)))"
             return (item.constrained ? .constraint : .numerics, reason)
         }
-        if common == min(a.output.count, b.output.count), a.finishReason != b.finishReason {
-            return (.stop, "one output stops earlier (\(names.0) finish_reason \(a.finishReason ?? "nil"), \(names.1) \(b.finishReason ?? "nil"); "
-                + "completion tokens \(tokens)): stop handling differs")
-        }
-        var reason = "same prompt (\(a.promptTokens.map(String.init) ?? "?") tokens), outputs diverge after \(common) characters "
-            + "(\(ProbeRunner.firstDifference(a.output, b.output))); completion tokens \(tokens)"
+        let stopsEarlier = common == min(a.output.count, b.output.count) && a.finishReason != b.finishReason
+        let stopReason = "one output stops earlier (\(names.0) finish_reason \(a.finishReason ?? "nil"), \(names.1) \(b.finishReason ?? "nil"); "
+            + "completion tokens \(tokens))"
+        if stopsEarlier && !item.constrained { return (.stop, stopReason + ": stop handling differs") }
+        var reason = stopsEarlier ? stopReason
+            : "same prompt (\(a.promptTokens.map(String.init) ?? "?") tokens), outputs diverge after \(common) characters "
+                + "(\(ProbeRunner.firstDifference(a.output, b.output))); completion tokens \(tokens)"
+        // Where the case constrains the output, the grammar decides both what comes and when it ends.
         if item.constrained {
             reason += "; the case constrains the output (tools or response_format), which each server enforces with its own grammar"
             return (.constraint, reason)
