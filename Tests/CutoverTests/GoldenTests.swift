@@ -134,8 +134,8 @@ import Testing
                      expectations: [], error: error)
     }
 
-    static func item(_ id: String, _ a: GoldenRecord, _ b: GoldenRecord, temperature: Double? = 0) -> GoldenCaseResult {
-        GoldenCaseResult(id: id, prompt: id, records: [a, b], temperature: temperature)
+    static func item(_ id: String, _ a: GoldenRecord, _ b: GoldenRecord, temperature: Double? = 0, constrained: Bool = false) -> GoldenCaseResult {
+        GoldenCaseResult(id: id, prompt: id, records: [a, b], temperature: temperature, constrained: constrained)
     }
 
     @Test func countsIdenticalCasesAndSaysWhyOthersDiffer() {
@@ -149,9 +149,20 @@ import Testing
             Self.item("stop", Self.record("1 2 3", tokens: 5, finish: "length"), Self.record("1 2", tokens: 3)),
             Self.item("numerics", Self.record("The sea is blue.", tokens: 5, prompt: 70), Self.record("The sea is deep.", tokens: 5, prompt: 70)),
             Self.item("failed", Self.record("", tokens: 0, error: "HTTP 500"), Self.record("x", tokens: 1)),
+            Self.item("grammar", Self.record("{\"a\": 1}", tokens: 6), Self.record("{\"a\":1}", tokens: 5), constrained: true),
+            Self.item("tools", Self.record("{}", tokens: 2, prompt: 38), Self.record("", tokens: 9, prompt: 180), constrained: true),
         ])
         let agreement = report.agreements[0]
-        #expect(agreement.line == "llama vs sy: 1/7 identical (text, tool calls and completion tokens)")
+        #expect(agreement.line == "llama vs sy: 1/9 identical (text, tool calls and completion tokens)")
+        let causes = Dictionary(uniqueKeysWithValues: agreement.differences.map { ($0.id, $0.cause) })
+        #expect(causes == ["template": .template, "sampled": .sampling, "accounting": .accounting, "stop": .stop,
+                           "numerics": .numerics, "failed": .failed, "grammar": .constraint, "tools": .template])
+        #expect(agreement.causeLine == "8 differ: 1 failed, 2 template, 1 sampling, 1 accounting, 1 constraint, 1 stop, 1 numerics")
+        #expect(report.text.contains("  grammar [constraint]: same prompt (30 tokens), outputs diverge after 5 characters"))
+        #expect(report.markdown.contains("- `tools` (template): prompt tokens differ (llama 38, sy 180)"))
+        let json = try? JSONReport.encode(report)
+        #expect(json?.contains("\"cause\" : \"constraint\"") == true)
+        #expect(json?.contains("\"template\" : 2") == true)
         let reasons = Dictionary(uniqueKeysWithValues: agreement.differences.map { ($0.id, $0.reason) })
         #expect(reasons["template"] == "prompt tokens differ (llama 30, sy 12): the chat template is applied differently")
         #expect(reasons["sampled"] == "temperature is not pinned to 0 (server default): sampled outputs differ")
@@ -159,7 +170,7 @@ import Testing
         #expect(reasons["stop"]?.hasSuffix("stop handling differs") == true)
         #expect(reasons["numerics"]?.hasPrefix("same prompt (70 tokens), outputs diverge after 11 characters") == true)
         #expect(reasons["failed"] == "llama failed: HTTP 500")
-        #expect(report.text.contains("llama vs sy: 1/7 identical"))
-        #expect(report.markdown.contains("- llama vs sy: 1/7 identical"))
+        #expect(report.text.contains("llama vs sy: 1/9 identical"))
+        #expect(report.markdown.contains("- llama vs sy: 1/9 identical"))
     }
 }

@@ -46,6 +46,31 @@ import Testing
         #expect(outcome.totalLatency == 0.33)
     }
 
+    /// The ends of real streams with include_usage, as captured from the peers: llama-server
+    /// (0c1e570) sends usage in a chunk of its own with `choices: []` (and its own `timings`);
+    /// the LiteLLM proxy (1.100.0) in front of it moves usage onto a chunk with
+    /// `choices: [{"index":0,"delta":{}}]`. Both carry usage (supported); only LiteLLM's shape is
+    /// an envelope deviation, and it does not fail the request.
+    @Test func usageChunksOfRealPeers() {
+        let llama = ChatOutcome.reading(streamPayloads: [
+            (#"{"choices":[{"finish_reason":null,"index":0,"delta":{"content":"How"}}],"created":1796602284,"id":"chatcmpl-K","model":"m","object":"chat.completion.chunk"}"#, 0.1),
+            (#"{"choices":[{"finish_reason":"length","index":0,"delta":{}}],"created":1796602284,"id":"chatcmpl-K","model":"m","object":"chat.completion.chunk"}"#, 0.2),
+            (#"{"choices":[],"created":1796602284,"id":"chatcmpl-K","model":"m","object":"chat.completion.chunk","usage":{"completion_tokens":8,"prompt_tokens":33,"total_tokens":41,"prompt_tokens_details":{"cached_tokens":0}},"timings":{"prompt_n":33,"predicted_n":8}}"#, 0.3),
+            ("[DONE]", 0.3),
+        ])
+        #expect(llama.succeeded && llama.usageChunkSeen && llama.usage?.completionTokens == 8)
+        #expect(llama.envelopeProblems.isEmpty)
+        let litellm = ChatOutcome.reading(streamPayloads: [
+            (#"{"id":"chatcmpl-B","created":1796602295,"model":"smollm2","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"I"}}]}"#, 0.1),
+            (#"{"id":"chatcmpl-B","created":1796602295,"model":"smollm2","object":"chat.completion.chunk","choices":[{"finish_reason":"length","index":0,"delta":{}}]}"#, 0.2),
+            (#"{"id":"chatcmpl-B","created":1796602295,"model":"smollm2","object":"chat.completion.chunk","choices":[{"index":0,"delta":{}}],"usage":{"completion_tokens":8,"prompt_tokens":33,"total_tokens":41}}"#, 0.3),
+            ("[DONE]", 0.3),
+        ])
+        #expect(litellm.succeeded && litellm.usageChunkSeen && litellm.usage?.completionTokens == 8)
+        #expect(litellm.finishReason == "length", "the usage chunk's choice without finish_reason does not erase it")
+        #expect(litellm.envelopeProblems == ["usage rides on a chunk with choices (OpenAI sends it in its own chunk with \"choices\": [])"])
+    }
+
     @Test func malformedStreamIsAFindingNotACrash() {
         let outcome = ChatOutcome.reading(streamPayloads: [
             (Self.chunk("{\"content\":\"a\"}"), 0.1),

@@ -76,6 +76,22 @@ import Testing
         #expect(server.requests.count == 2, "a request the server received is not sent again")
     }
 
+    /// The keep-alive race: the server closes a pooled connection just as the next request goes
+    /// out on it, and answers nothing. The request never reached the server's application, so it
+    /// goes out again on a new connection, as the OpenAI SDKs do.
+    @Test func pooledConnectionClosedBeforeAnswerIsSentAgain() async throws {
+        let server = try ScriptedServer { number, _ in number == 1 ? .slam : .bytes(RawResponse.completion) }
+        defer { server.stop() }
+        let client = OpenAIClient(stallTimeout: 10)
+        let first = try await client.chat(Self.endpoint(server), body: Self.plainBody)
+        let raced = try await client.chat(Self.endpoint(server), body: Self.plainBody)
+        await client.shutdown()
+        #expect(first.succeeded)
+        #expect(raced.succeeded, "\(raced.failureReason ?? "")")
+        #expect(raced.connectionRetries == 1)
+        #expect(server.requests.count == 3)
+    }
+
     @Test func htmlErrorPageAndGarbageAreVerdicts() async throws {
         let server = try ScriptedServer { number, _ in
             switch number {

@@ -4,6 +4,8 @@ really does, found out by direct requests in the test (the official OpenAI SDK, 
 the SDK would hide the detail), never copied from an earlier run.
 """
 import json
+import pathlib
+import tempfile
 import urllib.request
 
 import openai
@@ -124,8 +126,6 @@ def test_smoke_verdicts_match_direct_requests(peers, name):
     assert rc == (0 if all(check["passed"] for check in checks.values()) else 1)
 
 
-@pytest.mark.xfail(reason="open (#17): the kit judged stream_include_usage 'broken' on a peer whose raw stream "
-                          "carries a usage object; not yet diagnosed", strict=False)
 def test_probe_compare_runs_every_feature_and_matches_direct_requests(peers):
     llama, proxy = peers["llama"], peers["litellm"]
     rc, reports = run_json("probe", "--a", llama.spec(), "--b", proxy.spec(), timeout=900)
@@ -176,7 +176,10 @@ def test_probe_compare_runs_every_feature_and_matches_direct_requests(peers):
             assert results["error_bad_key"]["status"] == "ignored"
         except openai.APIStatusError as error:
             assert results["error_bad_key"]["http_status"] == error.status_code
-            assert results["error_bad_key"]["status"] in ("supported", "broken")
+            # OpenAI's 401 is supported; another 4xx (LiteLLM's 400 "No connected db") deviates:
+            # SDKs raise another exception class. A malformed error body is broken either way.
+            allowed = ("supported", "broken") if error.status_code == 401 else ("deviates", "broken")
+            assert results["error_bad_key"]["status"] in allowed, results["error_bad_key"]
 
         # An unknown model: the same.
         try:
@@ -204,35 +207,69 @@ def test_streamed_probe_is_followed_by_more_requests(peers):
         assert "closed" not in result["detail"], result
 
 
-@pytest.mark.xfail(reason="open (#17): 17/26 identical; json-object/json-schema cases diverge after the first "
-                          "character (llama-server's own grammar) and the tool cases render another prompt (38 vs 180 "
-                          "tokens: llama-server's template handling of tools); the assertion should be 'identical "
-                          "wherever prompt tokens and constraints agree, with a reason elsewhere'", strict=False)
-def test_golden_against_llama_server_is_identical(peers):
-    """Same file, temperature 0: Switchyard's engine computes what llama.cpp computes, so every
-    case of the example set must come back identical (text, tool calls, completion tokens)."""
+def test_golden_against_llama_server_is_identical_where_prompt_and_constraints_agree(peers):
+    """Same file, temperature 0: Switchyard's engine computes what llama.cpp computes, so every case
+    where both servers render the same prompt (equal prompt token counts), pin temperature 0 and
+    leave the output unconstrained comes back identical (text, tool calls, completion tokens).
+    Every other case that differs carries a cause the report derives from its evidence: `template`
+    only where the prompt token counts differ, `constraint` only where the case sends tools or
+    response_format (each server enforces those with its own grammar), `sampling` only where
+    temperature is not 0."""
     from conftest import RunningServer
 
     llama = peers["llama"]
     server = RunningServer("--model", llama.model_path)
-    try:
-        spec = f"url={server.base_url}/v1,model={server.model},name=switchyard"
-        rc, report = run_json("golden", "--a", llama.spec(), "--b", spec, str(EXAMPLE_SET), timeout=1200)
-    finally:
-        server.kill()
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "golden.json"
+        try:
+            spec = f"url={server.base_url}/v1,model={server.model},name=switchyard"
+            result = run_kit("golden", "--a", llama.spec(), "--b", spec, str(EXAMPLE_SET), "--json-out", str(path), timeout=1200)
+        finally:
+            server.kill()
+        assert result.returncode in (0, 1), result.stderr
+        report = json.loads(path.read_text())
     agreement = report["agreements"][0]
     cases = sum(1 for line in EXAMPLE_SET.read_text().splitlines() if line.strip() and not line.startswith("//"))
     assert agreement["compared"] == cases
-    assert agreement["identical"] == cases, agreement["differences"]
+    differences = {difference["id"]: difference for difference in agreement["differences"]}
+    assert agreement["identical"] + len(differences) == cases
+    comparable = 0
+    for item in report["cases"]:
+        llama_record, switchyard_record = item["records"]
+        for record in item["records"]:
+            assert record.get("error") is None, (item["id"], record)
+        same_prompt = llama_record.get("prompt_tokens") == switchyard_record.get("prompt_tokens")
+        if same_prompt and not item["constrained"] and item.get("temperature") == 0:
+            comparable += 1
+            assert item["id"] not in differences, (item["id"], differences.get(item["id"]))
+            continue
+        difference = differences.get(item["id"])
+        if difference is None:
+            continue
+        outputs = (llama_record["output"], switchyard_record["output"])
+        evidence = {"template": not same_prompt, "constraint": item["constrained"],
+                    "sampling": item.get("temperature") != 0, "accounting": outputs[0] == outputs[1],
+                    "stop": outputs[0].startswith(outputs[1]) or outputs[1].startswith(outputs[0])}
+        assert difference["cause"] in evidence, difference
+        assert evidence[difference["cause"]], (item["id"], difference)
+        assert difference["reason"], difference
+    assert comparable >= 15, "most of the example set is unconstrained at temperature 0"
+    counts = {}
+    for difference in differences.values():
+        counts[difference["cause"]] = counts.get(difference["cause"], 0) + 1
+    assert agreement["causes"] == counts
+    # The terminal report says "N/M identical", what the rest differ by, and each case's cause.
+    line = f"llama vs switchyard: {agreement['identical']}/{cases} identical"
+    assert line in result.stdout, result.stdout
+    for identifier, difference in differences.items():
+        assert f"  {identifier} [{difference['cause']}]: " in result.stdout, result.stdout
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param("llama", marks=pytest.mark.xfail(
-        reason="open (#17): at c=1 against llama-server one of 4 requests did not complete (3 == 4); not yet diagnosed",
-        strict=False)),
-    "litellm",
-])
+@pytest.mark.parametrize("name", ["llama", "litellm"])
 def test_bench_counts_what_the_server_streams(peers, name):
+    """Every request completes, although llama-server closes the connection after every stream
+    without saying so (the request after one may race the close: it is sent again, as the OpenAI
+    SDKs do) and LiteLLM's uvicorn drops connections idle for 5 s."""
     peer = peers[name]
     args = ["bench", "--base-url", peer.url, "--model", peer.model, "--concurrency", "1,2", "--requests", "4",
             "--warmup", "1", "--output-tokens", "16", "--prompt-words", "32"]

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OpenAIWire
+import Synchronization
 
 /// Talks to an OpenAI-compatible endpoint over HTTP exactly as an application would.
 ///
@@ -14,6 +15,9 @@ public final class OpenAIClient: Sendable {
     private let http: HTTPClient
     /// How many times a request is sent again after finding its pooled connection closed.
     static let closedConnectionRetries = 3
+    /// Origins (scheme, host, port) that have answered a request, so that a connection to them
+    /// may sit in the pool: only there can a close before the response be the keep-alive race.
+    private let answeredOrigins = Mutex(Set<String>())
 
     /// - Parameters:
     ///   - maxConnectionsPerHost: enough for the highest benchmark concurrency.
@@ -135,19 +139,34 @@ public final class OpenAIClient: Sendable {
         while true {
             do {
                 let response = try await http.execute(request, timeout: .milliseconds(Int64(endpoint.timeout * 1000)))
+                answeredOrigins.withLock { _ = $0.insert(Self.origin(of: request.url)) }
                 return .success(response, retries: retries)
             } catch {
                 let failure = TransportFailure(error, timeout: endpoint.timeout)
                 switch failure.kind {
                 case .closedBeforeSending where retries < Self.closedConnectionRetries:
                     retries += 1
-                case .closedBeforeSending, .request:
+                // A close before any response byte, from an origin whose connections are pooled: the
+                // server dropped an idle connection as the request went out and never read it. The
+                // OpenAI SDKs send such a request again (they retry every connection error); a
+                // first connection that the server closes on receipt is not retried.
+                case .closedBeforeResponse where retries < Self.closedConnectionRetries
+                    && answeredOrigins.withLock({ $0.contains(Self.origin(of: request.url)) }):
+                    retries += 1
+                case .closedBeforeSending, .closedBeforeResponse, .request:
                     return .failure(failure.reason)
                 case .unreachable:
                     throw CutoverError(.connection, "\(endpoint.name): \(request.method.rawValue) \(request.url) failed: \(failure.reason)")
                 }
             }
         }
+    }
+
+    /// "http://host:port" of a URL: the pool's key for its connections.
+    static func origin(of url: String) -> String {
+        guard let parts = URLComponents(string: url) else { return url }
+        let scheme = parts.scheme ?? "http"
+        return "\(scheme)://\(parts.host ?? ""):\(parts.port ?? (scheme == "https" ? 443 : 80))"
     }
 
     private static func headers(_ headers: HTTPHeaders) -> [String: String] {

@@ -14,6 +14,11 @@ struct TransportFailure: Sendable {
         /// A pooled connection was already closed when the request was written: not one byte of
         /// the request reached the server, so sending it again on a new connection is safe.
         case closedBeforeSending
+        /// The server closed (or reset) the connection before any byte of the response. On a
+        /// connection taken from the pool this is the keep-alive race: the server had decided to
+        /// close it (llama-server closes after every stream; uvicorn after 5 s idle) while the
+        /// request was on its way, so the server never read it.
+        case closedBeforeResponse
         /// The server accepted the connection and then failed this request.
         case request
     }
@@ -28,6 +33,12 @@ struct TransportFailure: Sendable {
             self.init(.closedBeforeSending, "the server had closed the pooled connection before the request was written")
         case let error as IOError where error.errnoCode == EPIPE:
             self.init(.closedBeforeSending, "the server had closed the pooled connection before the request was written (EPIPE)")
+        case ChannelError.eof:
+            self.init(.closedBeforeResponse, Self.describe(error, timeout: timeout))
+        case let error as IOError where error.errnoCode == ECONNRESET:
+            self.init(.closedBeforeResponse, Self.describe(error, timeout: timeout))
+        case let error as HTTPClientError where error == .remoteConnectionClosed:
+            self.init(.closedBeforeResponse, Self.describe(error, timeout: timeout))
         case let error as HTTPClientError:
             switch error {
             case .remoteConnectionClosed, .readTimeout, .writeTimeout, .deadlineExceeded, .bodyLengthMismatch,

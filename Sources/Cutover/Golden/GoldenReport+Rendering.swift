@@ -24,8 +24,9 @@ extension GoldenReport {
         body += "</p><h2>Summary</h2>" + HTML.table(header: Self.summaryHeader, rows: summaryRows, numericFrom: 1)
         for agreement in agreements {
             body += "<p><b>\(HTML.escape(agreement.line))</b></p>"
+            if let causes = agreement.causeLine { body += "<p>\(HTML.escape(causes))</p>" }
             if !agreement.differences.isEmpty {
-                body += "<ul>" + agreement.differences.map { "<li><b>\(HTML.escape($0.id))</b>: \(HTML.escape($0.reason))</li>" }.joined() + "</ul>"
+                body += "<ul>" + agreement.differences.map { "<li><b>\(HTML.escape($0.id))</b> (\($0.cause.rawValue)): \(HTML.escape($0.reason))</li>" }.joined() + "</ul>"
             }
         }
         if !thresholds.isEmpty {
@@ -98,8 +99,8 @@ extension GoldenReport {
         if !agreements.isEmpty {
             lines += ["", "## Agreement", ""]
             for agreement in agreements {
-                lines.append("- \(agreement.line)")
-                for difference in agreement.differences { lines.append("  - `\(difference.id)`: \(difference.reason)") }
+                lines.append("- \(agreement.line)" + (agreement.causeLine.map { "; \($0)" } ?? ""))
+                for difference in agreement.differences { lines.append("  - `\(difference.id)` (\(difference.cause.rawValue)): \(difference.reason)") }
             }
         }
         lines += ["", "## Cases", ""]
@@ -124,8 +125,8 @@ extension GoldenReport {
             lines.append("\(summary.endpoint.padding(10)) cases \(summary.cases)  errors \(summary.errors)  expectations \(percent(summary.expectationPassRate))  tools \(summary.toolSuccessRate.map(percent) ?? "–")  schema \(summary.schemaSuccessRate.map(percent) ?? "–")  TTFT p95 \(format(summary.ttft.p95)) ms  latency p95 \(format(summary.total.p95)) ms")
         }
         for agreement in agreements {
-            lines.append(agreement.line)
-            for difference in agreement.differences { lines.append("  \(difference.id): \(difference.reason)") }
+            lines.append(agreement.line + (agreement.causeLine.map { "; \($0)" } ?? ""))
+            for difference in agreement.differences { lines.append("  \(difference.id) [\(difference.cause.rawValue)]: \(difference.reason)") }
         }
         for check in thresholds {
             lines.append("\(check.passed ? "PASS" : "FAIL")  \(check.name) \(check.actual.map { format($0, digits: 2) } ?? "–") (limit \(format(check.limit, digits: 2))): \(check.detail)")
