@@ -67,6 +67,16 @@ extension FleetDatabase {
                 """)
         }
 
+        // One row per request, idempotent: a batch written again (a retry, a spool replay) must
+        // not count twice. Rows from before get an entry id made of their row id.
+        migrator.registerMigration("v3-usage-entry-id") { db in
+            try db.execute(sql: """
+                ALTER TABLE usage_record ADD COLUMN entry_id TEXT;
+                UPDATE usage_record SET entry_id = 'row-' || id;
+                CREATE UNIQUE INDEX usage_record_entry ON usage_record(entry_id);
+                """)
+        }
+
         return migrator
     }()
 }

@@ -1,6 +1,6 @@
 public import Fleet
 
-/// Who may call the server and what they may use: the keys in the database, the rate limiter
+/// Who may call the server and what they may use: the keys in the fleet store, the rate limiter
 /// over them, the usage ledger, and admin keys given on the command line.
 public struct ServerAccounts: Sendable {
     /// Keys created with `switchyard keys create`; `nil` serves without a key database.
@@ -12,15 +12,36 @@ public struct ServerAccounts: Sendable {
     public var adminKeys: [String]
     /// Stored Responses API turns (`store: true`); in memory when the server has no database.
     public var responses: any ResponseStore
+    /// The store behind the keys and the ledger, closed with the server.
+    public var store: (any FleetStore)?
+    /// The request path's key lookups (see `KeyCache`).
+    public var keyCache: KeyCache?
 
+    /// - Parameter keyCacheMaxAge: how long a key lookup is reused: zero for a SQLite file (every
+    ///   request reads it, so a revocation counts at the next request), a second for a database
+    ///   shared by replicas (the bound within which they all honour a change).
     public init(
         keyStore: KeyStore? = nil, ledger: UsageLedger? = nil, limiter: RateLimiter = RateLimiter(), adminKeys: [String] = [],
-        responses: any ResponseStore = InMemoryResponseStore()
+        responses: any ResponseStore = InMemoryResponseStore(), keyCacheMaxAge: Duration = .zero
     ) {
         self.keyStore = keyStore
         self.ledger = ledger
         self.limiter = limiter
         self.adminKeys = adminKeys
         self.responses = responses
+        self.store = keyStore?.store ?? ledger?.store
+        self.keyCache = keyStore.map { KeyCache(keys: $0, maxAge: keyCacheMaxAge) }
+    }
+
+    /// Keys and ledger in `store`.
+    public init(store: any FleetStore, limiter: RateLimiter = RateLimiter(), adminKeys: [String] = [], keyCacheMaxAge: Duration = .zero) {
+        self.init(
+            keyStore: KeyStore(store: store), ledger: UsageLedger(store: store), limiter: limiter, adminKeys: adminKeys,
+            keyCacheMaxAge: keyCacheMaxAge)
+    }
+
+    /// Closes the store's connections.
+    public func close() async {
+        await store?.close()
     }
 }

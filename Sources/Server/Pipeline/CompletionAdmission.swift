@@ -28,7 +28,7 @@ extension ServingState {
     func admit(
         model name: String, endpoint: String, stream: Bool, maxTokens: Int?, bodyBytes: Int, user: String?,
         context: SwitchyardRequestContext
-    ) throws -> CompletionAdmission {
+    ) async throws -> CompletionAdmission {
         let served = try catalogue.model(named: name)
         if let key = context.apiKey, !key.allows(model: served.descriptor.id) {
             throw FleetError.modelNotFound(name)
@@ -43,7 +43,7 @@ extension ServingState {
             let refusal = accounts.limiter.checkArrival(key: key, estimatedTokens: estimate)
                 .rateLimitError(keyName: key.name, estimatedTokens: estimate)
         {
-            accounting.finish(status: 429)
+            await accounting.finish(status: 429)
             throw refusal
         }
         return CompletionAdmission(

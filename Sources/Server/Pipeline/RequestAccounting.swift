@@ -99,9 +99,9 @@ final class RequestAccounting: Sendable {
     }
 
     /// Writes the ledger row (committed before this returns, so it survives a crash right
-    /// after), settles the token reservation with the real usage and releases what the request held.
+    /// after; the write waits without holding a thread), settles the token reservation with the real usage and releases what the request held.
     /// Only the first call counts.
-    func finish(status: Int) {
+    func finish(status: Int) async {
         let now = ContinuousClock.now
         guard let facts = facts.withLock({ facts -> Facts? in
             guard !facts.finished else { return nil }
@@ -121,7 +121,7 @@ final class RequestAccounting: Sendable {
             timeToFirstTokenMilliseconds: facts.firstTokenAt.map { ($0 - start).inMilliseconds }, status: status,
             wakeMilliseconds: facts.wake.map(\.inMilliseconds), stream: stream)
         do {
-            try ledger.record(record)
+            try await ledger.record(record)
         } catch {
             logger.error("usage ledger write failed", metadata: ["error.message": "\(error)"])
         }
