@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 @Suite struct StoreMigrationTests {
-    static let allMigrations = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses", "v3-usage-entry-id"]
+    static let allMigrations = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses", "v3-usage-entry-id", "v4-rate-buckets"]
 
     @Test(arguments: StoreEngine.available) func bothEnginesApplyTheSameNamedMigrations(engine: StoreEngine) async throws {
         try await StoreScratch.with(engine) { scratch in
@@ -22,7 +22,8 @@ import Testing
         try await StoreScratch.administer(server, "CREATE DATABASE \(name)")
         let url = try StoreScratch.url(server, database: name)
         let stores = try await withThrowingTaskGroup(of: (any FleetStore).self) { group in
-            for _ in 0..<8 { group.addTask { try await FleetStoreLocator.open(url) } }
+            // A generous deadline: this checks the lock, not the speed of a loaded test machine.
+            for _ in 0..<8 { group.addTask { try await PostgresFleetStore.open(url: url, connectTimeout: .seconds(120)) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         for store in stores {

@@ -53,7 +53,7 @@ final class StoreScratch: Sendable {
             try await Self.administer(server, "CREATE DATABASE \(name)")
             let location = try Self.url(server, database: name)
             return StoreScratch(
-                engine: engine, location: location, store: try await FleetStoreLocator.open(location), files: nil,
+                engine: engine, location: location, store: try await Self.open(location), files: nil,
                 databaseName: name)
         }
     }
@@ -72,7 +72,20 @@ final class StoreScratch: Sendable {
 
     /// Another handle on the same database (another process, or the same one after a restart).
     func reopen() async throws -> any FleetStore {
-        try await FleetStoreLocator.open(location)
+        try await Self.open(location)
+    }
+
+    /// Opens with a generous connect deadline: the suites run in parallel on a loaded machine,
+    /// and these tests check behaviour, not start-up speed.
+    private static func open(_ location: String) async throws -> any FleetStore {
+        guard PostgresLocation.isPostgresURL(location) else { return try await FleetStoreLocator.open(location) }
+        return try await PostgresFleetStore.open(url: location, connectTimeout: .seconds(120), logger: quietLogger)
+    }
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
     }
 
     /// Closes the store and removes the database.

@@ -77,6 +77,18 @@ extension FleetDatabase {
                 """)
         }
 
+        // Rate-limit buckets in the store (see `RateLimitRecords`).
+        migrator.registerMigration("v4-rate-buckets") { db in
+            try db.execute(sql: """
+                CREATE TABLE rate_bucket (
+                    key_id TEXT PRIMARY KEY NOT NULL,
+                    request_level REAL,
+                    token_level REAL,
+                    updated_ms INTEGER NOT NULL
+                );
+                """)
+        }
+
         return migrator
     }()
 }

@@ -26,6 +26,13 @@ public final class KeyCache: Sendable {
     /// At most this many secrets are remembered; beyond it the oldest answers are dropped.
     public let capacity: Int
     private let state = Mutex(State())
+    private let failures = Atomic<Int>(0)
+    private let failing = Atomic<Bool>(false)
+
+    /// Lookups the store failed since start (each served from the cache or answered 503).
+    public var storeFailures: Int { failures.load(ordering: .relaxed) }
+    /// Whether the last lookup that reached the store failed.
+    public var isDegraded: Bool { failing.load(ordering: .relaxed) }
 
     public init(keys: KeyStore, maxAge: Duration = .seconds(1), capacity: Int = 10_000) {
         self.keys = keys
@@ -43,7 +50,9 @@ public final class KeyCache: Sendable {
         let key: APIKey?
         do {
             key = try await keys.store.activeKey(secretSHA256: hash)
+            failing.store(false, ordering: .relaxed)
         } catch {
+            noteFailure()
             if let cached, cached.key != nil { return cached.key }
             throw error
         }
@@ -64,7 +73,9 @@ public final class KeyCache: Sendable {
         let answer: Bool
         do {
             answer = try await keys.hasActiveKeys()
+            failing.store(false, ordering: .relaxed)
         } catch {
+            noteFailure()
             if let (_, previous) = cached { return previous }
             throw error
         }
@@ -73,5 +84,10 @@ public final class KeyCache: Sendable {
             state.anyActive = answer
         }
         return answer
+    }
+
+    private func noteFailure() {
+        failures.add(1, ordering: .relaxed)
+        failing.store(true, ordering: .relaxed)
     }
 }

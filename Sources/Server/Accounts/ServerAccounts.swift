@@ -1,4 +1,5 @@
 public import Fleet
+public import Logging
 
 /// Who may call the server and what they may use: the keys in the fleet store, the rate limiter
 /// over them, the usage ledger, and admin keys given on the command line.
@@ -7,7 +8,8 @@ public struct ServerAccounts: Sendable {
     public var keyStore: KeyStore?
     /// Where one row per request goes; `nil` keeps no ledger.
     public var ledger: UsageLedger?
-    public var limiter: RateLimiter
+    /// In memory (one process), or `SharedRateLimiter` over a store replicas share.
+    public var limiter: any RateLimiting
     /// Keys (from `--admin-key` / `SWITCHYARD_ADMIN_KEY`) that may also call the admin endpoints.
     public var adminKeys: [String]
     /// Stored Responses API turns (`store: true`); in memory when the server has no database.
@@ -16,13 +18,16 @@ public struct ServerAccounts: Sendable {
     public var store: (any FleetStore)?
     /// The request path's key lookups (see `KeyCache`).
     public var keyCache: KeyCache?
+    /// The request path's ledger writes, batched and spooled (see `UsageRecorder`).
+    public var recorder: UsageRecorder?
 
     /// - Parameter keyCacheMaxAge: how long a key lookup is reused: zero for a SQLite file (every
     ///   request reads it, so a revocation counts at the next request), a second for a database
     ///   shared by replicas (the bound within which they all honour a change).
     public init(
-        keyStore: KeyStore? = nil, ledger: UsageLedger? = nil, limiter: RateLimiter = RateLimiter(), adminKeys: [String] = [],
-        responses: any ResponseStore = InMemoryResponseStore(), keyCacheMaxAge: Duration = .zero
+        keyStore: KeyStore? = nil, ledger: UsageLedger? = nil, limiter: any RateLimiting = RateLimiter(), adminKeys: [String] = [],
+        responses: any ResponseStore = InMemoryResponseStore(), keyCacheMaxAge: Duration = .zero, spool: UsageSpool? = nil,
+        logger: Logger = Logger(label: "switchyard.accounts")
     ) {
         self.keyStore = keyStore
         self.ledger = ledger
@@ -31,13 +36,17 @@ public struct ServerAccounts: Sendable {
         self.responses = responses
         self.store = keyStore?.store ?? ledger?.store
         self.keyCache = keyStore.map { KeyCache(keys: $0, maxAge: keyCacheMaxAge) }
+        self.recorder = ledger.map { UsageRecorder(ledger: $0, spool: spool, logger: logger) }
     }
 
     /// Keys and ledger in `store`.
-    public init(store: any FleetStore, limiter: RateLimiter = RateLimiter(), adminKeys: [String] = [], keyCacheMaxAge: Duration = .zero) {
+    public init(
+        store: any FleetStore, limiter: any RateLimiting = RateLimiter(), adminKeys: [String] = [], keyCacheMaxAge: Duration = .zero,
+        spool: UsageSpool? = nil, logger: Logger = Logger(label: "switchyard.accounts")
+    ) {
         self.init(
             keyStore: KeyStore(store: store), ledger: UsageLedger(store: store), limiter: limiter, adminKeys: adminKeys,
-            keyCacheMaxAge: keyCacheMaxAge)
+            keyCacheMaxAge: keyCacheMaxAge, spool: spool, logger: logger)
     }
 
     /// Closes the store's connections.

@@ -36,11 +36,11 @@ extension ServingState {
         context.outcome.model = served.descriptor.id
         let accounting = RequestAccounting(
             requestID: context.requestID, key: context.apiKey, model: served.descriptor.id, tier: served.tier?.name,
-            endpoint: endpoint, stream: stream, ledger: accounts.ledger, limiter: accounts.limiter, logger: context.logger)
+            endpoint: endpoint, stream: stream, recorder: accounts.recorder, limiter: accounts.limiter, logger: context.logger)
         // About four bytes of JSON per prompt token: a bound good enough before the prompt is tokenized.
         let estimate = bodyBytes / 4 + (maxTokens ?? Self.assumedCompletionTokens)
         if let key = context.apiKey,
-            let refusal = accounts.limiter.checkArrival(key: key, estimatedTokens: estimate)
+            let refusal = await accounts.limiter.admitArrival(key: key, estimatedTokens: estimate)
                 .rateLimitError(keyName: key.name, estimatedTokens: estimate)
         {
             await accounting.finish(status: 429)

@@ -3,6 +3,7 @@ import Fleet
 import Foundation
 import Logging
 import Server
+import ServiceLifecycle
 
 extension ServeCommand {
     /// The key store, rate limiter and usage ledger: in `--database` (a SQLite file or a
@@ -13,17 +14,39 @@ extension ServeCommand {
         do {
             let store = try await FleetStoreLocator.open(location, logger: logger)
             logger.info("fleet database open", metadata: ["database.location": .string(store.location)])
-            // Replicas share the database: key lookups are cached for the second within which all of
-            // them honour a change. A SQLite file is read at every request.
-            let shared = PostgresLocation.isPostgresURL(location)
-            var accounts = ServerAccounts(store: store, adminKeys: adminKeys, keyCacheMaxAge: shared ? .seconds(1) : .zero)
-            if let database = store as? FleetDatabase { accounts.responses = SQLiteResponseStore(database: database) }
-            return accounts
+            guard PostgresLocation.isPostgresURL(location) else {
+                // One machine: a SQLite file read at every request, limits in memory.
+                var accounts = ServerAccounts(store: store, adminKeys: adminKeys, logger: logger)
+                if let database = store as? FleetDatabase { accounts.responses = SQLiteResponseStore(database: database) }
+                return accounts
+            }
+            // Replicas share the database: key lookups are cached for the second within which all
+            // of them honour a change; one budget per key in the store's bucket rows; ledger rows
+            // spooled to a local file while the database is down.
+            return ServerAccounts(
+                store: store, limiter: SharedRateLimiter(store: store, logger: logger), adminKeys: adminKeys,
+                keyCacheMaxAge: .seconds(1), spool: try spool(), logger: logger)
         } catch {
             let shown = PostgresLocation.isPostgresURL(location) ? PostgresLocation.redacted(location) : location
             FileHandle.standardError.write(Data("error: cannot open the key and usage database \(shown): \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// The services the accounts need beside the server: the spool's replay.
+    func accountServices(_ accounts: ServerAccounts) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        guard let recorder = accounts.recorder, recorder.spool != nil else { return [] }
+        return [.init(service: UsageSpoolReplay(recorder: recorder))]
+    }
+
+    /// This replica's spool: `usage-spool-HOST-PORT.jsonl` beside the default SQLite file (the
+    /// same file after a restart, so rows left by a crash are replayed; one per replica on a machine).
+    private func spool() throws -> UsageSpool {
+        let home = (FleetDatabase.defaultPath(home: modelOptions.home) as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(
+            atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }
+        return UsageSpool(path: (home as NSString).appendingPathComponent("usage-spool-\(host)-\(port).jsonl"))
     }
 
     /// The config file's `database:`, when there is a config file.

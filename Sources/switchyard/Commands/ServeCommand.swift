@@ -142,6 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
                     service: UsageRetention(
                         ledger: ledger, responses: accounts.responses, keep: .seconds(usageRetention.seconds), logger: logger)))
         }
+        services += accountServices(accounts)
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod

@@ -11,7 +11,7 @@ import Foundation
 ///
 /// Every call is `async` and never blocks the caller's thread: GRDB runs SQLite on its own
 /// dispatch queues, postgres-nio talks to the server on NIO event loops.
-public protocol FleetStore: KeyRecords, UsageRecords {
+public protocol FleetStore: KeyRecords, UsageRecords, RateLimitRecords {
     /// Where the store lives, for messages: the SQLite path, or the PostgreSQL URL without its password.
     var location: String { get }
 

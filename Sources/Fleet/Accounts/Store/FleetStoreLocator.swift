@@ -20,6 +20,13 @@ public enum FleetStoreLocator {
         return FleetDatabase.defaultPath(home: home, environment: environment)
     }
 
+    /// Warnings and errors only: what the `keys` and `usage` commands print besides their output.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "switchyard.database")
+        logger.logLevel = .warning
+        return logger
+    }
+
     /// Opens (creating and migrating when needed) the store at `location`.
     ///
     /// - Parameter readOnly: SQLite only: open an existing file without writing (a viewer beside a
@@ -27,7 +34,7 @@ public enum FleetStoreLocator {
     public static func open(
         _ location: String, readOnly: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "switchyard.database")
+        logger: Logger = FleetStoreLocator.quietLogger
     ) async throws(AccountsError) -> any FleetStore {
         if PostgresLocation.isPostgresURL(location) {
             return try await PostgresFleetStore.open(url: location, environment: environment, logger: logger)

@@ -69,6 +69,7 @@ extension PostgresFleetStore {
             "ALTER TABLE usage_record ALTER COLUMN entry_id SET NOT NULL",
             "CREATE UNIQUE INDEX usage_record_entry ON usage_record(entry_id)",
         ]),
+        ("v4-rate-buckets", rateBucketMigration),
     ]
 
     /// Applies the migrations the database lacks, each in its own transaction, holding the

@@ -103,7 +103,8 @@ public final class PostgresFleetStore: FleetStore {
                 return Task.isCancelled
                     ? nil
                     : .failure(AccountsError(
-                        .database, "cannot \(what) \(location): no answer within \(limit.components.seconds) s"))
+                        .database,
+                        "cannot \(what) \(location): no answer within \(limit.components.seconds) s (is the server up, and the URL's host, port, user and sslmode right?)"))
             }
             var outcome: Result<T, AccountsError>?
             while outcome == nil, let next = await group.next() {
