@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The fleet store in PostgreSQL, shared by every replica (`serve --database postgres://…`): keys,
 /// the usage ledger and, in time, rate-limit buckets and tier coordination, in the same schema as
@@ -42,7 +43,7 @@ public final class PostgresFleetStore: FleetStore {
         do {
             try await store.withDeadline(connectTimeout, "connect to and migrate") { () async throws(AccountsError) in
                 try await store.migrate()
-            }
+            }.get()
         } catch {
             await store.close()
             throw error
@@ -58,62 +59,45 @@ public final class PostgresFleetStore: FleetStore {
     // MARK: - Access
 
     /// Runs one statement and collects its rows (the usual case: a handful of rows).
+    /// A statement gives up after this long (the pool would otherwise wait for a server that is
+    /// down, and the request path's fallbacks, cached keys and the spool, would never start).
+    static let queryTimeout: Duration = .seconds(3)
+
     @discardableResult
     func rows(_ what: String, _ query: PostgresQuery) async throws(AccountsError) -> [PostgresRow] {
-        do {
-            return try await client.query(query, logger: logger).collect()
-        } catch {
-            throw mapped(error, what)
-        }
-    }
-
-    /// Runs `body` in one transaction on one connection, committed when this returns.
-    func transaction<T: Sendable>(
-        _ what: String, _ body: @Sendable (PostgresConnection) async throws -> T
-    ) async throws(AccountsError) -> T {
-        do {
-            return try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let value = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return value
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
-                }
+        let client = client
+        let logger = logger
+        let result: Result<[PostgresRow], AccountsError> = await withDeadline(Self.queryTimeout, what) {
+            () async throws(AccountsError) -> [PostgresRow] in
+            do {
+                return try await client.query(query, logger: logger).collect()
+            } catch {
+                throw self.mapped(error, what)
             }
-        } catch {
-            throw mapped(error, what)
         }
+        return try result.get()
     }
 
     /// Fails with a clear error when `body` takes longer than `limit` (an unreachable server would
-    /// otherwise keep the pool retrying).
+    /// otherwise keep the pool retrying). Returns at the deadline without waiting for `body`, which
+    /// finishes (or fails) on its own: the pool does not always give up a waiting lease at once.
     func withDeadline<T: Sendable>(
         _ limit: Duration, _ what: String, _ body: @escaping @Sendable () async throws(AccountsError) -> T
-    ) async throws(AccountsError) -> T {
-        let location = location
-        let result: Result<T, AccountsError> = await withTaskGroup(of: Result<T, AccountsError>?.self) { group in
-            group.addTask {
-                do throws(AccountsError) { return .success(try await body()) } catch { return .failure(error) }
+    ) async -> Result<T, AccountsError> {
+        let timeout = AccountsError(
+            .database,
+            "cannot \(what) \(location): no answer within \(limit.components.seconds) s (is the server up, and the URL's host, port, user and sslmode right?)")
+        let race = DeadlineRace<T>()
+        return await withCheckedContinuation { continuation in
+            race.start(continuation)
+            let work = Task {
+                do throws(AccountsError) { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
             }
-            group.addTask {
+            Task {
                 try? await Task.sleep(for: limit)
-                return Task.isCancelled
-                    ? nil
-                    : .failure(AccountsError(
-                        .database,
-                        "cannot \(what) \(location): no answer within \(limit.components.seconds) s (is the server up, and the URL's host, port, user and sslmode right?)"))
+                if race.finish(.failure(timeout)) { work.cancel() }
             }
-            var outcome: Result<T, AccountsError>?
-            while outcome == nil, let next = await group.next() {
-                outcome = next
-            }
-            group.cancelAll()
-            return outcome ?? .failure(AccountsError(.database, "cannot \(what) \(location): cancelled"))
         }
-        return try result.get()
     }
 
     /// A database error as `AccountsError`, with the server's message or the connection's failure,
@@ -139,5 +123,22 @@ public final class PostgresFleetStore: FleetStore {
         }
         if let underlying = error.underlying { return "\(underlying)" }
         return error.code.description
+    }
+}
+
+/// The first of a piece of work and its deadline to finish resumes the waiter; the other is ignored.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private let waiter = Mutex<CheckedContinuation<Result<T, AccountsError>, Never>?>(nil)
+
+    func start(_ continuation: CheckedContinuation<Result<T, AccountsError>, Never>) {
+        waiter.withLock { $0 = continuation }
+    }
+
+    /// Resumes the waiter with `result` when nothing did before; true when this call did.
+    @discardableResult
+    func finish(_ result: Result<T, AccountsError>) -> Bool {
+        guard let continuation = waiter.withLock({ waiter in defer { waiter = nil }; return waiter }) else { return false }
+        continuation.resume(returning: result)
+        return true
     }
 }
