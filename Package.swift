@@ -164,6 +164,7 @@ let package = Package(
             name: "FleetTests",
             dependencies: [
                 "TestSupport", "Fleet", "OpenAIWire", "Engine",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -17,7 +17,8 @@ import Testing
     @Test func replicasStartingTogetherMigrateOnce() async throws {
         // Eight stores open one empty PostgreSQL database at once: the advisory lock lets one
         // migrate while the others wait, then find nothing left to do.
-        guard let server = StoreEngine.serverURL else { return }
+        guard StoreEngine.available.contains(.postgres) else { return }
+        let server = try #require(StoreEngine.serverURL, "\(StoreEngine.urlVariable) is not set")
         let name = "switchyard_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await StoreScratch.administer(server, "CREATE DATABASE \(name)")
         let url = try StoreScratch.url(server, database: name)

@@ -6,7 +6,8 @@ import Testing
 
 /// The engines the store suite runs against: SQLite always; PostgreSQL when
 /// `SWITCHYARD_TEST_POSTGRES_URL` names a server (scripts/test.sh starts a throwaway cluster and
-/// always sets it, so CI runs both).
+/// always sets it). Under CI (`CI` set) PostgreSQL is required: without a server its cases fail
+/// with a message naming the variable rather than being left out.
 enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     case postgres
@@ -17,8 +18,14 @@ enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
         ProcessInfo.processInfo.environment[urlVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// SQLite, and PostgreSQL when a server is given.
-    static var available: [StoreEngine] { serverURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    /// Whether this run must cover PostgreSQL (CI runs scripts/test.sh, which starts a server).
+    static var required: Bool {
+        let ci = ProcessInfo.processInfo.environment["CI"] ?? ""
+        return !ci.isEmpty && ci != "0" && ci.lowercased() != "false"
+    }
+
+    /// SQLite, and PostgreSQL when a server is given or CI requires it.
+    static var available: [StoreEngine] { serverURL == nil && !required ? [.sqlite] : [.sqlite, .postgres] }
 
     var testDescription: String { rawValue }
 }
@@ -48,7 +55,8 @@ final class StoreScratch: Sendable {
             return StoreScratch(
                 engine: engine, location: files.databasePath, store: try files.open(), files: files, databaseName: nil)
         case .postgres:
-            let server = try #require(StoreEngine.serverURL, "\(StoreEngine.urlVariable) is not set")
+            let server = try #require(
+                StoreEngine.serverURL, "\(StoreEngine.urlVariable) is not set: run the suite under scripts/test.sh, or scripts/postgres.sh swift test …")
             let name = "switchyard_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             try await Self.administer(server, "CREATE DATABASE \(name)")
             let location = try Self.url(server, database: name)

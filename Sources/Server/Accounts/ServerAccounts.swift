@@ -39,14 +39,14 @@ public struct ServerAccounts: Sendable {
         self.recorder = ledger.map { UsageRecorder(ledger: $0, spool: spool, logger: logger) }
     }
 
-    /// Keys and ledger in `store`.
+    /// Keys, ledger and stored responses in `store`.
     public init(
         store: any FleetStore, limiter: any RateLimiting = RateLimiter(), adminKeys: [String] = [], keyCacheMaxAge: Duration = .zero,
         spool: UsageSpool? = nil, logger: Logger = Logger(label: "switchyard.accounts")
     ) {
         self.init(
             keyStore: KeyStore(store: store), ledger: UsageLedger(store: store), limiter: limiter, adminKeys: adminKeys,
-            keyCacheMaxAge: keyCacheMaxAge, spool: spool, logger: logger)
+            responses: store, keyCacheMaxAge: keyCacheMaxAge, spool: spool, logger: logger)
     }
 
     /// Closes the store's connections.

@@ -16,9 +16,7 @@ extension ServeCommand {
             logger.info("fleet database open", metadata: ["database.location": .string(store.location)])
             guard PostgresLocation.isPostgresURL(location) else {
                 // One machine: a SQLite file read at every request, limits in memory.
-                var accounts = ServerAccounts(store: store, adminKeys: adminKeys, logger: logger)
-                if let database = store as? FleetDatabase { accounts.responses = SQLiteResponseStore(database: database) }
-                return accounts
+                return ServerAccounts(store: store, adminKeys: adminKeys, logger: logger)
             }
             // Replicas share the database: key lookups are cached for the second within which all
             // of them honour a change; one budget per key in the store's bucket rows; ledger rows
@@ -42,7 +40,7 @@ extension ServeCommand {
     /// This replica's spool: `usage-spool-HOST-PORT.jsonl` beside the default SQLite file (the
     /// same file after a restart, so rows left by a crash are replayed; one per replica on a machine).
     private func spool() throws -> UsageSpool {
-        let home = (FleetDatabase.defaultPath(home: modelOptions.home) as NSString).deletingLastPathComponent
+        let home = (FleetDatabase.defaultPath(home: self.home) as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(
             atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }

@@ -4,14 +4,14 @@ import Foundation
 /// (`FleetDatabase`, the embedded default for one machine) and PostgreSQL through postgres-nio
 /// (`PostgresFleetStore`, shared by replicas). Same schema, same migrations, same test suite.
 ///
-/// It is a composition of small record protocols, one per concern, so a new concern (stored
-/// responses, rate-limit buckets, tier coordination) joins as one more protocol that both engines
-/// adopt. The engines store and fetch rows; the rules (validation, secrets, summaries) live once
-/// above them in `KeyStore` and `UsageLedger`.
+/// It is a composition of small record protocols, one per concern (keys, the ledger, rate-limit
+/// buckets, stored responses), so a new concern (tier coordination) joins as one more protocol
+/// that both engines adopt. The engines store and fetch rows; the rules (validation, secrets,
+/// summaries) live once above them in `KeyStore` and `UsageLedger`.
 ///
 /// Every call is `async` and never blocks the caller's thread: GRDB runs SQLite on its own
 /// dispatch queues, postgres-nio talks to the server on NIO event loops.
-public protocol FleetStore: KeyRecords, UsageRecords, RateLimitRecords {
+public protocol FleetStore: KeyRecords, UsageRecords, RateLimitRecords, ResponseStore {
     /// Where the store lives, for messages: the SQLite path, or the PostgreSQL URL without its password.
     var location: String { get }
 
