@@ -24,7 +24,7 @@ import Testing
         let url = try StoreScratch.url(server, database: name)
         let stores = try await withThrowingTaskGroup(of: (any FleetStore).self) { group in
             // A generous deadline: this checks the lock, not the speed of a loaded test machine.
-            for _ in 0..<8 { group.addTask { try await PostgresFleetStore.open(url: url, connectTimeout: .seconds(120)) } }
+            for _ in 0..<8 { group.addTask { try await PostgresFleetStore.open(url: url, connectTimeout: .seconds(120), queryTimeout: .seconds(120)) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         for store in stores {

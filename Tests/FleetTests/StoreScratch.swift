@@ -83,11 +83,12 @@ final class StoreScratch: Sendable {
         try await Self.open(location)
     }
 
-    /// Opens with a generous connect deadline: the suites run in parallel on a loaded machine,
-    /// and these tests check behaviour, not start-up speed.
+    /// Opens with generous deadlines: the suites run in parallel on a loaded machine, and these
+    /// tests check behaviour, not speed.
     private static func open(_ location: String) async throws -> any FleetStore {
         guard PostgresLocation.isPostgresURL(location) else { return try await FleetStoreLocator.open(location) }
-        return try await PostgresFleetStore.open(url: location, connectTimeout: .seconds(120), logger: quietLogger)
+        return try await PostgresFleetStore.open(
+            url: location, connectTimeout: .seconds(120), queryTimeout: .seconds(120), logger: quietLogger)
     }
 
     static var quietLogger: Logger {

@@ -14,10 +14,13 @@ public final class PostgresFleetStore: FleetStore {
     public let location: String
     let client: PostgresClient
     let logger: Logger
+    /// How long one statement may take before it gives up (see `open`).
+    let queryTimeout: Duration
     private let runner: Task<Void, Never>
 
-    private init(location: PostgresLocation, logger: Logger) throws(AccountsError) {
+    private init(location: PostgresLocation, queryTimeout: Duration, logger: Logger) throws(AccountsError) {
         self.location = location.displayURL
+        self.queryTimeout = queryTimeout
         self.logger = logger
         // The pool's own messages (each failed connection attempt, a lease before `run` starts) only
         // at error level: failures reach callers as `AccountsError`s that name the database.
@@ -34,12 +37,17 @@ public final class PostgresFleetStore: FleetStore {
     /// - Parameters:
     ///   - url: `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=…]` (see `PostgresLocation`).
     ///   - connectTimeout: how long to wait for the database before giving up with a clear error.
+    ///   - queryTimeout: how long one statement may take afterwards: short on the request path (a
+    ///     server that is down would otherwise hold requests while the pool retries, and the
+    ///     fallbacks, cached keys and the spool, would never start); tests on a loaded machine
+    ///     give more.
     public static func open(
         url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-        connectTimeout: Duration = .seconds(15), logger: Logger = Logger(label: "switchyard.postgres")
+        connectTimeout: Duration = .seconds(15), queryTimeout: Duration = .seconds(3),
+        logger: Logger = Logger(label: "switchyard.postgres")
     ) async throws(AccountsError) -> PostgresFleetStore {
         let location = try PostgresLocation(url: url, environment: environment)
-        let store = try PostgresFleetStore(location: location, logger: logger)
+        let store = try PostgresFleetStore(location: location, queryTimeout: queryTimeout, logger: logger)
         do {
             try await store.withDeadline(connectTimeout, "connect to and migrate") { () async throws(AccountsError) in
                 try await store.migrate()
@@ -58,16 +66,13 @@ public final class PostgresFleetStore: FleetStore {
 
     // MARK: - Access
 
-    /// Runs one statement and collects its rows (the usual case: a handful of rows).
-    /// A statement gives up after this long (the pool would otherwise wait for a server that is
-    /// down, and the request path's fallbacks, cached keys and the spool, would never start).
-    static let queryTimeout: Duration = .seconds(3)
-
+    /// Runs one statement and collects its rows (the usual case: a handful of rows), giving up
+    /// after `queryTimeout`.
     @discardableResult
     func rows(_ what: String, _ query: PostgresQuery) async throws(AccountsError) -> [PostgresRow] {
         let client = client
         let logger = logger
-        let result: Result<[PostgresRow], AccountsError> = await withDeadline(Self.queryTimeout, what) {
+        let result: Result<[PostgresRow], AccountsError> = await withDeadline(queryTimeout, what) {
             () async throws(AccountsError) -> [PostgresRow] in
             do {
                 return try await client.query(query, logger: logger).collect()
