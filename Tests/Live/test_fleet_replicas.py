@@ -181,8 +181,9 @@ def test_replicas_share_one_budget_and_write_one_ledger_row_per_request(fleet):
     for _, status, _, body in results:
         if status == 429:
             assert body["code"] == "rate_limit_exceeded", body
-    assert admitted >= 59
-    assert admitted <= 62 + math.floor(max(0.0, elapsed - 2.0)), (admitted, elapsed)
+    # The bound: the full bucket (60), plus its refill while the burst ran (one a second), plus
+    # one for the fraction a bucket may hold; a burst within a second gives 59 to 62.
+    assert 59 <= admitted <= 61 + math.ceil(elapsed), (admitted, elapsed)
     assert len(by_replica) == 3, "every replica admitted some"
 
     # Under concurrent load with no limit, replica 2 is killed with SIGKILL midway: every request
