@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: one release build, the default model
 # and gemma3-270m pulled (a no-op when present), the Swift suites, then the live-server suites that drive
-# `switchyard serve` with the official OpenAI Python SDK. Exits non-zero if anything fails.
+# `switchyard serve` with the official OpenAI Python SDK; the fleet-store tests also run against
+# a throwaway PostgreSQL (scripts/postgres.sh). Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,11 @@ if [ -x .build/release/switchyard ] && .build/release/switchyard help pull >/dev
     # The sentence-embedding model of /v1/embeddings (Embeddings tests, Tests/Live/test_embeddings.py).
     .build/release/switchyard pull all-minilm-l6-v2
 fi
+# A throwaway PostgreSQL cluster (stopped and removed on exit): the fleet-store suites run
+# against it as well as against SQLite, and so do the replica live tests.
+source scripts/postgres.sh
+postgres_start
+
 # At most 4 tests at once: with every test started together on CI's 2 cores, tests that wait
 # on a socket or a timer were starved for over 10 s by the compute-bound engine tests.
 swift test -c release --skip-build --experimental-maximum-parallelization-width 4

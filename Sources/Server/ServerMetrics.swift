@@ -78,6 +78,26 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// The fleet database's health, sampled when scraped: `switchyard_database_degraded` (1 while
+    /// key lookups or ledger writes fail), `switchyard_key_lookup_failures`,
+    /// `switchyard_ratelimit_store_failures`, `switchyard_usage_spooled_rows` (spooled since start),
+    /// `switchyard_usage_replayed_rows` and `switchyard_usage_spool_pending_rows`.
+    public func recordDatabase(
+        degraded: Bool, keyLookupFailures: Int, rateLimitFailures: Int, spooledRows: Int, replayedRows: Int, pendingRows: Int
+    ) {
+        let values: [(String, Double)] = [
+            ("switchyard_database_degraded", degraded ? 1 : 0),
+            ("switchyard_key_lookup_failures", Double(keyLookupFailures)),
+            ("switchyard_ratelimit_store_failures", Double(rateLimitFailures)),
+            ("switchyard_usage_spooled_rows", Double(spooledRows)),
+            ("switchyard_usage_replayed_rows", Double(replayedRows)),
+            ("switchyard_usage_spool_pending_rows", Double(pendingRows)),
+        ]
+        for (label, value) in values {
+            CoreMetrics.Gauge(label: label, factory: factory).record(value)
+        }
+    }
+
     /// The Prometheus text exposition.
     public func render() -> String {
         registry.emitToString()

@@ -35,7 +35,7 @@ public enum SwitchyardApplication {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
-        router.add(middleware: AuthMiddleware(keys: configuration.apiKeys, adminKeys: accounts.adminKeys, keyStore: accounts.keyStore))
+        router.add(middleware: AuthMiddleware(keys: configuration.apiKeys, adminKeys: accounts.adminKeys, keyCache: accounts.keyCache))
         router.add(middleware: RateLimitHeadersMiddleware(limiter: accounts.limiter))
 
         let models = ModelRoutes(state: state)

@@ -31,12 +31,12 @@ import Testing
         #expect(error?.message.contains(scratch.databasePath) == true)
     }
 
-    @Test func appliesNamedMigrationsOnceAndReopens() throws {
+    @Test func appliesNamedMigrationsOnceAndReopens() async throws {
         let scratch = try DatabaseScratch()
-        let expected = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses"]
-        #expect(try scratch.open().appliedMigrations() == expected)
-        #expect(try scratch.open().appliedMigrations() == expected)
-        #expect(try scratch.open(readOnly: true).appliedMigrations() == expected)
+        let expected = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses", "v3-usage-entry-id", "v4-rate-buckets"]
+        #expect(try await scratch.open().appliedMigrations() == expected)
+        #expect(try await scratch.open().appliedMigrations() == expected)
+        #expect(try await scratch.open(readOnly: true).appliedMigrations() == expected)
     }
 
     @Test func defaultPathFollowsHomeThenEnvironmentThenUserHome() {
@@ -51,26 +51,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.databasePath))
     }
 
-    @Test func aSecondReadOnlyHandleSeesCommittedRowsAndCannotWrite() throws {
+    @Test func aSecondReadOnlyHandleSeesCommittedRowsAndCannotWrite() async throws {
         let scratch = try DatabaseScratch()
         let writer = try scratch.open()
-        let ledger = UsageLedger(database: writer)
-        let keys = KeyStore(database: writer)
-        let (key, secret) = try keys.create(name: "viewer-test")
+        let ledger = UsageLedger(store: writer)
+        let keys = KeyStore(store: writer)
+        let (key, secret) = try await keys.create(name: "viewer-test")
         let start = Date(millisecondsSince1970Test: 1_800_000_000_000)
         for index in 0..<5 {
-            try ledger.record(UsageFixtures.record(index, time: start.addingTimeInterval(Double(index))))
+            try await ledger.record(UsageFixtures.record(index, time: start.addingTimeInterval(Double(index))))
         }
         // Opened while the writer is still open, as `switchyard usage` beside a running server.
         let viewer = try scratch.open(readOnly: true)
         #expect(viewer.isReadOnly)
-        #expect(try UsageLedger(database: viewer).records(since: start).count == 5)
-        #expect(try KeyStore(database: viewer).authenticate(secret: secret) == key)
+        #expect(try await UsageLedger(store: viewer).records(since: start).count == 5)
+        #expect(try await KeyStore(store: viewer).authenticate(secret: secret) == key)
         // Rows written after the viewer opened are visible too.
-        try ledger.record(UsageFixtures.record(5, time: start.addingTimeInterval(5)))
-        #expect(try UsageLedger(database: viewer).records(since: start).count == 6)
-        let error = #expect(throws: AccountsError.self) {
-            try UsageLedger(database: viewer).record(UsageFixtures.record(6, time: start))
+        try await ledger.record(UsageFixtures.record(5, time: start.addingTimeInterval(5)))
+        #expect(try await UsageLedger(store: viewer).records(since: start).count == 6)
+        let error = await #expect(throws: AccountsError.self) {
+            try await UsageLedger(store: viewer).record(UsageFixtures.record(6, time: start))
         }
         #expect(error?.code == .database)
     }
@@ -85,19 +85,19 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (offset, database) in [(0, first), (1000, second)] {
                 group.addTask {
-                    let ledger = UsageLedger(database: database)
+                    let ledger = UsageLedger(store: database)
                     for index in 0..<40 {
-                        try ledger.record(UsageFixtures.record(offset + index, time: start))
+                        try await ledger.record(UsageFixtures.record(offset + index, time: start))
                     }
                 }
             }
             group.addTask {
-                for index in 0..<10 { _ = try KeyStore(database: second).create(name: "concurrent-\(index)") }
+                for index in 0..<10 { _ = try await KeyStore(store: second).create(name: "concurrent-\(index)") }
             }
             try await group.waitForAll()
         }
-        #expect(try UsageLedger(database: first).records(since: start).count == 80)
-        #expect(try KeyStore(database: first).list().count == 10)
+        #expect(try await UsageLedger(store: first).records(since: start).count == 80)
+        #expect(try await KeyStore(store: first).list().count == 10)
     }
 }
 

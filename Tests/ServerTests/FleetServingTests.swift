@@ -64,8 +64,8 @@ private let tieredStreamBody = #"{"model":"fake-model","messages":[{"role":"user
 private func temporaryAccounts() throws -> (ServerAccounts, KeyStore, UsageLedger) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-serving-\(UUID().uuidString)")
     let database = try FleetDatabase(path: directory.appendingPathComponent("switchyard.sqlite").path)
-    let store = KeyStore(database: database)
-    let ledger = UsageLedger(database: database)
+    let store = KeyStore(store: database)
+    let ledger = UsageLedger(store: database)
     return (ServerAccounts(keyStore: store, ledger: ledger), store, ledger)
 }
 
@@ -150,8 +150,8 @@ private func temporaryAccounts() throws -> (ServerAccounts, KeyStore, UsageLedge
 
     @Test func adminSleepNeedsAnAdminKey() async throws {
         let (accounts, store, _) = try temporaryAccounts()
-        let user = try store.create(name: "user").secret
-        let admin = try store.create(name: "ops", isAdmin: true).secret
+        let user = try await store.create(name: "user").secret
+        let admin = try await store.create(name: "ops", isAdmin: true).secret
         let waker = ScriptedWaker(.ready(after: .zero))
         try await withTieredServer(waker, settings: TierSettings(), accounts: accounts) { client, tier in
             #expect(try await client.post("/v1/chat/completions", tieredChatBody).status == .unauthorized)
@@ -168,8 +168,8 @@ private func temporaryAccounts() throws -> (ServerAccounts, KeyStore, UsageLedge
 
     @Test func rateLimitHeadersAnd429WithTheLedgerCountingEveryRequest() async throws {
         let (accounts, store, ledger) = try temporaryAccounts()
-        let (key, secret) = try store.create(name: "limited", requestsPerMinute: 2, tokensPerMinute: 10_000)
-        let other = try store.create(name: "elsewhere", allowedModels: ["another-model"]).secret
+        let (key, secret) = try await store.create(name: "limited", requestsPerMinute: 2, tokensPerMinute: 10_000)
+        let other = try await store.create(name: "elsewhere", allowedModels: ["another-model"]).secret
         let backend = FakeBackend()
         var logger = Logger(label: "fleet-serving-tests")
         logger.logLevel = .critical
@@ -195,7 +195,7 @@ private func temporaryAccounts() throws -> (ServerAccounts, KeyStore, UsageLedge
             let models = try await client.get("/v1/models", headers: [.authorization: "Bearer \(other)"]).json
             #expect(models["data"]?.arrayValue?.isEmpty == true)
         }
-        let rows = try ledger.records(since: Date().addingTimeInterval(-60))
+        let rows = try await ledger.records(since: Date().addingTimeInterval(-60))
         let mine = rows.filter { $0.keyID == key.id }
         #expect(mine.map(\.status).sorted() == [200, 200, 429])
         #expect(mine.contains { $0.stream && $0.completionTokens > 0 && $0.timeToFirstTokenMilliseconds != nil })

@@ -67,6 +67,28 @@ extension FleetDatabase {
                 """)
         }
 
+        // One row per request, idempotent: a batch written again (a retry, a spool replay) must
+        // not count twice. Rows from before get an entry id made of their row id.
+        migrator.registerMigration("v3-usage-entry-id") { db in
+            try db.execute(sql: """
+                ALTER TABLE usage_record ADD COLUMN entry_id TEXT;
+                UPDATE usage_record SET entry_id = 'row-' || id;
+                CREATE UNIQUE INDEX usage_record_entry ON usage_record(entry_id);
+                """)
+        }
+
+        // Rate-limit buckets in the store (see `RateLimitRecords`).
+        migrator.registerMigration("v4-rate-buckets") { db in
+            try db.execute(sql: """
+                CREATE TABLE rate_bucket (
+                    key_id TEXT PRIMARY KEY NOT NULL,
+                    request_level REAL,
+                    token_level REAL,
+                    updated_ms INTEGER NOT NULL
+                );
+                """)
+        }
+
         return migrator
     }()
 }

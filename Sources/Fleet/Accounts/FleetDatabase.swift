@@ -7,7 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The fleet's SQLite file: API keys and the usage ledger (`$SWITCHYARD_HOME/switchyard.sqlite`).
+/// The fleet's SQLite file: API keys and the usage ledger (`$SWITCHYARD_HOME/switchyard.sqlite`),
+/// the embedded engine of `FleetStore` (see `FleetDatabase+Keys` and `FleetDatabase+Usage`).
 ///
 /// It is a GRDB `DatabasePool` in WAL mode, so a running server and the `switchyard keys` / `usage`
 /// commands can use the same file at once: readers never block the writer, and a writer waits up to
@@ -20,7 +21,7 @@ import Darwin
 ///
 /// A new file is created `0600` (the WAL and shared-memory files inherit it), and a missing directory
 /// `0700`: the file holds key hashes and who used what.
-public final class FleetDatabase: Sendable {
+public final class FleetDatabase: FleetStore {
     /// The file's path.
     public let path: String
     /// Whether this handle only reads (another process writes).
@@ -80,28 +81,36 @@ public final class FleetDatabase: Sendable {
     }
 
     /// The names of the migrations applied to the file, in order.
-    public func appliedMigrations() throws(AccountsError) -> [String] {
-        try read("read the migrations of") { db in try Self.migrator.appliedMigrations(db) }
+    public func appliedMigrations() async throws(AccountsError) -> [String] {
+        try await read("read the migrations of") { db in try Self.migrator.appliedMigrations(db) }
+    }
+
+    public var location: String { path }
+
+    /// Closes the pool (pending reads and writes finish first).
+    public func close() async {
+        try? pool.close()
     }
 
     // MARK: - Access
 
-    /// Runs `body` in a read transaction, turning database errors into `AccountsError`.
-    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(AccountsError) -> T {
+    /// Runs `body` in a read transaction on GRDB's reader queue (never on the caller's thread),
+    /// turning database errors into `AccountsError`.
+    func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(AccountsError) -> T {
         do {
-            return try pool.read { db in try body(db) }
+            return try await pool.read { db in try body(db) }
         } catch {
             throw mapped(error, what)
         }
     }
 
-    /// Runs `body` in a write transaction, committed when this returns.
-    func write<T>(_ what: String, _ body: (Database) throws -> T) throws(AccountsError) -> T {
+    /// Runs `body` in a write transaction on GRDB's writer queue, committed when this returns.
+    func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(AccountsError) -> T {
         guard !isReadOnly else {
             throw AccountsError(.database, "cannot \(what) \(path): the database is open read-only")
         }
         do {
-            return try pool.write { db in try body(db) }
+            return try await pool.write { db in try body(db) }
         } catch {
             throw mapped(error, what)
         }
@@ -130,7 +139,7 @@ public final class FleetDatabase: Sendable {
             throw AccountsError(.database, "cannot create \(path): \(reason)")
         }
         _ = fchmod(descriptor, 0o600)
-        _ = close(descriptor)
+        closeDescriptor(descriptor)
     }
 
     /// `mkdir -p` with mode `0700` for each directory it creates, naming the system's reason on failure.
@@ -146,4 +155,9 @@ public final class FleetDatabase: Sendable {
             throw AccountsError(.database, "cannot create the directory \(path): \(reason)")
         }
     }
+}
+
+/// `close(2)`, out of the class, where `close()` means closing the database.
+private func closeDescriptor(_ descriptor: Int32) {
+    _ = close(descriptor)
 }

@@ -2,6 +2,10 @@ import Foundation
 
 /// One request as the ledger keeps it: who, which model, how many tokens, how long, how it ended.
 public struct UsageRecord: Sendable, Equatable {
+    /// This row's own id, unique per request (a random UUID unless given): the ledger stores a row
+    /// once per entry id, so a batch written twice (a retry, a spool replay) adds nothing twice.
+    /// The request id is not enough: a client may send the same `x-request-id` twice.
+    public var entryID: String
     /// The `x-request-id` the client saw.
     public var requestID: String
     /// When the request arrived (kept to the millisecond).
@@ -30,11 +34,12 @@ public struct UsageRecord: Sendable, Equatable {
     public var stream: Bool
 
     public init(
-        requestID: String, time: Date, keyID: String? = nil, keyName: String? = nil, model: String,
+        entryID: String? = nil, requestID: String, time: Date, keyID: String? = nil, keyName: String? = nil, model: String,
         tier: String? = nil, endpoint: String, promptTokens: Int = 0, completionTokens: Int = 0,
         latencyMilliseconds: Double, timeToFirstTokenMilliseconds: Double? = nil, status: Int,
         wakeMilliseconds: Double? = nil, stream: Bool = false
     ) {
+        self.entryID = entryID ?? UUID().uuidString.lowercased()
         self.requestID = requestID
         self.time = time
         self.keyID = keyID

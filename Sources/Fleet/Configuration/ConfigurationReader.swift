@@ -44,7 +44,7 @@ struct ConfigurationReader {
             throw ConfigurationError(source: source, line: 1, column: 1, message: "the file is empty: it needs a 'models' list")
         }
         let fields = try mapping(root, in: "the file")
-        try fields.check(allowed: ["models", "tiers"], in: "the top level", reader: self)
+        try fields.check(allowed: ["models", "tiers", "database"], in: "the top level", reader: self)
         guard let modelsNode = fields["models"] else {
             throw error(at: root, "the file needs a 'models' list")
         }
@@ -66,7 +66,8 @@ struct ConfigurationReader {
                 tiers.append(tier)
             }
         }
-        return FleetConfiguration(models: models, tiers: tiers)
+        let database = try fields["database"].map { node throws(ConfigurationError) in try string(node, named: "database") }
+        return FleetConfiguration(models: models, tiers: tiers, database: database)
     }
 
     // MARK: - Errors and positions

@@ -7,10 +7,14 @@ import Yams
 public struct FleetConfiguration: Sendable, Equatable {
     public var models: [ModelEntry]
     public var tiers: [TierEntry]
+    /// The fleet database (`database:`): a SQLite path or a `postgres://` URL shared by replicas;
+    /// `serve --database` overrides it.
+    public var database: String?
 
-    public init(models: [ModelEntry], tiers: [TierEntry] = []) {
+    public init(models: [ModelEntry], tiers: [TierEntry] = [], database: String? = nil) {
         self.models = models
         self.tiers = tiers
+        self.database = database
     }
 
     /// Reads and validates a file; errors name the file, line and column.

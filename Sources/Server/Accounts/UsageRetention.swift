@@ -25,7 +25,7 @@ public struct UsageRetention: Service {
 
     public func run() async throws {
         while true {
-            prune()
+            await prune()
             await pruneResponses()
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -50,10 +50,10 @@ public struct UsageRetention: Service {
     }
 
     /// Deletes what is older than the window; a failure is logged and retried next time.
-    func prune() {
+    func prune() async {
         let cutoff = Date().addingTimeInterval(-keep.inSeconds)
         do {
-            let deleted = try ledger.deleteRecords(before: cutoff)
+            let deleted = try await ledger.deleteRecords(before: cutoff)
             if deleted > 0 {
                 logger.info("pruned the usage ledger", metadata: ["usage.deleted": .stringConvertible(deleted)])
             }

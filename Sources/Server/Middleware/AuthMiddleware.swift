@@ -5,23 +5,24 @@ import OpenAIWire
 
 /// Requires `Authorization: Bearer KEY` (all but `/health`) when the server has any key: one of
 /// the command-line keys (compared in constant time), an admin key, or an active key from the
-/// key database (looked up by hash, so a revocation takes effect at once). With no key anywhere,
+/// key database (looked up by hash through `KeyCache`: a revocation counts at the next request with
+/// SQLite, within a second on every replica with PostgreSQL). With no key anywhere,
 /// every request passes and may use the admin endpoints (the server then listens on loopback only).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = SwitchyardRequestContext
     let keys: [[UInt8]]
     let adminKeys: [[UInt8]]
-    let keyStore: KeyStore?
+    let keyCache: KeyCache?
 
-    init(keys: [String], adminKeys: [String], keyStore: KeyStore?) {
+    init(keys: [String], adminKeys: [String], keyCache: KeyCache?) {
         self.keys = keys.map { Array($0.utf8) }
         self.adminKeys = adminKeys.map { Array($0.utf8) }
-        self.keyStore = keyStore
+        self.keyCache = keyCache
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        guard request.uri.path != "/health", try requiresKey() else {
+        guard request.uri.path != "/health", try await requiresKey() else {
             context.isAdmin = true
             return try await next(request, context)
         }
@@ -37,7 +38,7 @@ struct AuthMiddleware: RouterMiddleware {
             context.isAdmin = true
         } else if let index = Self.match(bytes, in: keys) {
             context.client = "key\(index)"
-        } else if let key = try keyStore?.authenticate(secret: presented) {
+        } else if let key = try await lookUp(presented) {
             context.client = key.id
             context.apiKey = key
             context.isAdmin = key.isAdmin
@@ -47,8 +48,29 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func requiresKey() throws -> Bool {
-        try !keys.isEmpty || !adminKeys.isEmpty || (keyStore?.hasActiveKeys() ?? false)
+    private func requiresKey() async throws -> Bool {
+        if !keys.isEmpty || !adminKeys.isEmpty { return true }
+        do {
+            return try await keyCache?.hasActiveKeys() ?? false
+        } catch {
+            throw Self.unavailable(error)
+        }
+    }
+
+    private func lookUp(_ secret: String) async throws -> APIKey? {
+        do {
+            return try await keyCache?.authenticate(secret: secret)
+        } catch {
+            throw Self.unavailable(error)
+        }
+    }
+
+    /// The key database cannot answer and the key is not cached: fail closed, with a clear 503
+    /// the SDKs retry.
+    static func unavailable(_ error: AccountsError) -> OpenAIError {
+        OpenAIError(
+            status: 503, message: "The key database is unavailable, so this API key cannot be checked; try again shortly.",
+            type: "server_error", code: "key_database_unavailable")
     }
 
     /// The index of the key equal to `presented`; every key is compared, so the time taken does

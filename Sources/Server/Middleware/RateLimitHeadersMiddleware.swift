@@ -6,7 +6,7 @@ import Hummingbird
 /// included (so it converts thrown errors into responses itself, as the error middleware would).
 struct RateLimitHeadersMiddleware: RouterMiddleware {
     typealias Context = SwitchyardRequestContext
-    let limiter: RateLimiter
+    let limiter: any RateLimiting
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let key = context.apiKey else { return try await next(request, context) }
@@ -16,7 +16,7 @@ struct RateLimitHeadersMiddleware: RouterMiddleware {
         } catch {
             response = ErrorMapping.response(for: error, request: request, logger: context.logger)
         }
-        if let status = limiter.status(for: key) {
+        if let status = limiter.currentStatus(for: key) {
             for (name, value) in status.headers {
                 if let field = HTTPField.Name(name) { response.headers[field] = value }
             }

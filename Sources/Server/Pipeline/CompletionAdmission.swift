@@ -28,7 +28,7 @@ extension ServingState {
     func admit(
         model name: String, endpoint: String, stream: Bool, maxTokens: Int?, bodyBytes: Int, user: String?,
         context: SwitchyardRequestContext
-    ) throws -> CompletionAdmission {
+    ) async throws -> CompletionAdmission {
         let served = try catalogue.model(named: name)
         if let key = context.apiKey, !key.allows(model: served.descriptor.id) {
             throw FleetError.modelNotFound(name)
@@ -36,14 +36,14 @@ extension ServingState {
         context.outcome.model = served.descriptor.id
         let accounting = RequestAccounting(
             requestID: context.requestID, key: context.apiKey, model: served.descriptor.id, tier: served.tier?.name,
-            endpoint: endpoint, stream: stream, ledger: accounts.ledger, limiter: accounts.limiter, logger: context.logger)
+            endpoint: endpoint, stream: stream, recorder: accounts.recorder, limiter: accounts.limiter, logger: context.logger)
         // About four bytes of JSON per prompt token: a bound good enough before the prompt is tokenized.
         let estimate = bodyBytes / 4 + (maxTokens ?? Self.assumedCompletionTokens)
         if let key = context.apiKey,
-            let refusal = accounts.limiter.checkArrival(key: key, estimatedTokens: estimate)
+            let refusal = await accounts.limiter.admitArrival(key: key, estimatedTokens: estimate)
                 .rateLimitError(keyName: key.name, estimatedTokens: estimate)
         {
-            accounting.finish(status: 429)
+            await accounting.finish(status: 429)
             throw refusal
         }
         return CompletionAdmission(

@@ -16,7 +16,7 @@ struct CompletionEndpoint: Sendable {
         model: String, options: GenerationOptions, ignoredFields: [String], body: ByteBuffer, context: SwitchyardRequestContext,
         local: (CompletionAdmission) -> any LocalCompletionWork
     ) async throws -> Response {
-        let admission = try state.admit(
+        let admission = try await state.admit(
             model: model, endpoint: path, stream: options.stream, maxTokens: options.maxTokens, bodyBytes: body.readableBytes,
             user: options.user, context: context)
         if case .upstream(let upstream) = admission.served.route {
@@ -27,7 +27,7 @@ struct CompletionEndpoint: Sendable {
         do {
             try state.checkIgnored(ignoredFields)
         } catch {
-            admission.accounting.finish(status: error.status)
+            await admission.accounting.finish(status: error.status)
             throw error
         }
         let work = local(admission)

@@ -41,7 +41,7 @@ struct CompletionResponder: Sendable {
             if let wake = accounting.wake { wakeHeaders[.wakeMilliseconds] = String(Int(wake.inMilliseconds.rounded())) }
             guard stream else {
                 let (value, headers) = try await complete()
-                accounting.finish(status: 200)
+                await accounting.finish(status: 200)
                 return ResponseHeaders.json(value, headers: headers + wakeHeaders)
             }
             let start = try await startStream()
@@ -54,7 +54,7 @@ struct CompletionResponder: Sendable {
                 try await Self.run(start.produce, on: &sse, accounting: accounting, sendsDone: start.sendsDone)
             })
         } catch {
-            accounting.finish(status: ErrorMapping.openAIError(for: error).status)
+            await accounting.finish(status: ErrorMapping.openAIError(for: error).status)
             throw error
         }
     }
@@ -77,7 +77,7 @@ struct CompletionResponder: Sendable {
             } catch where !sse.failed {
                 try await Self.fail(with: error, on: &sse, accounting: accounting)
             } catch {
-                accounting.finish(status: 499)
+                await accounting.finish(status: 499)
                 throw error
             }
         })
@@ -91,21 +91,21 @@ struct CompletionResponder: Sendable {
     ) async throws {
         do {
             try await produce(&sse)
-            accounting.finish(status: 200)
+            await accounting.finish(status: 200)
             if sendsDone { try await sse.sendDone() }
             try await sse.finish()
         } catch where !sse.failed {
             try await fail(with: error, on: &sse, accounting: accounting)
         } catch {
             // The client went away: nothing more can be written.
-            accounting.finish(status: 499)
+            await accounting.finish(status: 499)
             throw error
         }
     }
 
     private static func fail(with error: any Error, on sse: inout SSEWriter, accounting: RequestAccounting) async throws {
         let mapped = ErrorMapping.openAIError(for: error)
-        accounting.finish(status: mapped.status)
+        await accounting.finish(status: mapped.status)
         try await sse.send(mapped.body)
         try await sse.finish()
     }

@@ -127,7 +127,7 @@ struct LocalResponse: LocalCompletionWork {
             } catch where !sse.failed && !(error is CancellationError) {
                 // A failure once events went out: OpenAI's `error` and `response.failed` events.
                 let mapped = ErrorMapping.openAIError(for: ResponseErrors.renamed(error, truncationAuto: work.turn.truncationAuto))
-                accounting.finish(status: mapped.status)
+                await accounting.finish(status: mapped.status)
                 try await send(output.fail(code: mapped.code ?? "server_error", message: mapped.message, param: mapped.param))
                 try await work.store(output.response)
                 return

@@ -26,14 +26,14 @@ final class RequestAccounting: Sendable {
     let stream: Bool
     private let start = ContinuousClock.now
     private let startDate = Date()
-    private let ledger: UsageLedger?
-    private let limiter: RateLimiter
+    private let recorder: UsageRecorder?
+    private let limiter: any RateLimiting
     private let logger: Logger
     private let facts = Mutex(Facts())
 
     init(
-        requestID: String, key: APIKey?, model: String, tier: String?, endpoint: String, stream: Bool, ledger: UsageLedger?,
-        limiter: RateLimiter, logger: Logger
+        requestID: String, key: APIKey?, model: String, tier: String?, endpoint: String, stream: Bool, recorder: UsageRecorder?,
+        limiter: any RateLimiting, logger: Logger
     ) {
         self.requestID = requestID
         self.key = key
@@ -41,7 +41,7 @@ final class RequestAccounting: Sendable {
         self.tier = tier
         self.endpoint = endpoint
         self.stream = stream
-        self.ledger = ledger
+        self.recorder = recorder
         self.limiter = limiter
         self.logger = logger
     }
@@ -73,13 +73,13 @@ final class RequestAccounting: Sendable {
     /// Takes `tokens` from the key's token budget now that the request runs (see `RateLimiter.reserve`).
     func reserve(tokens: Int) {
         guard let key else { return }
-        let reservation = limiter.reserve(key: key, tokens: tokens)
+        let reservation = limiter.reserveTokens(key: key, tokens: tokens)
         let late = facts.withLock { facts -> Bool in
             guard !facts.finished else { return true }
             facts.reservation = reservation
             return false
         }
-        if late { limiter.settle(reservation, actualTokens: 0) }
+        if late { limiter.settleTokens(reservation, actualTokens: 0) }
     }
 
     /// Notes that output began (the first call sets time to first token).
@@ -98,10 +98,10 @@ final class RequestAccounting: Sendable {
         }
     }
 
-    /// Writes the ledger row (committed before this returns, so it survives a crash right
-    /// after), settles the token reservation with the real usage and releases what the request held.
+    /// Writes the ledger row (committed, or spooled while the database is down, before this
+    /// returns, so it survives a crash right after; the write waits without holding a thread), settles the token reservation with the real usage and releases what the request held.
     /// Only the first call counts.
-    func finish(status: Int) {
+    func finish(status: Int) async {
         let now = ContinuousClock.now
         guard let facts = facts.withLock({ facts -> Facts? in
             guard !facts.finished else { return nil }
@@ -109,21 +109,17 @@ final class RequestAccounting: Sendable {
             return facts
         }) else { return }
         if let reservation = facts.reservation {
-            limiter.settle(reservation, actualTokens: facts.promptTokens + facts.completionTokens)
+            limiter.settleTokens(reservation, actualTokens: facts.promptTokens + facts.completionTokens)
         }
         facts.ticket?.release()
         facts.lease?.release()
-        guard let ledger else { return }
+        guard let recorder else { return }
         let record = UsageRecord(
             requestID: requestID, time: startDate, keyID: key?.id, keyName: key?.name, model: model, tier: tier,
             endpoint: endpoint, promptTokens: facts.promptTokens, completionTokens: facts.completionTokens,
             latencyMilliseconds: (now - start).inMilliseconds,
             timeToFirstTokenMilliseconds: facts.firstTokenAt.map { ($0 - start).inMilliseconds }, status: status,
             wakeMilliseconds: facts.wake.map(\.inMilliseconds), stream: stream)
-        do {
-            try ledger.record(record)
-        } catch {
-            logger.error("usage ledger write failed", metadata: ["error.message": "\(error)"])
-        }
+        await recorder.record(record)
     }
 }

@@ -142,7 +142,7 @@ struct UpstreamResponseBridge: Sendable {
                         }
                     } catch where !sse.failed && !(error is CancellationError) {
                         let mapped = ErrorMapping.openAIError(for: error)
-                        accounting.finish(status: mapped.status)
+                        await accounting.finish(status: mapped.status)
                         try await send(output.fail(code: mapped.code ?? "server_error", message: mapped.message, param: mapped.param))
                         try await work.store(output.response)
                         return

@@ -11,7 +11,7 @@ struct EmbeddingsRoute: Sendable {
     func handle(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let bodyBytes = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
         let embedding = try EmbeddingRequest(body: bodyBytes.readableBytesView)
-        let admission = try state.admit(
+        let admission = try await state.admit(
             model: embedding.model, endpoint: "embeddings", stream: false, maxTokens: 0, bodyBytes: bodyBytes.readableBytes,
             user: embedding.user, context: context)
         if case .upstream(let upstream) = admission.served.route {
@@ -32,7 +32,7 @@ struct EmbeddingsRoute: Sendable {
             return try await CompletionResponder(admission: admission)
                 .respond(stream: false, complete: work.complete, startStream: work.startStream)
         } catch {
-            admission.accounting.finish(status: ErrorMapping.openAIError(for: error).status)
+            await admission.accounting.finish(status: ErrorMapping.openAIError(for: error).status)
             throw error
         }
     }

@@ -9,7 +9,19 @@ struct OperationsRoutes: Sendable {
     let state: ServingState
 
     func health(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
-        ResponseHeaders.json(["status": "ok", "models": .array(state.catalogue.descriptors.map { .string($0.id) })])
+        let models = JSONValue.array(state.catalogue.descriptors.map { .string($0.id) })
+        guard let database = await state.databaseHealth() else {
+            return ResponseHeaders.json(["status": "ok", "models": models])
+        }
+        // Serving goes on while the database is down (cached keys, spooled ledger rows): still 200,
+        // with the degradation spelled out.
+        return ResponseHeaders.json([
+            "status": .string(database.degraded ? "degraded" : "ok"), "models": models,
+            "database": [
+                "status": .string(database.degraded ? "unavailable" : "ok"),
+                "spooled_rows": .int(database.pendingRows),
+            ],
+        ])
     }
 
     func metrics(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
@@ -22,6 +34,12 @@ struct OperationsRoutes: Sendable {
         }
         for tier in state.catalogue.tiers {
             state.metrics.recordTier(await tier.status())
+        }
+        if let database = await state.databaseHealth() {
+            state.metrics.recordDatabase(
+                degraded: database.degraded, keyLookupFailures: database.keyLookupFailures,
+                rateLimitFailures: database.rateLimitFailures, spooledRows: database.spooledRows,
+                replayedRows: database.replayedRows, pendingRows: database.pendingRows)
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

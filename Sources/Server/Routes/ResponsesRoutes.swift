@@ -47,7 +47,7 @@ struct ResponsesRoutes: Sendable {
         _ turn: ResponseRequest, upstream: UpstreamBackend, body: ByteBuffer, owner: String, responseID: String, created: Int,
         context: SwitchyardRequestContext
     ) async throws -> Response {
-        let admission = try state.admit(
+        let admission = try await state.admit(
             model: turn.model, endpoint: "responses", stream: turn.options.stream, maxTokens: turn.options.maxTokens,
             bodyBytes: body.readableBytes, user: turn.options.user, context: context)
         do {
@@ -65,7 +65,7 @@ struct ResponsesRoutes: Sendable {
                 ).respond()
             }
         } catch {
-            admission.accounting.finish(status: ErrorMapping.openAIError(for: error).status)
+            await admission.accounting.finish(status: ErrorMapping.openAIError(for: error).status)
             throw error
         }
     }

@@ -6,7 +6,7 @@ import Foundation
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create, list and revoke API keys (stored in $SWITCHYARD_HOME/switchyard.sqlite).",
+        abstract: "Create, list and revoke API keys (stored in $SWITCHYARD_HOME/switchyard.sqlite, or --database).",
         discussion: """
             Secrets look like sy-… and are stored only as their SHA-256: `keys create` prints a secret \
             once, and nothing can show it again. A running server sees new and revoked keys at its next \
@@ -19,7 +19,7 @@ struct KeysCommand: ParsableCommand {
     )
 
     /// `keys create --name N [--models a,b] [--rpm N] [--tpm N] [--admin] [--json]`.
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a key and print its secret (shown once, never again).")
 
@@ -48,12 +48,13 @@ struct KeysCommand: ParsableCommand {
             if let tpm, tpm < 1 { throw ValidationError("--tpm must be at least 1 (leave it out for no limit)") }
         }
 
-        func run() throws {
-            try FleetDatabaseOptions.guarding {
-                let store = KeyStore(database: try database.open())
+        func run() async throws {
+            try await FleetDatabaseOptions.guarding {
                 let allowed = models.map { $0.split(separator: ",").map(String.init) }
-                let (key, secret) = try store.create(
-                    name: name, allowedModels: allowed, requestsPerMinute: rpm, tokensPerMinute: tpm, isAdmin: admin)
+                let (key, secret) = try await database.withStore { store in
+                    try await KeyStore(store: store).create(
+                        name: name, allowedModels: allowed, requestsPerMinute: rpm, tokensPerMinute: tpm, isAdmin: admin)
+                }
                 if json {
                     print(try FleetDatabaseOptions.json(KeyOutput(key, secret: secret)))
                     return
@@ -68,7 +69,7 @@ struct KeysCommand: ParsableCommand {
     }
 
     /// `keys list [--all] [--json]`.
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the active keys (with --all, revoked ones too).")
 
         @Flag(help: "Include revoked keys.")
@@ -79,9 +80,9 @@ struct KeysCommand: ParsableCommand {
 
         @OptionGroup var database: FleetDatabaseOptions
 
-        func run() throws {
-            try FleetDatabaseOptions.guarding {
-                let keys = try KeyStore(database: try database.open()).list(includeRevoked: all)
+        func run() async throws {
+            try await FleetDatabaseOptions.guarding {
+                let keys = try await database.withStore { try await KeyStore(store: $0).list(includeRevoked: all) }
                 if json {
                     print(try FleetDatabaseOptions.json(keys.map { KeyOutput($0) }))
                     return
@@ -107,7 +108,7 @@ struct KeysCommand: ParsableCommand {
     }
 
     /// `keys revoke ID|NAME [--json]`.
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a key by id or by name; it stops working at the server's next request.")
 
@@ -119,9 +120,9 @@ struct KeysCommand: ParsableCommand {
 
         @OptionGroup var database: FleetDatabaseOptions
 
-        func run() throws {
-            try FleetDatabaseOptions.guarding {
-                let revoked = try KeyStore(database: try database.open()).revoke(key)
+        func run() async throws {
+            try await FleetDatabaseOptions.guarding {
+                let revoked = try await database.withStore { try await KeyStore(store: $0).revoke(key) }
                 print(json ? try FleetDatabaseOptions.json(KeyOutput(revoked)) : "Revoked key '\(revoked.name)' (\(revoked.id)).")
             }
         }

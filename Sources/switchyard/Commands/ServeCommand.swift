@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A fleet configuration file (YAML): models, upstreams and tiers.")
     var config: String?
 
-    @Option(help: "The key and usage database (default: $SWITCHYARD_HOME/switchyard.sqlite).")
+    @Option(help: "The key and usage database: a SQLite file, or postgres://USER@HOST:PORT/DB shared by replicas (default: the config's database:, SWITCHYARD_DATABASE_URL, else $SWITCHYARD_HOME/switchyard.sqlite).")
     var database: String?
 
     @Option(help: ArgumentHelp(
@@ -103,12 +103,12 @@ struct ServeCommand: AsyncParsableCommand {
         let keys = apiKeys + (environment["SWITCHYARD_API_KEYS"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let admin = adminKeys + [environment["SWITCHYARD_ADMIN_KEY"]].compactMap { $0 }.filter { !$0.isEmpty }
-        let accounts = try openAccounts(adminKeys: admin)
+        let accounts = try await openAccounts(adminKeys: admin, logger: logger)
         let configuration = ServerConfiguration(
             host: host, port: port, apiKeys: keys, strictParams: strictParams, maxBodyBytes: maxBodyBytes,
             maxActive: maxConcurrent, maxQueue: maxQueue, shutdownGracePeriod: .seconds(shutdownGrace))
         do {
-            let databaseKeys = try accounts.keyStore?.hasActiveKeys() ?? false
+            let databaseKeys = try await accounts.keyStore?.hasActiveKeys() ?? false
             try configuration.validate(otherKeys: databaseKeys || !admin.isEmpty)
         } catch let error as ServerError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
@@ -142,6 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
                     service: UsageRetention(
                         ledger: ledger, responses: accounts.responses, keep: .seconds(usageRetention.seconds), logger: logger)))
         }
+        services += accountServices(accounts)
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
@@ -150,25 +151,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             await catalogue.shutdown()
             try? await httpClient.shutdown()
+            await accounts.close()
             throw error
         }
         // Tiers started processes of their own: end them with the server.
         await catalogue.shutdown()
         try? await httpClient.shutdown()
-    }
-
-    /// The key database, rate limiter and usage ledger under $SWITCHYARD_HOME.
-    private func openAccounts(adminKeys: [String]) throws -> ServerAccounts {
-        let path = database ?? FleetDatabase.defaultPath(home: home)
-        do {
-            let database = try FleetDatabase(path: path)
-            return ServerAccounts(
-                keyStore: KeyStore(database: database), ledger: UsageLedger(database: database), adminKeys: adminKeys,
-                responses: SQLiteResponseStore(database: database))
-        } catch {
-            FileHandle.standardError.write(Data("error: cannot open the key and usage database \(path): \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        await accounts.close()
     }
 
     /// The id a `--model` value is served under: a catalogue name itself, a path its file name

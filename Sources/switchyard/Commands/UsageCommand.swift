@@ -4,13 +4,13 @@ import Foundation
 
 /// `switchyard usage [--since 24h] [--by key|model] [--json]`: what the ledger recorded;
 /// `--prune-older-than 90d` deletes old rows.
-struct UsageCommand: ParsableCommand {
+struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
         abstract: "Summarise recorded requests: counts, errors, tokens, latency percentiles.",
         discussion: """
-            Reads the usage ledger in $SWITCHYARD_HOME/switchyard.sqlite (one row per request the server \
-            answered), also while the server runs. Latencies are in milliseconds; percentiles use the \
+            Reads the usage ledger in $SWITCHYARD_HOME/switchyard.sqlite or --database (one row per \
+            request the server answered; with PostgreSQL, every replica's), also while the server runs. Latencies are in milliseconds; percentiles use the \
             nearest-rank method; errors are answers with an HTTP status of 400 or more.
 
             Exit status: 0 done (also when there is nothing to show); 1 the database could not be read.
@@ -76,49 +76,53 @@ struct UsageCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try FleetDatabaseOptions.guarding {
-            let ledger = UsageLedger(database: try database.open())
-            if let pruneOlderThan {
-                let cutoff = Date().addingTimeInterval(-pruneOlderThan.seconds)
-                let deleted = try ledger.deleteRecords(before: cutoff)
-                if json {
-                    print(try FleetDatabaseOptions.json(Pruned(deleted: deleted, before: cutoff)))
-                } else {
-                    print("Deleted \(deleted) request\(deleted == 1 ? "" : "s") recorded before \(KeysCommand.timestamp(cutoff)).")
-                }
-                return
-            }
-            let start = Date().addingTimeInterval(-since.seconds)
-            if requests {
-                try printRequests(try ledger.records(since: start))
-                return
-            }
-            let groups = try ledger.summary(since: start, by: grouping)
-            if json {
-                print(try FleetDatabaseOptions.json(Output(since: start, by: grouping.rawValue, groups: groups.map(Group.init))))
-                return
-            }
-            let heading = "Usage in the last \(since.text) (since \(KeysCommand.timestamp(start)))"
-                + (grouping == .none ? "" : ", by \(grouping.rawValue)")
-            guard !groups.isEmpty else {
-                print(heading + ": no requests.")
-                return
-            }
-            print(heading + ":")
-            var table = TextTable(
-                headers: [grouping == .none ? "" : grouping.rawValue.uppercased(), "REQUESTS", "ERRORS", "PROMPT TOK",
-                          "COMPLETION TOK", "P50 MS", "P95 MS", "TTFT P50 MS"],
-                rightAligned: Set(1...7))
-            for group in groups {
-                table.rows.append([
-                    group.group, String(group.requests), String(group.errors), String(group.promptTokens),
-                    String(group.completionTokens), Self.milliseconds(group.latencyP50), Self.milliseconds(group.latencyP95),
-                    group.ttftP50.map(Self.milliseconds) ?? "-",
-                ])
-            }
-            print(table.rendered)
+    func run() async throws {
+        try await FleetDatabaseOptions.guarding {
+            try await database.withStore { store in try await report(UsageLedger(store: store)) }
         }
+    }
+
+    /// Prunes, lists or summarises, as the options ask.
+    private func report(_ ledger: UsageLedger) async throws {
+        if let pruneOlderThan {
+            let cutoff = Date().addingTimeInterval(-pruneOlderThan.seconds)
+            let deleted = try await ledger.deleteRecords(before: cutoff)
+            if json {
+                print(try FleetDatabaseOptions.json(Pruned(deleted: deleted, before: cutoff)))
+            } else {
+                print("Deleted \(deleted) request\(deleted == 1 ? "" : "s") recorded before \(KeysCommand.timestamp(cutoff)).")
+            }
+            return
+        }
+        let start = Date().addingTimeInterval(-since.seconds)
+        if requests {
+            try printRequests(try await ledger.records(since: start))
+            return
+        }
+        let groups = try await ledger.summary(since: start, by: grouping)
+        if json {
+            print(try FleetDatabaseOptions.json(Output(since: start, by: grouping.rawValue, groups: groups.map(Group.init))))
+            return
+        }
+        let heading = "Usage in the last \(since.text) (since \(KeysCommand.timestamp(start)))"
+            + (grouping == .none ? "" : ", by \(grouping.rawValue)")
+        guard !groups.isEmpty else {
+            print(heading + ": no requests.")
+            return
+        }
+        print(heading + ":")
+        var table = TextTable(
+            headers: [grouping == .none ? "" : grouping.rawValue.uppercased(), "REQUESTS", "ERRORS", "PROMPT TOK",
+                      "COMPLETION TOK", "P50 MS", "P95 MS", "TTFT P50 MS"],
+            rightAligned: Set(1...7))
+        for group in groups {
+            table.rows.append([
+                group.group, String(group.requests), String(group.errors), String(group.promptTokens),
+                String(group.completionTokens), Self.milliseconds(group.latencyP50), Self.milliseconds(group.latencyP95),
+                group.ttftP50.map(Self.milliseconds) ?? "-",
+            ])
+        }
+        print(table.rendered)
     }
 
     static func milliseconds(_ value: Double) -> String {

@@ -2,15 +2,26 @@ import ArgumentParser
 import Fleet
 import Foundation
 
-/// `--home`, shared by the commands that read or write the fleet database
-/// (`$SWITCHYARD_HOME/switchyard.sqlite`), and the way their errors become exit codes.
+/// `--database` and `--home`, shared by the commands that read or write the fleet database
+/// (`$SWITCHYARD_HOME/switchyard.sqlite`, or PostgreSQL), and the way their errors become exit codes.
 struct FleetDatabaseOptions: ParsableArguments {
+    @Option(help: "The fleet database: a SQLite file or postgres://USER@HOST:PORT/DB (default: SWITCHYARD_DATABASE_URL, else switchyard.sqlite under --home).")
+    var database: String?
+
     @Option(help: "The directory holding switchyard.sqlite (default: $SWITCHYARD_HOME, else ~/.cache/switchyard).")
     var home: String?
 
-    /// Opens (creating when needed) the database.
-    func open() throws(AccountsError) -> FleetDatabase {
-        try FleetDatabase(path: FleetDatabase.defaultPath(home: home))
+    /// Opens (creating and migrating when needed) the database, runs `body` with it and closes it.
+    func withStore<T>(_ body: (any FleetStore) async throws -> T) async throws -> T {
+        let store = try await FleetStoreLocator.open(FleetStoreLocator.resolve(explicit: database, home: home))
+        do {
+            let value = try await body(store)
+            await store.close()
+            return value
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 
     /// Exit statuses: 2 for a key that is unknown, ambiguous, already revoked, a duplicate name or
@@ -23,9 +34,9 @@ struct FleetDatabaseOptions: ParsableArguments {
     }
 
     /// Runs `body`, turning an `AccountsError` into `error: message` on stderr and its exit code.
-    static func guarding(_ body: () throws -> Void) throws {
+    static func guarding(_ body: () async throws -> Void) async throws {
         do {
-            try body()
+            try await body()
         } catch let error as AccountsError {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             throw exitCode(for: error)

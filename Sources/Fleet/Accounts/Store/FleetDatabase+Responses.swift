@@ -1,17 +1,10 @@
-public import Foundation
+import Foundation
 import GRDB
 import OpenAIWire
 
-/// Stored responses in the fleet database (table `stored_response`), with the ledger's
-/// durability: a save is its own committed transaction (see `FleetDatabase`). GRDB's async
-/// access runs the SQLite calls on its own queues, never on an event loop.
-public final class SQLiteResponseStore: ResponseStore {
-    public let database: FleetDatabase
-
-    public init(database: FleetDatabase) {
-        self.database = database
-    }
-
+/// The SQLite engine's stored responses (table `stored_response`), with the ledger's durability:
+/// a save is its own committed transaction.
+extension FleetDatabase {
     public func save(_ response: StoredResponse) async throws(AccountsError) {
         let items = JSONValue.array(response.inputItems).jsonString
         let body = response.body.jsonString
@@ -29,31 +22,14 @@ public final class SQLiteResponseStore: ResponseStore {
     }
 
     public func response(id: String, owner: String) async throws(AccountsError) -> StoredResponse? {
-        let fields = try await read("read a response from") { db -> StoredRow? in
+        let fields = try await read("read a response from") { db -> StoredResponseRow? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM stored_response WHERE id = ? AND owner = ?", arguments: [id, owner])
             else { return nil }
-            return StoredRow(
+            return StoredResponseRow(
                 id: row["id"], owner: row["owner"], model: row["model"], createdMilliseconds: row["created_ms"],
                 previousResponseID: row["previous_response_id"], inputItems: row["input_items"], body: row["body"])
         }
-        guard let fields else { return nil }
-        guard let items = (try? JSONValue.parse(fields.inputItems))?.arrayValue, let body = try? JSONValue.parse(fields.body) else {
-            throw AccountsError(.database, "the stored response \(id) in \(database.path) is damaged")
-        }
-        return StoredResponse(
-            id: fields.id, owner: fields.owner, model: fields.model, created: Date(millisecondsSince1970: fields.createdMilliseconds),
-            previousResponseID: fields.previousResponseID, inputItems: items, body: body)
-    }
-
-    /// A row's columns, read inside the database's queue.
-    private struct StoredRow: Sendable {
-        var id: String
-        var owner: String
-        var model: String
-        var createdMilliseconds: Int64
-        var previousResponseID: String?
-        var inputItems: String
-        var body: String
+        return try fields?.response(in: path)
     }
 
     public func deleteResponse(id: String, owner: String) async throws(AccountsError) -> Bool {
@@ -78,23 +54,25 @@ public final class SQLiteResponseStore: ResponseStore {
             if deleted < batch { return total }
         }
     }
+}
 
-    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(AccountsError) -> T {
-        do {
-            return try await database.pool.read(body)
-        } catch {
-            throw database.mapped(error, what)
-        }
-    }
+/// A `stored_response` row's columns as both engines read them, before the JSON is parsed.
+struct StoredResponseRow: Sendable {
+    var id: String
+    var owner: String
+    var model: String
+    var createdMilliseconds: Int64
+    var previousResponseID: String?
+    var inputItems: String
+    var body: String
 
-    private func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(AccountsError) -> T {
-        guard !database.isReadOnly else {
-            throw AccountsError(.database, "cannot \(what) \(database.path): the database is open read-only")
+    /// The response, or a clear error naming `location` when its JSON no longer parses.
+    func response(in location: String) throws(AccountsError) -> StoredResponse {
+        guard let items = (try? JSONValue.parse(inputItems))?.arrayValue, let parsed = try? JSONValue.parse(body) else {
+            throw AccountsError(.database, "the stored response \(id) in \(location) is damaged")
         }
-        do {
-            return try await database.pool.write(body)
-        } catch {
-            throw database.mapped(error, what)
-        }
+        return StoredResponse(
+            id: id, owner: owner, model: model, created: Date(millisecondsSince1970: createdMilliseconds),
+            previousResponseID: previousResponseID, inputItems: items, body: parsed)
     }
 }
