@@ -1,5 +1,7 @@
+import Engine
 import Fleet
 import Foundation
+import HummingbirdTesting
 import OpenAIWire
 import Server
 import Testing

@@ -62,9 +62,12 @@ struct ResponsesRoutes: Sendable {
                 let responses = self.store
                 let model = turn.model
                 let previous = turn.previousResponseID
-                let record: (@Sendable (String) async throws -> Void)? = turn.store ? { id in
-                    try await responses.save(UpstreamResponseRecord.make(id: id, owner: owner, model: model, previousResponseID: previous))
-                } : nil
+                var record: (@Sendable (String) async throws -> Void)?
+                if turn.store {
+                    record = { @Sendable id in
+                        try await responses.save(UpstreamResponseRecord.make(id: id, owner: owner, model: model, previousResponseID: previous))
+                    }
+                }
                 return try await UpstreamProxy(state: state, admission: admission, upstream: upstream)
                     .respond(path: "responses", body: body, stream: turn.options.stream, sawResponseID: record)
             case .bridge:
