@@ -1,6 +1,7 @@
 import Engine
 import Fleet
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import OpenAIWire
 import Server
