@@ -35,10 +35,10 @@ def test_a_chain_past_the_window_is_truncated_only_when_asked(small_window):
                 model=model, instructions=INSTRUCTIONS, input=paragraph(turns), previous_response_id=previous,
                 max_output_tokens=MAX_OUTPUT, temperature=0)
         except openai.BadRequestError as refused:
-            assert refused.value.status_code == 400
-            assert refused.value.body["code"] == "context_length_exceeded"
-            assert refused.value.body["param"] == "input"
-            assert f"maximum context length is {CONTEXT} tokens" in refused.value.body["message"]
+            assert refused.status_code == 400
+            assert refused.body["code"] == "context_length_exceeded"
+            assert refused.body["param"] == "input"
+            assert f"maximum context length is {CONTEXT} tokens" in refused.body["message"]
             break
         previous, turns = response.id, turns + 1
         assert turns < 12, "the chain should outgrow a 512-token window within a few turns"
