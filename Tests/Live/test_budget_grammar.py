@@ -1,6 +1,12 @@
 """Structured output that always closes: a recursive schema sampled at temperature 1 with a
-small token budget still gives valid JSON, for every seed, through chat completions and the
-Responses API (the budget-aware grammar finishes the document before `max_tokens`)."""
+token budget far below what the model wants to write still gives valid JSON, for every seed,
+through chat completions and the Responses API (the budget-aware grammar finishes the document
+before `max_tokens`).
+
+The budget is small on purpose: the shortest valid tree, `{"name":"","children":[]}`, is about
+ten tokens, and at temperature 1 the model writes trees far longer than MAX_TOKENS. A control run
+of the same seeds with room to spare shows it: those replies run past MAX_TOKENS, so each
+MAX_TOKENS reply that closed did so because the budget steered it."""
 import json
 
 import jsonschema
@@ -15,26 +21,37 @@ TREE = {
     "additionalProperties": False,
 }
 PROMPT = [{"role": "user", "content": "Write a deep family tree with many children and long names, as JSON."}]
+MAX_TOKENS = 20
+CONTROL_TOKENS = 48
+SEEDS = 50
+CONTROL_SEEDS = 20
+
+
+def tree_format():
+    return {"type": "json_schema", "json_schema": {"name": "tree", "schema": TREE, "strict": True}}
 
 
 def test_recursive_schema_closes_within_max_tokens_on_50_seeds(server):
     client = server.client()
-    cut_by_limit = 0
-    for seed in range(50):
+    lengths = []
+    for seed in range(SEEDS):
         completion = client.chat.completions.create(
-            model=server.model,
-            messages=PROMPT,
-            response_format={"type": "json_schema", "json_schema": {"name": "tree", "schema": TREE, "strict": True}},
-            temperature=1,
-            max_tokens=120,
-            seed=seed,
-        )
+            model=server.model, messages=PROMPT, response_format=tree_format(), temperature=1, max_tokens=MAX_TOKENS, seed=seed)
         text = completion.choices[0].message.content
         jsonschema.validate(json.loads(text), TREE)  # valid JSON of the schema, whatever the finish reason
-        assert completion.usage.completion_tokens <= 120
-        cut_by_limit += completion.choices[0].finish_reason == "length"
-    # The budget mattered: without it many of these replies would have been cut mid-document.
-    print(f"{cut_by_limit} of 50 replies used the whole budget and still closed")
+        assert completion.usage.completion_tokens <= MAX_TOKENS
+        lengths.append(completion.usage.completion_tokens)
+
+    # The regime is reached: without the budget these seeds' replies are longer than MAX_TOKENS.
+    longer = 0
+    for seed in range(CONTROL_SEEDS):
+        control = client.chat.completions.create(
+            model=server.model, messages=PROMPT, response_format=tree_format(), temperature=1, max_tokens=CONTROL_TOKENS, seed=seed)
+        longer += control.usage.completion_tokens > MAX_TOKENS
+    assert longer >= CONTROL_SEEDS // 2, f"only {longer} of {CONTROL_SEEDS} seeds outgrow {MAX_TOKENS} tokens: the budget was not tested"
+    # And the budgeted replies use their budget instead of stopping early.
+    assert sum(length >= MAX_TOKENS - 3 for length in lengths) >= SEEDS // 2, lengths
+    print(f"{longer} of {CONTROL_SEEDS} control seeds ran past {MAX_TOKENS} tokens; budgeted lengths {lengths}")
 
 
 def test_responses_text_format_closes_within_max_output_tokens(server):
@@ -45,7 +62,8 @@ def test_responses_text_format_closes_within_max_output_tokens(server):
             input=PROMPT[0]["content"],
             text={"format": {"type": "json_schema", "name": "tree", "schema": TREE, "strict": True}},
             temperature=1,
-            max_output_tokens=40,
+            max_output_tokens=MAX_TOKENS,
             extra_body={"seed": seed},
         )
         jsonschema.validate(json.loads(response.output_text), TREE)
+        assert response.usage.output_tokens <= MAX_TOKENS

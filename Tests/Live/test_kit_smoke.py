@@ -5,8 +5,10 @@ from kit_support import broken_server, closed_port, full_server, run_json, run_k
 def test_smoke_passes_on_a_conforming_server(full_server):
     rc, report = run_json("smoke", "--base-url", full_server.url, "--model", "fake-model", "--api-key", "key-full")
     assert rc == 0
-    assert [c["name"] for c in report["checks"]] == ["completion", "streamed", "tool call"]
+    assert [c["name"] for c in report["checks"]] == ["completion", "streamed", "tool call", "responses"]
     assert all(c["passed"] for c in report["checks"]), report
+    # The fake serves no /v1/responses (404): the Responses call is skipped, not failed.
+    assert report["checks"][3]["skipped"] is True and "not served" in report["checks"][3]["reason"]
     assert report["passed"] is True
     assert report["checks"][2]["reason"].startswith("get_weather(")
     assert "key-full" not in str(report), "the API key must not appear in reports"

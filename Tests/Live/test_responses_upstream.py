@@ -22,13 +22,14 @@ def upstream():
     server.stop()
 
 
-def proxy(tmp_path: Path, base_url: str, model: str, key: str, mode=None) -> RunningServer:
+def proxy(tmp_path: Path, base_url: str, model: str, key: str, mode=None, *extra: str) -> RunningServer:
     entry = {"name": "far", "upstream": {"base_url": base_url, "model": model, "api_key_env": "FAR_KEY"}}
     if mode:
         entry["responses"] = mode
     path = tmp_path / "switchyard.yaml"
     path.write_text(json.dumps({"models": [entry]}))
-    return RunningServer("--config", str(path), api_key=KEY, env={"SWITCHYARD_HOME": str(tmp_path / "home"), "FAR_KEY": key})
+    return RunningServer(
+        "--config", str(path), *extra, api_key=KEY, env={"SWITCHYARD_HOME": str(tmp_path / "home"), "FAR_KEY": key})
 
 
 def authorized_stream_events(server, body):
@@ -126,3 +127,56 @@ def test_bridge_detected_for_a_chat_only_upstream(tmp_path, responses_schemas):
     finally:
         server.stop()
         fake.stop()
+
+
+OTHER_KEY = "sk-responses-other"
+
+
+def test_native_upstream_stored_responses_are_reached_through_the_proxy_by_their_key(tmp_path, upstream, responses_schemas):
+    """GET, DELETE and input_items of a response the upstream stores go to the upstream, for the
+    key that created it only; another key gets the 404 (and the 400 on previous_response_id)
+    that a response of someone else's gets on a local model."""
+    server = proxy(tmp_path, upstream.base_url + "/v1", upstream.model, UPSTREAM_KEY, "native", "--api-key", OTHER_KEY)
+    try:
+        client = server.client()
+        other = server.client(api_key=OTHER_KEY)
+        direct = upstream.client()
+        first = client.responses.create(model="far", input="My name is Ada.", max_output_tokens=12)
+        # The id is the upstream's: the upstream itself knows it.
+        assert direct.responses.retrieve(first.id).output_text == first.output_text
+
+        fetched = client.responses.retrieve(first.id)
+        validate(responses_schemas, "Response", fetched.model_dump(mode="json", by_alias=True, exclude_unset=True))
+        assert fetched.id == first.id and fetched.output_text == first.output_text
+        assert fetched.model == "far", "the upstream's model name stays hidden"
+        items = client.responses.input_items.list(first.id)
+        validate(responses_schemas, "ResponseItemList", items.model_dump(mode="json", by_alias=True, exclude_unset=True))
+        assert [item.type for item in items.data] == ["message"]
+        assert items.data[0].content[0].text == "My name is Ada."
+
+        for call in (lambda: other.responses.retrieve(first.id), lambda: other.responses.delete(first.id),
+                     lambda: other.responses.input_items.list(first.id)):
+            with pytest.raises(openai.NotFoundError):
+                call()
+        with pytest.raises(openai.BadRequestError) as refused:
+            other.responses.create(model="far", previous_response_id=first.id, input="My name?", max_output_tokens=8)
+        assert refused.value.body["code"] == "previous_response_not_found"
+
+        # A streamed turn is recorded from its response.created event.
+        events = authorized_stream_events(
+            server, {"model": "far", "input": "Say hello.", "max_output_tokens": 8, "previous_response_id": first.id})
+        streamed_id = events[0]["response"]["id"]
+        assert client.responses.retrieve(streamed_id).previous_response_id == first.id
+        # store: false keeps nothing here (and nothing upstream).
+        unstored = client.responses.create(model="far", input="Say hi.", max_output_tokens=8, store=False)
+        with pytest.raises(openai.NotFoundError):
+            client.responses.retrieve(unstored.id)
+
+        deleted = client.responses.delete(first.id)
+        assert deleted is None or getattr(deleted, "deleted", True)
+        with pytest.raises(openai.NotFoundError):
+            direct.responses.retrieve(first.id)  # the DELETE reached the upstream
+        with pytest.raises(openai.NotFoundError):
+            client.responses.retrieve(first.id)
+    finally:
+        server.stop()

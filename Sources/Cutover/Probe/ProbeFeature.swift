@@ -19,6 +19,24 @@ public enum ProbeFeature: String, Sendable, Codable, Hashable, CaseIterable {
     case badModelError = "error_bad_model"
     case rateLimitHeaders = "rate_limit_headers"
     case samplingDefaults = "sampling_defaults"
+    case responses
+    case responsesStream = "responses_stream"
+    case responsesStore = "responses_store"
+    case responsesTextFormat = "responses_text_format"
+    case embeddings
+
+    /// What a plain `switchyard probe` runs: the chat-completions matrix. The Responses and
+    /// embeddings features run when named in `--features` (or with `--features all`): many
+    /// migrating apps never call those endpoints, and an embeddings probe needs a second model.
+    public static let defaultFeatures: [ProbeFeature] = allCases.filter { !$0.isExtraEndpoint }
+
+    /// Whether the feature probes an endpoint other than `/v1/chat/completions`.
+    public var isExtraEndpoint: Bool {
+        switch self {
+        case .responses, .responsesStream, .responsesStore, .responsesTextFormat, .embeddings: true
+        default: false
+        }
+    }
 
     /// What the probe sends, for the report.
     public var summary: String {
@@ -42,6 +60,11 @@ public enum ProbeFeature: String, Sendable, Codable, Hashable, CaseIterable {
         case .badModelError: "unknown model gives 404 model_not_found"
         case .rateLimitHeaders: "x-ratelimit-* headers on responses"
         case .samplingDefaults: "how outputs vary when sampling parameters are omitted"
+        case .responses: "POST /v1/responses answers with a Response object"
+        case .responsesStream: "streamed Responses events in order, deltas adding up to the final text"
+        case .responsesStore: "store: true, GET /v1/responses/{id}, previous_response_id continues the chain"
+        case .responsesTextFormat: "text.format json_schema strict gives valid output"
+        case .embeddings: "POST /v1/embeddings: float vectors, base64 decoding to the same, usage.prompt_tokens"
         }
     }
 }

@@ -11,6 +11,8 @@ public enum ProbeStatus: String, Sendable, Codable, Hashable {
     case rejected
     /// The server failed (5xx), or its response broke the wire contract.
     case broken
+    /// The probe could not run the feature (e.g. no embedding model to ask for); the detail says why.
+    case skipped
 }
 
 /// One row of a probe matrix.

@@ -5,11 +5,16 @@ public struct ProbeRunner: Sendable {
     public var client: OpenAIClient
     public var endpoint: Endpoint
     public var features: [ProbeFeature]
+    /// The model the `embeddings` feature asks for; nil: the one `/v1/models` marks as an embedding model.
+    public var embeddingModel: String?
 
-    public init(client: OpenAIClient, endpoint: Endpoint, features: [ProbeFeature] = ProbeFeature.allCases) {
+    public init(
+        client: OpenAIClient, endpoint: Endpoint, features: [ProbeFeature] = ProbeFeature.defaultFeatures, embeddingModel: String? = nil
+    ) {
         self.client = client
         self.endpoint = endpoint
         self.features = features
+        self.embeddingModel = embeddingModel
     }
 
     /// Probes every feature in order. Throws only when the endpoint cannot be reached.
@@ -178,6 +183,10 @@ public struct ProbeRunner: Sendable {
             }
         case .samplingDefaults:
             return try await samplingDefaults()
+        case .responses, .responsesStream, .responsesStore, .responsesTextFormat:
+            return try await probeResponses(feature)
+        case .embeddings:
+            return try await probeEmbeddings()
         }
     }
 

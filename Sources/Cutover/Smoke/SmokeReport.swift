@@ -7,13 +7,15 @@ public struct SmokeCheck: Sendable, Codable, Hashable {
     public var latencyMilliseconds: Double
     /// Things worth knowing that do not fail the check (e.g. no `usage`).
     public var notes: [String]
+    /// The endpoint does not serve what the check calls (a 404 for `/v1/responses`); not a failure.
+    public var skipped = false
 
     enum CodingKeys: String, CodingKey {
-        case name, passed, reason, latencyMilliseconds = "latency_ms", notes
+        case name, passed, reason, latencyMilliseconds = "latency_ms", notes, skipped
     }
 }
 
-/// The smoke test of one endpoint: completion, streamed completion, tool call.
+/// The smoke test of one endpoint: completion, streamed completion, tool call, Responses call.
 public struct SmokeReport: Sendable, Encodable {
     public var endpoint: Endpoint
     public var checks: [SmokeCheck]
@@ -37,7 +39,7 @@ public struct SmokeReport: Sendable, Encodable {
     public var text: String {
         var lines = ["smoke \(endpoint.name) \(endpoint.baseURL) model=\(endpoint.model)"]
         for check in checks {
-            lines.append("  \(check.passed ? "PASS" : "FAIL")  \(check.name.padding(16))  \(check.reason)  (\(Int(check.latencyMilliseconds)) ms)")
+            lines.append("  \(check.skipped ? "SKIP" : check.passed ? "PASS" : "FAIL")  \(check.name.padding(16))  \(check.reason)  (\(Int(check.latencyMilliseconds)) ms)")
             for note in check.notes { lines.append("        note: \(note)") }
         }
         lines.append(passed ? "all checks passed" : "\(checks.filter { !$0.passed }.count) check(s) failed")

@@ -22,7 +22,7 @@ public struct ResponseRequest: Sendable, Equatable {
     public var previousResponseID: String?
     /// `metadata`: up to 16 string pairs, echoed on the response.
     public var metadata: [(key: String, value: String)]
-    /// `truncation: auto` (drop the oldest items to fit the window); this server refuses instead.
+    /// `truncation: auto`: drop the oldest items to fit the window (else a context-length error).
     public var truncationAuto: Bool
     /// Fields the server does not act on and OpenAI lets it ignore, in request order.
     public var ignoredFields: [String]

@@ -20,8 +20,13 @@ struct LocalResponse: LocalCompletionWork {
     private func start() async throws -> (any ModelBackend, GenerationPlan, HTTPFields) {
         guard let backend = try admission.served.localBackend() else { throw FleetError.modelNotFound(chat.model) }
         let plan: GenerationPlan
+        let planner = state.planner(for: admission.served)
         do {
-            plan = try state.planner(for: admission.served).plan(chat, on: backend)
+            if turn.truncationAuto {
+                plan = try ResponseTruncation.plan(chat) { request in try planner.plan(request, on: backend) }.plan
+            } else {
+                plan = try planner.plan(chat, on: backend)
+            }
         } catch {
             throw ResponseErrors.renamed(error, truncationAuto: turn.truncationAuto)
         }
@@ -164,7 +169,7 @@ enum ResponseErrors {
         default: break
         }
         if truncationAuto, mapped.code == "context_length_exceeded" {
-            mapped.message += " This server does not truncate the conversation ('truncation': 'auto'); start a shorter chain."
+            mapped.message += " With 'truncation': 'auto' every earlier item was dropped; the newest input alone does not fit."
         }
         return mapped
     }

@@ -13,7 +13,11 @@ struct UpstreamProxy: Sendable {
     let admission: CompletionAdmission
     let upstream: UpstreamBackend
 
-    func respond(path: String, body bytes: ByteBuffer, stream: Bool) async throws -> Response {
+    /// - Parameter sawResponseID: called with the id of a Responses API reply (the object's, or
+    ///   the first stream event's) before it goes to the client.
+    func respond(
+        path: String, body bytes: ByteBuffer, stream: Bool, sawResponseID: (@Sendable (String) async throws -> Void)? = nil
+    ) async throws -> Response {
         guard case .object(let body) = try JSONValue.parse(bytes.readableBytesView) else {
             throw OpenAIError.invalidRequest("The request body must be a JSON object.")
         }
@@ -34,6 +38,7 @@ struct UpstreamProxy: Sendable {
                     throw FleetError.upstream(.serverError("The upstream answered a non-streamed request with a stream.", status: 502))
                 }
                 accounting.outputArrived()
+                if let sawResponseID, let id = UpstreamResponseRecord.responseID(in: value) { try await sawResponseID(id) }
                 if let usage {
                     accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
                     metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
@@ -53,6 +58,7 @@ struct UpstreamProxy: Sendable {
                     for try await event in events {
                         switch event {
                         case .chunk(let chunk):
+                            if let sawResponseID, let id = UpstreamResponseRecord.responseID(in: chunk) { try await sawResponseID(id) }
                             if Self.carriesOutput(chunk) {
                                 timer.tokenArrived()
                                 accounting.outputArrived()

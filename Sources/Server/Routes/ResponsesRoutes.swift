@@ -53,8 +53,23 @@ struct ResponsesRoutes: Sendable {
         do {
             switch await upstream.responsesMode() {
             case .native:
+                // The upstream keeps the chain; we keep who may reach it.
+                if let previous = turn.previousResponseID {
+                    guard let record = try await store.response(id: previous, owner: owner), UpstreamResponseRecord.isRecord(record) else {
+                        throw Self.previousNotFound(previous)
+                    }
+                }
+                let responses = self.store
+                let model = turn.model
+                let previous = turn.previousResponseID
+                var record: (@Sendable (String) async throws -> Void)?
+                if turn.store {
+                    record = { @Sendable id in
+                        try await responses.save(UpstreamResponseRecord.make(id: id, owner: owner, model: model, previousResponseID: previous))
+                    }
+                }
                 return try await UpstreamProxy(state: state, admission: admission, upstream: upstream)
-                    .respond(path: "responses", body: body, stream: turn.options.stream)
+                    .respond(path: "responses", body: body, stream: turn.options.stream, sawResponseID: record)
             case .bridge:
                 try state.checkIgnored(turn.ignoredFields)
                 let history = try await history(before: turn.previousResponseID, owner: owner)
@@ -73,13 +88,14 @@ struct ResponsesRoutes: Sendable {
     /// The items of the stored chain ending at `previousID`: each turn's input, then its output.
     func history(before previousID: String?, owner: String) async throws -> [ResponseItem] {
         guard let previousID else { return [] }
-        guard let chain = try await store.chain(endingAt: previousID, owner: owner) else {
-            throw OpenAIError(
-                status: 400, message: "Previous response with id '\(previousID)' not found.", type: "invalid_request_error",
-                param: "previous_response_id", code: "previous_response_not_found")
-        }
+        guard let chain = try await store.chain(endingAt: previousID, owner: owner) else { throw Self.previousNotFound(previousID) }
         var items: [ResponseItem] = []
         for response in chain {
+            if UpstreamResponseRecord.isRecord(response) {
+                throw OpenAIError.invalidValue(
+                    "Previous response '\(response.id)' is stored by the upstream of model '\(response.model)'; "
+                        + "continue it with that model.", param: "previous_response_id")
+            }
             for (index, value) in (response.inputItems + (response.body["output"]?.arrayValue ?? [])).enumerated() {
                 do {
                     items.append(try ResponseItem(value, path: "\(response.id).items[\(index)]", makeID: Self.makeID))
@@ -93,18 +109,44 @@ struct ResponsesRoutes: Sendable {
 
     func get(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let response = try await stored(context)
+        if UpstreamResponseRecord.isRecord(response) {
+            return ResponseHeaders.json(try await upstreamCall("GET", "responses/\(response.id)", record: response, context: context))
+        }
         return ResponseHeaders.json(response.body)
     }
 
     func delete(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard try await store.deleteResponse(id: id, owner: Self.owner(context)) else { throw Self.notFound(id) }
+        let owner = Self.owner(context)
+        if let record = try await store.response(id: id, owner: owner), UpstreamResponseRecord.isRecord(record) {
+            let reply = try await upstreamCall("DELETE", "responses/\(id)", record: record, context: context)
+            _ = try await store.deleteResponse(id: id, owner: owner)
+            return ResponseHeaders.json(reply)
+        }
+        guard try await store.deleteResponse(id: id, owner: owner) else { throw Self.notFound(id) }
         return ResponseHeaders.json(["id": .string(id), "object": "response.deleted", "deleted": true])
+    }
+
+    /// A stored-response call forwarded to the upstream that keeps the response `record` names.
+    private func upstreamCall(
+        _ method: String, _ path: String, record: StoredResponse, context: SwitchyardRequestContext
+    ) async throws -> JSONValue {
+        guard case .upstream(let upstream)? = (try? state.catalogue.model(named: record.model))?.route else {
+            throw OpenAIError(
+                status: 404, message: "Response '\(record.id)' is stored by the upstream of model '\(record.model)', "
+                    + "which this server no longer serves.", type: "invalid_request_error", param: "response_id", code: "not_found")
+        }
+        return try await upstream.storedResponseCall(method: method, path: path, requestID: context.requestID)
     }
 
     /// The turn's input items, newest first by default, paginated with `after`, `limit` and `order` as OpenAI does.
     func inputItems(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let response = try await stored(context)
+        if UpstreamResponseRecord.isRecord(response) {
+            let query = request.uri.query.map { "?" + $0 } ?? ""
+            return ResponseHeaders.json(
+                try await upstreamCall("GET", "responses/\(response.id)/input_items\(query)", record: response, context: context))
+        }
         let query = request.uri.queryParameters
         var limit = 20
         if let text = query["limit"].map(String.init) {
@@ -141,6 +183,12 @@ struct ResponsesRoutes: Sendable {
         let id = try context.parameters.require("id")
         guard let response = try await store.response(id: id, owner: Self.owner(context)) else { throw Self.notFound(id) }
         return response
+    }
+
+    static func previousNotFound(_ id: String) -> OpenAIError {
+        OpenAIError(
+            status: 400, message: "Previous response with id '\(id)' not found.", type: "invalid_request_error",
+            param: "previous_response_id", code: "previous_response_not_found")
     }
 
     static func notFound(_ id: String) -> OpenAIError {

@@ -19,8 +19,14 @@ struct ProbeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the two endpoints' matrices side by side (needs --a and --b).")
     var compare = false
 
-    @Option(name: .long, help: "Only these features, comma-separated (default: all).")
+    @Option(name: .long, help: """
+        Only these features, comma-separated, or `all`. Default: the chat-completions features; \
+        responses, responses_stream, responses_store, responses_text_format and embeddings run when named.
+        """)
     var features: String?
+
+    @Option(name: .long, help: "The model the embeddings feature asks for (default: the one /v1/models marks \"type\": \"embedding\").")
+    var embeddingModel: String?
 
     @Option(name: .long, help: "Features that must be supported, comma-separated; otherwise exit 1.")
     var require: String?
@@ -28,7 +34,7 @@ struct ProbeCommand: AsyncParsableCommand {
     func validate() throws {
         if compare && endpoints.endpointA == nil { throw ValidationError("--compare needs --a and --b") }
         for list in [features, require].compactMap({ $0 }) {
-            for name in Self.names(list) where ProbeFeature(rawValue: name) == nil {
+            for name in Self.names(list) where ProbeFeature(rawValue: name) == nil && name != "all" {
                 throw ValidationError("unknown feature '\(name)'; known: \(ProbeFeature.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
@@ -38,16 +44,23 @@ struct ProbeCommand: AsyncParsableCommand {
         list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
+    /// The features a `--features` list names, `all` standing for every one.
+    static func selection(_ list: String) -> [ProbeFeature] {
+        let names = Self.names(list)
+        return names.contains("all") ? ProbeFeature.allCases : names.compactMap(ProbeFeature.init(rawValue:))
+    }
+
     func run() async throws {
         try await KitExit.guarding {
             let targets = try endpoints.endpoints()
-            let selected = features.map { Self.names($0).compactMap(ProbeFeature.init(rawValue:)) } ?? ProbeFeature.allCases
+            let selected = features.map(Self.selection) ?? ProbeFeature.defaultFeatures
             let progress = ProgressBar(title: "Probing", enabled: !output.json)
             defer { progress.clear() }
             let reports = try await KitExit.withClient(for: targets) { client throws(CutoverError) in
                 var reports: [ProbeReport] = []
                 for endpoint in targets {
-                    reports.append(try await ProbeRunner(client: client, endpoint: endpoint, features: selected).run(progress: progress.handler))
+                    reports.append(try await ProbeRunner(
+                        client: client, endpoint: endpoint, features: selected, embeddingModel: embeddingModel).run(progress: progress.handler))
                 }
                 return reports
             }

@@ -2,11 +2,11 @@ import ArgumentParser
 import Cutover
 import Foundation
 
-/// `switchyard smoke`: a completion, a streamed completion and a tool call against each endpoint.
+/// `switchyard smoke`: a completion, a streamed completion, a tool call and a Responses call against each endpoint.
 struct SmokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smoke",
-        abstract: "Check that an endpoint answers a completion, a streamed completion and a tool call.",
+        abstract: "Check that an endpoint answers a completion, a streamed completion, a tool call and a Responses call.",
         discussion: "Exit codes: 0 all checks passed, 1 a check failed, 2 bad input or endpoint unreachable.")
 
     @OptionGroup var endpoints: EndpointOptions
