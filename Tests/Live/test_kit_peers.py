@@ -6,6 +6,7 @@ the SDK would hide the detail), never copied from an earlier run.
 import json
 import pathlib
 import tempfile
+import urllib.error
 import urllib.request
 
 import openai
@@ -114,7 +115,7 @@ def test_smoke_verdicts_match_direct_requests(peers, name):
         args += ["--api-key", peer.key]
     rc, report = run_json(*args)
     checks = {check["name"]: check for check in report["checks"]}
-    assert list(checks) == ["completion", "streamed", "tool call"]
+    assert list(checks) == ["completion", "streamed", "tool call", "responses"]
     text = sdk(peer).chat.completions.create(
         model=peer.model, messages=[{"role": "user", "content": "Say hello in one short sentence."}], max_tokens=32,
         temperature=0).choices[0].message.content
@@ -123,7 +124,33 @@ def test_smoke_verdicts_match_direct_requests(peers, name):
     calls = tool_call_answer(peer)
     made_weather_call = bool(calls) and calls[0][0] == "get_weather" and isinstance(json.loads(calls[0][1] or "null"), dict)
     assert checks["tool call"]["passed"] == made_weather_call, (calls, checks["tool call"])
+    # The Responses call: skipped where the server does not serve /v1/responses (404/405),
+    # else passed exactly when a direct request gets output text.
+    served, output = responses_answer(peer)
+    assert checks["responses"].get("skipped", False) == (not served), checks["responses"]
+    if served:
+        assert checks["responses"]["passed"] == bool(output), (output, checks["responses"])
     assert rc == (0 if all(check["passed"] for check in checks.values()) else 1)
+
+
+def responses_answer(peer):
+    """(served, output text) of the smoke's Responses request sent directly."""
+    body = {"model": peer.model, "input": "Say hello in one short sentence.", "temperature": 0,
+            "max_output_tokens": 32, "store": False}
+    headers = {"Content-Type": "application/json"}
+    if getattr(peer, "key", None):
+        headers["Authorization"] = f"Bearer {peer.key}"
+    request = urllib.request.Request(peer.url.rstrip("/") + "/responses", json.dumps(body).encode(), headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            document = json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        if error.code in (404, 405):
+            return False, ""
+        return True, ""
+    texts = [part.get("text", "") for item in document.get("output", []) if item.get("type") == "message"
+             for part in item.get("content", []) if part.get("type") == "output_text"]
+    return True, "".join(texts)
 
 
 def test_probe_compare_runs_every_feature_and_matches_direct_requests(peers):
