@@ -28,26 +28,17 @@ public enum Attention {
     }
 
     /// Attention over two runs of cached rows, `first` then `second`, in that order (a wrapped
-    /// sliding window in llama.cpp's cell order; see `AVX2Attention.attendHeadRuns`). Row `r`
-    /// starts `r * rowStride` halves after `keys` (values alike).
+    /// sliding window in llama.cpp's cell order: a ring's start, the newest positions, then its
+    /// tail; the half accumulator makes the order matter). Row `r` starts `r * rowStride` halves
+    /// after `keys` (values alike). The one-pass path: the split path with a single chunk.
     public static func attendHeadRuns(
         query: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,
         first: Range<Int>, second: Range<Int>, headDimension: Int, scale: Float, output: UnsafeMutablePointer<Float>,
         backend: KernelBackend = .best
     ) {
-        #if arch(x86_64)
-        if backend.resolved == .avx2, headDimension % 8 == 0 {
-            AVX2Attention.attendHeadRuns(query: query, keys: keys, values: values, rowStride: rowStride, first: first,
-                                         second: second, headDimension: headDimension, scale: scale, output: output)
-            return
-        }
-        #endif
-        @inline(__always) func row(_ p: Int) -> Int { p < first.count ? first.lowerBound + p : second.lowerBound + p - first.count }
-        OneChunkAttention.attend(
-            query: query, length: first.count + second.count, headDimension: headDimension, scale: scale, output: output,
-            roundToHalf: Half.rounded,
-            score: { p, q in PortableKernels.ggmlDotF16(keys + row(p) * rowStride, q, count: headDimension) },
-            value: { p, i in Half.toFloat(values[row(p) * rowStride + i]) })
+        attendHeadSplit(query: query, keys: keys, values: values, rowStride: rowStride, first: first, second: second,
+                        chunks: CollectionOfOne(0..<Int.max), headDimension: headDimension, scale: scale,
+                        output: output, backend: backend)
     }
 
     /// The chunks ggml's split-KV path cuts a view of `cells` cache cells into for a batch of
@@ -59,10 +50,11 @@ public enum Attention {
 
     /// ggml's split-KV attention for a lone query row over a long cache view
     /// (`SplitKVAttention`): the rows of `first`, then `second` (cells, in cell order), cut at
-    /// the cell boundaries of `chunks`, each chunk's online softmax merged in chunk order.
+    /// the cell boundaries of `chunks`, each chunk's online softmax merged in chunk order (a
+    /// single chunk's merge is exact: it is the one-pass result).
     public static func attendHeadSplit(
         query: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,
-        first: Range<Int>, second: Range<Int>, chunks: [Range<Int>], headDimension n: Int, scale: Float,
+        first: Range<Int>, second: Range<Int>, chunks: some Sequence<Range<Int>>, headDimension n: Int, scale: Float,
         output: UnsafeMutablePointer<Float>, backend: KernelBackend = .best
     ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * n) { buffer in

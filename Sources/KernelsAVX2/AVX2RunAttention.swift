@@ -7,43 +7,12 @@ import Darwin
 #endif
 
 extension AVX2Attention {
-    /// One query head's attention over two runs of cached rows, `first` then `second`, in that
-    /// order, with the arithmetic of `OneChunkAttention` (ggml's one-chunk flash attention)
-    /// vectorized for any head size that is a multiple of 8 (gemma's 256).
-    ///
-    /// The order is llama.cpp's cell order: a sliding-window layer's cache is a ring, and
-    /// ggml visits its cells from the first, so a window that wraps is the ring's start (the
-    /// newest positions) followed by its tail (the oldest). The accumulator is rounded to
-    /// halves after every update, so the order changes the result: visiting it as llama.cpp
-    /// does keeps the log-probabilities equal.
-    public static func attendHeadRuns(
-        query: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,
-        first: Range<Int>, second: Range<Int>, headDimension n: Int, scale: Float, output: UnsafeMutablePointer<Float>
-    ) {
-        precondition(n % 8 == 0, "head dimension must be a multiple of 8")
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
-            guard let q = buffer.baseAddress else { return }
-            let accumulator = q + n
-            let qr = UnsafeMutableRawPointer(q)
-            let query = UnsafeRawPointer(query)
-            for i in stride(from: 0, to: n, by: 8) {
-                qr.storeBytes(of: roundToHalf(query.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)),
-                              toByteOffset: 4 * i, as: SIMD8<Float>.self)
-            }
-            for halfAccumulator in [true, false] {
-                let (_, sum) = accumulateRuns(
-                    query: q, keys: keys, values: values, rowStride: rowStride, first: first, second: second,
-                    headDimension: n, scale: scale, accumulator: accumulator, halfAccumulator: halfAccumulator)
-                let inverse: Float = sum == 0 ? 0 : 1 / sum
-                for i in 0..<n { output[i] = accumulator[i] * inverse }
-                if halfAccumulator, !AttentionOverflow.allFinite(output, n) { continue }
-                return
-            }
-        }
-    }
-
-    /// The online softmax over the rows of `first`, then `second`, from a zero state: fills `accumulator`
-    /// with the unnormalised weighted values and returns ggml's running maximum and sum.
+    /// One query head's online softmax over two runs of cached rows, `first` then `second`, from a
+    /// zero state, with the arithmetic of `OneChunkAttention` (ggml's one-chunk flash attention)
+    /// vectorized for any head size that is a multiple of 8 (gemma's 256): fills `accumulator`
+    /// with the unnormalised weighted values and returns ggml's running maximum and sum. The
+    /// order is llama.cpp's cell order (a ring's start, then its tail), which the half
+    /// accumulator makes matter.
     /// - Parameter query: already rounded to halves; `headDimension` a multiple of 8.
     public static func accumulateRuns(
         query q: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,

@@ -153,31 +153,25 @@ final class LlamaModel: @unchecked Sendable {
                 let output = s.attention + t * h.headCount * h.headDimension + head * h.headDimension
                 let keys = cache.keys(slot: item.slot, layer: layer) + kvHead * h.headDimension
                 let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
+                // The cached rows of positions 0...position (the last `window` on a sliding
+                // layer), in the cache's cell order.
+                let (first, second) = cache.runs(
+                    first: window.map { max(0, item.position + 1 - $0) } ?? 0, last: item.position, layer: layer)
                 if let chunks = Attention.splitKVChunks(
                     queryRows: batch.count, cells: cache.viewedCells(position: item.position, layer: layer), threads: threads) {
                     // A lone query over a long view: ggml splits the cells into one chunk per thread.
-                    let (first, second) = cache.runs(
-                        first: window.map { max(0, item.position + 1 - $0) } ?? 0, last: item.position, layer: layer)
                     Attention.attendHeadSplit(query: query, keys: keys, values: values, rowStride: h.kvDimension,
-                                              first: first, second: second,
-                                              chunks: chunks,
+                                              first: first, second: second, chunks: chunks,
                                               headDimension: h.headDimension, scale: scale, output: output)
-                } else if let window {
-                    // A sliding layer: the last `window` positions, in the cache's cell order.
-                    let (first, second) = cache.runs(
-                        first: max(0, item.position + 1 - window), last: item.position, layer: layer)
-                    Attention.attendHeadRuns(query: query, keys: keys, values: values, rowStride: h.kvDimension,
-                                             first: first, second: second, headDimension: h.headDimension,
-                                             scale: scale, output: output)
-                } else if h.headDimension != 64 {
-                    // The vectorized kernel for head sizes other than 64 (gemma's 256).
-                    Attention.attendHeadRuns(query: query, keys: keys, values: values, rowStride: h.kvDimension,
-                                             first: 0..<(item.position + 1), second: 0..<0,
-                                             headDimension: h.headDimension, scale: scale, output: output)
-                } else {
+                } else if window == nil, h.headDimension == 64 {
+                    // The register kernel of the common head size.
                     Attention.attendHead(query: query, keys: keys, values: values, rowStride: h.kvDimension,
                                          length: item.position + 1, headDimension: h.headDimension, scale: scale,
                                          output: output)
+                } else {
+                    Attention.attendHeadRuns(query: query, keys: keys, values: values, rowStride: h.kvDimension,
+                                             first: first, second: second, headDimension: h.headDimension,
+                                             scale: scale, output: output)
                 }
                 pair += threads
             }
