@@ -14,17 +14,14 @@ public enum Attention {
         length: Int, headDimension: Int, scale: Float, output: UnsafeMutablePointer<Float>, backend: KernelBackend = .best
     ) {
         #if arch(x86_64)
-        if backend.resolved == .avx2 {
-            AVX2Attention.attendHead(query: query, keys: keys, values: values, rowStride: rowStride, length: length,
-                                     headDimension: headDimension, scale: scale, output: output)
+        if backend.resolved == .avx2, headDimension == 64 {
+            AVX2Attention.attendHead64(query: query, keys: keys, values: values, rowStride: rowStride, length: length,
+                                       scale: scale, output: output)
             return
         }
         #endif
-        OneChunkAttention.attend(
-            query: query, length: length, headDimension: headDimension, scale: scale, output: output,
-            roundToHalf: Half.rounded,
-            score: { p, q in PortableKernels.ggmlDotF16(keys + p * rowStride, q, count: headDimension) },
-            value: { p, i in Half.toFloat(values[p * rowStride + i]) })
+        attendHeadRuns(query: query, keys: keys, values: values, rowStride: rowStride, first: 0..<length,
+                       second: 0..<0, headDimension: headDimension, scale: scale, output: output, backend: backend)
     }
 
     /// Attention over two runs of cached rows, `first` then `second`, in that order (a wrapped

@@ -14,23 +14,16 @@ import Darwin
 /// after every update. Matching that arithmetic is what makes our log-probabilities equal
 /// llama.cpp's; it costs little, since a position is still one pass over its key and value.
 public enum AVX2Attention {
-    /// `output = sum_p softmax_p(scale * query·key_p) * value_p` over `p` in `0..<length`.
+    /// `output = sum_p softmax_p(scale * query·key_p) * value_p` over `p` in `0..<length`, for the
+    /// common head size of 64 (other sizes: `accumulateRuns`).
     /// - Parameters:
     ///   - keys: position 0's key of this head; position `p`'s is `rowStride` halves later (values alike).
-    public static func attendHead(
+    public static func attendHead64(
         query: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, rowStride: Int,
-        length: Int, headDimension: Int, scale: Float, output: UnsafeMutablePointer<Float>
+        length: Int, scale: Float, output: UnsafeMutablePointer<Float>
     ) {
         guard length > 0 else {
-            output.initialize(repeating: 0, count: headDimension)
-            return
-        }
-        guard headDimension == 64 else {
-            OneChunkAttention.attend(
-                query: query, length: length, headDimension: headDimension, scale: scale, output: output,
-                roundToHalf: { Float(Float16($0)) },
-                score: { p, q in dot(keys + p * rowStride, q, headDimension) },
-                value: { p, i in _cvtsh_ss(values[p * rowStride + i]) })
+            output.initialize(repeating: 0, count: 64)
             return
         }
         attend64(query, keys, values, rowStride, length, scale, output, halfAccumulator: true)

@@ -55,39 +55,17 @@ public enum AttentionOverflow {
 }
 
 /// ggml's `flash_attn_ext_f16_one_chunk` for one query row and head, in plain Swift over
-/// closures: the portable backend and the AVX2 backend's odd head sizes share it (the AVX2
-/// 64-wide head has its own register version of the same steps).
+/// closures: the portable backend's kernel (the AVX2 backend has vectorized versions of the
+/// same steps, `AVX2Attention.accumulateRuns` and the register-held 64-wide head).
 public enum OneChunkAttention {
-    /// `output = sum_p softmax_p(scale * query·key_p) * value_p` for `p` in `0..<length`, with
-    /// the query rounded to halves, a half accumulator (single precision if that overflowed).
+    /// The online softmax over `rows` in order, from a zero state: fills `accumulator` with the
+    /// unnormalised weighted values and returns ggml's running maximum `M` and sum `S`; the
+    /// accumulator is rounded to halves after every update when `halfAccumulator` (as ggml's is).
     /// - Parameters:
+    ///   - query: already rounded to halves.
     ///   - roundToHalf: a float rounded to the nearest half, as a float.
     ///   - score: `ggml_vec_dot_f16` of key `p` and the half-rounded query.
     ///   - value: element `i` of value `p`.
-    @inline(__always)
-    public static func attend(
-        query: UnsafePointer<Float>, length: Int, headDimension n: Int, scale: Float, output: UnsafeMutablePointer<Float>,
-        roundToHalf: (Float) -> Float, score: (Int, UnsafePointer<Float>) -> Double, value: (Int, Int) -> Float
-    ) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
-            let q = buffer.baseAddress!
-            let accumulator = q + n
-            for i in 0..<n { q[i] = roundToHalf(query[i]) }
-            for halfAccumulator in [true, false] {
-                let (_, sum) = accumulate(
-                    query: q, rows: 0..<length, headDimension: n, scale: scale, accumulator: accumulator,
-                    halfAccumulator: halfAccumulator, roundToHalf: roundToHalf, score: score, value: value)
-                let inverse: Float = sum == 0 ? 0 : 1 / sum
-                for i in 0..<n { output[i] = accumulator[i] * inverse }
-                if halfAccumulator, !AttentionOverflow.allFinite(output, n) { continue }
-                return
-            }
-        }
-    }
-
-    /// The online softmax over `rows` in order, from a zero state: fills `accumulator` with the
-    /// unnormalised weighted values and returns ggml's running maximum `M` and sum `S`.
-    /// - Parameter query: already rounded to halves.
     @inline(__always)
     public static func accumulate(
         query q: UnsafePointer<Float>, rows: some Sequence<Int>, headDimension n: Int, scale: Float,
