@@ -94,6 +94,101 @@ import Testing
         #expect(findings.map { "\($0.line) \($0.rule.rawValue)" } == ["7 feature_needs_probe"])
     }
 
+    /// Python shapes found in real applications (llm 0.36, shell-gpt 1.5.1): only a request's
+    /// keys are features, not parameters, annotations, loop variables or plain variables.
+    @Test func pythonFeaturesAreRequestKeysOnly() {
+        let source = """
+            import openai
+            def prompt(self, tools=None, seed: int | None = None):
+                tools = []
+                seed: int | None = Field(default=None)
+                for tool in tools:
+                    pass
+                if "tools" not in kwargs and self.tools:
+                    pass
+                additional_kwargs["tool_choice"] = "auto"
+                body = {"response_format": {"type": "json_object"}}
+                client.chat.completions.create(model=m, messages=msgs, temperature=0, tools=tools)
+                text = \"""
+                seed=4 and tools={"x": 1} in a prompt string
+                \"""
+            """
+        let findings = Auditor().scan(text: source, file: "app.py", language: .python)
+        #expect(findings.map { "\($0.line) \($0.rule.rawValue) \($0.what)" } == [
+            "9 feature_needs_probe uses `tool_choice`",
+            "10 feature_needs_probe uses `response_format`",
+            "11 feature_needs_probe uses `tools`",
+        ])
+    }
+
+    @Test func aFileThatOnlyMentionsOpenAIInProseIsNoClient() {
+        let source = """
+            def setup():
+                \"""To get started with OpenAI, set OPENAI_API_KEY.\"""
+                # OpenAI's adapters call this with tools
+                return Prompt(text, tools=tools, seed=4)
+            """
+        #expect(Auditor().scan(text: source, file: "cli.py", language: .python).isEmpty)
+    }
+
+    @Test func aCallThatSpreadsItsArgumentsIsNotJudgedOnSampling() {
+        let source = """
+            from openai import OpenAI
+            completion = client.chat.completions.create(
+                model=self.model_id,
+                messages=messages,
+                **kwargs,
+            )
+            other = client.chat.completions.create(model=self.model_id, messages=messages)
+            """
+        let findings = Auditor().scan(text: source, file: "app.py", language: .python)
+        #expect(findings.map { "\($0.line) \($0.rule.rawValue)" } == ["7 unpinned_sampling"])
+    }
+
+    @Test func aFileNamingManyModelsIsOneModelTableFinding() throws {
+        let source = """
+            MODELS = [
+                "gpt-4o",
+                "gpt-4o-mini",
+                "gpt-4.1",
+                "gpt-4o",
+            ]
+            """
+        let findings = Auditor().scan(text: source, file: "models.py", language: .python)
+        let table = try #require(findings.first)
+        #expect(findings.count == 1)
+        #expect(table.rule == .hardCodedModel && table.line == 2)
+        #expect(table.what == "model table: 4 literals, 3 distinct (\"gpt-4o\", \"gpt-4o-mini\", \"gpt-4.1\") at lines 2, 3, 4, 5")
+        let three = "a = \"gpt-4o\"\nb = \"gpt-4o-mini\"\nc = \"gpt-4.1\""
+        #expect(Auditor().scan(text: three, file: "m.py", language: .python).count == 3)
+    }
+
+    @Test func fourBytesPerFloatIsNotACharactersPerTokenEstimate() {
+        let floats = "import struct\ndef decode(binary):\n    return struct.unpack(\"<\" + \"f\" * (len(binary) // 4), binary)"
+        #expect(Auditor().scan(text: floats, file: "x.py", language: .python).isEmpty)
+        let estimate = "def count_tokens(text):\n    return len(text) // 4"
+        #expect(Auditor().scan(text: estimate, file: "x.py", language: .python).map(\.rule) == [.clientSideTokenCount])
+    }
+
+    @Test func testCodeIsSkippedUnlessAskedFor() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("audit-tests-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tests = root.appendingPathComponent("tests")
+        try FileManager.default.createDirectory(at: tests, withIntermediateDirectories: true)
+        let call = "import openai\nMODEL = \"gpt-4o\"\n"
+        for path in ["app.py", "tests/test_app.py", "test_other.py", "web/chat.test.ts", "Sources/ChatTests.swift"] {
+            let file = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try call.write(to: file, atomically: true, encoding: .utf8)
+        }
+        let report = try Auditor().scan(root: root.path)
+        #expect(report.filesScanned == 1 && report.testFilesSkipped == 4)
+        #expect(report.findings.map(\.file) == ["app.py"])
+        #expect(report.text.contains("(4 test file(s) not scanned; --include-tests scans them)"))
+        let everything = try Auditor(includeTests: true).scan(root: root.path)
+        #expect(everything.filesScanned == 5 && everything.testFilesSkipped == 0)
+    }
+
     @Test func missingPathIsAnInputError() {
         #expect(throws: CutoverError.self) { try Auditor().scan(root: "/nonexistent/switchyard-audit") }
     }

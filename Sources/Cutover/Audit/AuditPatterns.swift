@@ -12,7 +12,8 @@ enum AuditPatterns {
     /// Client-side tokenizer libraries and helpers.
     static let tokenizer = regex(#"\b(tiktoken|js-tiktoken|@dqbd/tiktoken|gpt-tokenizer|gpt3-tokenizer|encoding_for_model|encodingForModel|jtokkit|Tiktoken|GPT2TokenizerFast|GPT2Tokenizer|num_tokens_from_\w+)\b"#)
 
-    /// The "four characters per token" estimate.
+    /// The "four characters per token" estimate (only where tokens are mentioned nearby:
+    /// `len(binary) // 4` counting 4-byte floats is not one).
     static let charsPerToken = regex(#"(?:len\([^)]*\)|\.length|\.count|\.size\(\))\s*/{1,2}\s*4(?:\.0)?\b"#)
 
     /// Literal output limits and context-window constants.
@@ -29,6 +30,10 @@ enum AuditPatterns {
 
     /// Request keys whose support varies between servers (as keys or keyword arguments).
     static let featureKey = regex(#"\b(logprobs|top_logprobs|topLogprobs|TopLogProbs|LogProbs|seed|Seed|tool_choice|toolChoice|ToolChoice|tools|Tools|image_url|imageUrl|ImageURL|response_format|responseFormat|ResponseFormat|json_schema|parallel_tool_calls|parallelToolCalls|ParallelToolCalls)\b["']?\s*(?::|=(?!=)|=>)"#)
+    /// The same keys in Python: a quoted dict key (group 1), a subscript assignment (group 2) or
+    /// an unquoted keyword (group 3, a request argument only inside a call's brackets).
+    static let pythonFeatureKey = regex(
+        #"(?:["'](logprobs|top_logprobs|seed|tool_choice|tools|image_url|response_format|json_schema|parallel_tool_calls)["']\s*:|\[\s*["'](logprobs|top_logprobs|seed|tool_choice|tools|image_url|response_format|json_schema|parallel_tool_calls)["']\s*\]\s*=(?!=)|\b(logprobs|top_logprobs|seed|tool_choice|tools|image_url|response_format|json_schema|parallel_tool_calls)\s*=(?!=))"#)
     /// `n` above 1 as a quoted key, keyword argument or struct field.
     static let choicesKey = regex(#"(?:["']n["']\s*(?::|=>)\s*[2-9]|[(,{]\s*n\s*[:=]\s*[2-9]|\bN:\s*[2-9]|\.n\(\s*[2-9])"#)
     /// Java/Kotlin builder methods for the same features.
@@ -66,17 +71,38 @@ enum AuditPatterns {
     }
 
     /// A feature key on this line, if any; declarations and type annotations do not count.
-    static func feature(in line: String, language: SourceLanguage) -> String? {
-        if let key = first(featureKey, in: line, group: 1), !isDeclaration(of: key, in: line) { return key }
+    /// Python code is judged with its brackets (`python`, for line `index`).
+    static func feature(in line: String, language: SourceLanguage, python: PythonBrackets? = nil, index: Int = 0) -> String? {
+        if language == .python {
+            if let key = pythonFeature(in: line, brackets: python, index: index) { return key }
+        } else if let key = first(featureKey, in: line, group: 1), !isDeclaration(of: key, in: line) {
+            return key
+        }
         if first(choicesKey, in: line) != nil { return "n > 1" }
         if language == .java, let method = first(featureBuilder, in: line, group: 1) { return method }
+        return nil
+    }
+
+    /// A Python request key: quoted or subscripted anywhere, a bare keyword only as a call's
+    /// argument (not a `def` parameter's default, not a statement's variable, never `name:`).
+    static func pythonFeature(in line: String, brackets: PythonBrackets?, index: Int) -> String? {
+        guard let pythonFeatureKey, brackets?.startsInsideString(line: index) != true else { return nil }
+        let range = NSRange(line.startIndex..., in: line)
+        for match in pythonFeatureKey.matches(in: line, range: range) {
+            for group in 1...2 {
+                if let found = Range(match.range(at: group), in: line) { return String(line[found]) }
+            }
+            guard let found = Range(match.range(at: 3), in: line) else { continue }
+            let column = line.distance(from: line.startIndex, to: found.lowerBound)
+            if brackets?.innermost(line: index, column: column) == .call { return String(line[found]) }
+        }
         return nil
     }
 
     /// Lines with comments blanked out (so line numbers stay), string contents kept.
     static func codeLines(_ lines: [String], language: SourceLanguage) -> [String] {
         var inBlock = false
-        var inDocstring = false
+        var openString: String?
         return lines.map { line in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if language.hasBlockComments {
@@ -90,15 +116,17 @@ enum AuditPatterns {
                 }
             }
             if language == .python {
-                let quotes = trimmed.components(separatedBy: "\"\"\"").count - 1
-                if inDocstring {
-                    if quotes % 2 == 1 { inDocstring = false }
+                // Text inside a triple-quoted string (a docstring, a prompt) is data, not code:
+                // its lines are blanked; the line that opens it keeps its code unless it is a docstring.
+                if let delimiter = openString {
+                    if line.components(separatedBy: delimiter).count % 2 == 0 { openString = nil }
                     return ""
                 }
-                if trimmed.hasPrefix("\"\"\"") {
-                    inDocstring = quotes % 2 == 1
-                    return ""
+                for delimiter in ["\"\"\"", "\'\'\'"] where line.components(separatedBy: delimiter).count % 2 == 0 {
+                    openString = delimiter
+                    return trimmed.hasPrefix(delimiter) ? "" : line
                 }
+                if trimmed.hasPrefix("\"\"\"") || trimmed.hasPrefix("\'\'\'") { return "" }
             }
             if trimmed.hasPrefix(language.lineComment) || trimmed.hasPrefix("*") && language.hasBlockComments { return "" }
             return line
@@ -135,6 +163,17 @@ enum AuditPatterns {
     /// Whether the request's messages are written in the call (so its parameters are visible).
     static func isInlineRequest(_ span: String) -> Bool {
         span.range(of: "message", options: .caseInsensitive) != nil
+    }
+
+    /// Whether the call passes arguments built elsewhere (`**kwargs`, `...options`), where
+    /// temperature may well be set: the audit cannot tell, so it does not guess.
+    static func spreadsArguments(_ span: String) -> Bool {
+        span.range(of: #"(?:[(,]\s*\*\*\w|[({,]\s*\.\.\.\w)"#, options: .regularExpression) != nil
+    }
+
+    /// Whether any of these lines speaks of tokens.
+    static func mentionsTokens(_ lines: ArraySlice<String>) -> Bool {
+        lines.contains { $0.range(of: "token", options: .caseInsensitive) != nil }
     }
 
     static func pinsSampling(_ span: String) -> Bool {

@@ -3,11 +3,14 @@ public struct AuditReport: Sendable, Encodable {
     public var root: String
     public var filesScanned: Int
     public var findings: [AuditFinding]
+    /// Test files left out (`Auditor.includeTests` off).
+    public var testFilesSkipped: Int
 
-    public init(root: String, filesScanned: Int, findings: [AuditFinding]) {
+    public init(root: String, filesScanned: Int, findings: [AuditFinding], testFilesSkipped: Int = 0) {
         self.root = root
         self.filesScanned = filesScanned
         self.findings = findings
+        self.testFilesSkipped = testFilesSkipped
     }
 
     /// Findings per rule, every rule listed.
@@ -17,12 +20,15 @@ public struct AuditReport: Sendable, Encodable {
         return counts
     }
 
-    enum CodingKeys: String, CodingKey { case root, filesScanned = "files_scanned", findings, summary }
+    enum CodingKeys: String, CodingKey {
+        case root, filesScanned = "files_scanned", testFilesSkipped = "test_files_skipped", findings, summary
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(root, forKey: .root)
         try container.encode(filesScanned, forKey: .filesScanned)
+        try container.encode(testFilesSkipped, forKey: .testFilesSkipped)
         try container.encode(findings, forKey: .findings)
         try container.encode(countsByRule, forKey: .summary)
     }
@@ -42,6 +48,7 @@ public struct AuditReport: Sendable, Encodable {
         }
         if !lines.isEmpty { lines.append("") }
         lines.append("\(findings.count) finding(s) in \(Set(findings.map(\.file)).count) of \(filesScanned) file(s) scanned")
+        if testFilesSkipped > 0 { lines.append("(\(testFilesSkipped) test file(s) not scanned; --include-tests scans them)") }
         for rule in AuditRule.allCases {
             let count = countsByRule[rule.rawValue] ?? 0
             if count > 0 { lines.append("  \(rule.rawValue.padding(26)) \(count)") }

@@ -11,7 +11,13 @@ public struct Auditor: Sendable {
         ".git", "node_modules", ".build", ".venv", "venv", "__pycache__", "dist", "build", "vendor", "Pods", "target", ".tox",
     ]
 
-    public init() {}
+    /// Whether test code (`tests/`, `test_*.py`, `*.test.ts`, …) is scanned: its mocked model
+    /// names and fixtures are rarely what a migration must change, so by default it is not.
+    public var includeTests: Bool
+
+    public init(includeTests: Bool = false) {
+        self.includeTests = includeTests
+    }
 
     /// Scans every source file under `root` (a directory or a single file).
     public func scan(root: String) throws(CutoverError) -> AuditReport {
@@ -20,8 +26,15 @@ public struct Auditor: Sendable {
             throw CutoverError(.invalidInput, "\(root) does not exist")
         }
         var files: [String] = []
+        var testFiles = 0
         if isDirectory.boolValue {
             files = sourceFiles(under: root)
+            if !includeTests {
+                let relative = files.map { String($0.dropFirst(root.count)) }
+                let kept = zip(files, relative).filter { !TestCode.isTest(path: $0.1) }.map(\.0)
+                testFiles = files.count - kept.count
+                files = kept
+            }
         } else {
             files = [root]
         }
@@ -36,15 +49,17 @@ public struct Auditor: Sendable {
             findings += scan(text: String(decoding: data, as: UTF8.self), file: relative, language: language)
         }
         findings.sort { ($0.file, $0.line, $0.rule.rawValue) < ($1.file, $1.line, $1.rule.rawValue) }
-        return AuditReport(root: root, filesScanned: scanned, findings: findings)
+        return AuditReport(root: root, filesScanned: scanned, findings: findings, testFilesSkipped: testFiles)
     }
 
     /// Scans one file's text.
     public func scan(text: String, file: String, language: SourceLanguage) -> [AuditFinding] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let code = AuditPatterns.codeLines(lines, language: language)
-        // Request-shape rules (limits, features, sampling) only where the file talks to an LLM API.
-        let requestRules = AuditPatterns.talksToLLM(text)
+        // Request-shape rules (limits, features, sampling) only where the file's code talks to an
+        // LLM API: "OpenAI" in a comment or a docstring (a CLI's help text) does not make it a client.
+        let requestRules = AuditPatterns.talksToLLM(code.joined(separator: "\n"))
+        let python = language == .python ? PythonBrackets(lines: code) : nil
         var findings: [AuditFinding] = []
         var seen: Set<String> = []
         func add(_ rule: AuditRule, _ index: Int, _ what: String) {
@@ -58,7 +73,9 @@ public struct Auditor: Sendable {
             }
             if let tokenizer = AuditPatterns.first(AuditPatterns.tokenizer, in: line) {
                 add(.clientSideTokenCount, index, "client-side token counting (\(tokenizer))")
-            } else if let estimate = AuditPatterns.first(AuditPatterns.charsPerToken, in: line) {
+            } else if let estimate = AuditPatterns.first(AuditPatterns.charsPerToken, in: line),
+                AuditPatterns.mentionsTokens(code[max(0, index - 3)...index])
+            {
                 add(.clientSideTokenCount, index, "characters-per-token estimate `\(estimate)`")
             }
             if requestRules, !configurable, let limit = AuditPatterns.first(AuditPatterns.tokenLimit, in: line) {
@@ -67,17 +84,17 @@ public struct Auditor: Sendable {
             if !configurable, let url = AuditPatterns.first(AuditPatterns.baseURL, in: line, group: 1) {
                 add(.hardCodedBaseURL, index, "base URL \(url)")
             }
-            if requestRules, let feature = AuditPatterns.feature(in: line, language: language) {
+            if requestRules, let feature = AuditPatterns.feature(in: line, language: language, python: python, index: index) {
                 add(.featureNeedsProbe, index, "uses `\(feature)`")
             }
             if requestRules, let call = AuditPatterns.first(AuditPatterns.completionCall, in: line) {
                 let span = AuditPatterns.callSpan(code, from: index, call: call)
-                if AuditPatterns.isInlineRequest(span), !AuditPatterns.pinsSampling(span) {
+                if AuditPatterns.isInlineRequest(span), !AuditPatterns.pinsSampling(span), !AuditPatterns.spreadsArguments(span) {
                     add(.unpinnedSampling, index, "`\(call)` without temperature or top_p")
                 }
             }
         }
-        return findings
+        return ModelTable.collapse(findings)
     }
 
     private func sourceFiles(under root: String) -> [String] {

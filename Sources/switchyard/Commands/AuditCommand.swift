@@ -11,11 +11,14 @@ struct AuditCommand: AsyncParsableCommand {
     @Argument(help: "A directory or file to scan.")
     var path: String
 
+    @Flag(help: "Also scan test code (tests/, test_*.py, *.test.ts, *Tests.swift, …), skipped by default.")
+    var includeTests = false
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await KitExit.guarding {
-            let report = try Auditor().scan(root: path)
+            let report = try Auditor(includeTests: includeTests).scan(root: path)
             print(output.json ? try JSONReport.encode(report) : report.text)
             if !report.findings.isEmpty { throw KitExit.findings }
         }
