@@ -11,12 +11,7 @@ struct Sampler: Sendable {
     private var seenTokens: Set<Int>
     /// How often each token was generated (for presence and frequency penalties).
     private var outputCounts: [Int: Int] = [:]
-    private var candidates: [Candidate] = []
-
-    struct Candidate {
-        var id: Int
-        var logit: Float
-    }
+    private var candidates: [SamplingCandidate] = []
 
     init(parameters: SamplingParameters, promptTokens: [Int]) {
         self.parameters = parameters
@@ -90,42 +85,21 @@ struct Sampler: Sendable {
         for id in 0..<count { maximum = max(maximum, logits[id]) }
         guard maximum > -.infinity else { return 0 }
         // Tokens more than 30 temperature-scaled nats below the best carry < 1e-13 of the mass
-        // each; dropping them first keeps the sort small without changing any draw measurably.
+        // each; dropping them first keeps the candidates few without changing any draw measurably.
         let floor = maximum - 30 * temperature
+        let scale = 1 / temperature
         candidates.removeAll(keepingCapacity: true)
         for id in 0..<count where logits[id] >= floor {
-            candidates.append(Candidate(id: id, logit: logits[id]))
+            candidates.append(SamplingCandidate(id: id, logit: logits[id], weight: expf((logits[id] - maximum) * scale)))
         }
-        candidates.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
-        if parameters.topK > 0, candidates.count > parameters.topK {
-            candidates.removeSubrange(parameters.topK...)
-        }
-        var probabilities = candidates.map { expf(($0.logit - maximum) / temperature) }
-        var total = probabilities.reduce(0, +)
-        if parameters.topP < 1 {
-            var cumulative: Float = 0
-            var keep = probabilities.count
-            for (index, p) in probabilities.enumerated() {
-                cumulative += p / total
-                if cumulative >= parameters.topP {
-                    keep = index + 1
-                    break
-                }
-            }
-            probabilities.removeSubrange(keep...)
-        }
-        if parameters.minP > 0, let top = probabilities.first {
-            let threshold = parameters.minP * top
-            if let cut = probabilities.firstIndex(where: { $0 < threshold }) {
-                probabilities.removeSubrange(max(cut, 1)...)
-            }
-        }
-        total = probabilities.reduce(0, +)
+        let kept = TopCandidates.keep(&candidates, topK: parameters.topK, topP: parameters.topP, minP: parameters.minP)
+        var total: Float = 0
+        for index in 0..<kept { total += candidates[index].weight }
         var target = generator.nextUnitFloat() * total
-        for (index, p) in probabilities.enumerated() {
-            target -= p
+        for index in 0..<kept {
+            target -= candidates[index].weight
             if target < 0 { return candidates[index].id }
         }
-        return candidates[probabilities.count - 1].id
+        return candidates[kept - 1].id
     }
 }
