@@ -57,7 +57,7 @@ class Pool:
                         for t in self.targets
                     ],
                     "balance": balance,
-                    "health": {"interval": "1s", "eject_after": 2, "cool_down": "60s"},
+                    "health": {"interval": "2s", "eject_after": 2, "cool_down": "60s"},
                     **extra,
                 }
             ]
@@ -117,8 +117,10 @@ def test_least_outstanding_spreads_64_concurrent_streams_evenly(pool):
     assert all(64 / 3 * 0.8 <= count <= 64 / 3 * 1.2 for count in counts), counts
     # The gateway's own view agrees, target by target.
     text = scrape(gateway)
+    (pool.tmp / "least-metrics.txt").write_text(text)
+    print("\n".join(line for line in text.splitlines() if "upstream" in line and not line.startswith("#")))
     seen = [metric(text, "switchyard_upstream_requests", model="pool", target=t.base_url.removeprefix("http://")) for t in pool.targets]
-    assert [int(value) for value in seen] == [int(count) for count in counts], (seen, counts)
+    assert [int(value) for value in seen] == [int(count) for count in counts], (seen, counts, [line for line in text.splitlines() if "upstream" in line])
     assert metric(text, "switchyard_upstream_in_flight", model="pool") == 0
     assert metric(text, "switchyard_upstream_latency_seconds_count", model="pool") == 64
 

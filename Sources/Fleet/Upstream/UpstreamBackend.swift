@@ -52,12 +52,16 @@ public final class UpstreamBackend: Sendable {
 
     /// A client configuration that suits upstreams: a refused connection fails at once (so the
     /// next target is tried) instead of being retried until the connect timeout, connecting
-    /// gives up after `connectTimeout`, no read timeout (each target's `timeout` governs
+    /// gives up after `connectTimeout`, up to 1024 connections a host, no read timeout (each target's `timeout` governs
     /// silences), no redirects.
     public static func httpClientConfiguration(connectTimeout: Duration = .seconds(5)) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: timeAmount(connectTimeout), read: nil)
         configuration.connectionPool.retryConnectionEstablishment = false
+        // One connection per request in flight (HTTP/1 streams): the client's default of 8 per
+        // host would queue the 9th request behind the connect timeout and fail it over, while
+        // an inference server takes hundreds at once (`max_concurrency` is the limit to set).
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1024
         configuration.redirectConfiguration = .disallow
         return configuration
     }

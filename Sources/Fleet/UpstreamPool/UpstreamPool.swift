@@ -100,6 +100,10 @@ public final class UpstreamPool: Sendable {
         await task?.value
     }
 
+    /// How long a health check waits: a server busy generating may answer slowly, and a short
+    /// wait would eject every busy target at once.
+    static let healthTimeout: Duration = .seconds(5)
+
     private func runHealthChecks(httpClient: HTTPClient) async {
         while !Task.isCancelled {
             await withTaskGroup(of: Void.self) { group in
@@ -112,11 +116,11 @@ public final class UpstreamPool: Sendable {
         }
     }
 
-    /// One GET: a 2xx within the interval (at most 10 s) passes.
+    /// One GET: a 2xx within `healthTimeout` passes.
     private func check(_ index: Int, url: String, httpClient: HTTPClient) async {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: "switchyard-health")
-        let timeout = min(settings.healthInterval, .seconds(10))
+        let timeout = Self.healthTimeout
         var passed = false
         var reason = ""
         do {
