@@ -7,7 +7,7 @@ import Synchronization
 /// application, including each test's, counts separately).
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let factory: PrometheusMetricsFactory
+    let factory: PrometheusMetricsFactory
     /// Counters made per label set, reused.
     private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
 

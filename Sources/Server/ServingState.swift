@@ -20,6 +20,9 @@ struct ServingState: Sendable {
             queues[descriptor.id] = AdmissionQueue(maxActive: configuration.maxActive, maxWaiting: configuration.maxQueue)
         }
         self.queues = queues
+        for model in catalogue.models {
+            if case .upstream(let backend) = model.route { backend.pool.observe(with: metrics) }
+        }
     }
 
     func queue(for model: String) throws(FleetError) -> AdmissionQueue {

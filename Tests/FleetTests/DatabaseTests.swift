@@ -33,7 +33,7 @@ import Testing
 
     @Test func appliesNamedMigrationsOnceAndReopens() async throws {
         let scratch = try DatabaseScratch()
-        let expected = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses", "v3-usage-entry-id", "v4-rate-buckets"]
+        let expected = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses", "v3-usage-entry-id", "v4-rate-buckets", "v5-tier-activity"]
         #expect(try await scratch.open().appliedMigrations() == expected)
         #expect(try await scratch.open().appliedMigrations() == expected)
         #expect(try await scratch.open(readOnly: true).appliedMigrations() == expected)

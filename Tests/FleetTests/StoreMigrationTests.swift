@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 @Suite struct StoreMigrationTests {
-    static let allMigrations = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses", "v3-usage-entry-id", "v4-rate-buckets"]
+    static let allMigrations = ["v1-api-keys", "v1-usage-ledger", "v2-stored-responses", "v3-usage-entry-id", "v4-rate-buckets", "v5-tier-activity"]
 
     @Test(arguments: StoreEngine.available) func bothEnginesApplyTheSameNamedMigrations(engine: StoreEngine) async throws {
         try await StoreScratch.with(engine) { scratch in

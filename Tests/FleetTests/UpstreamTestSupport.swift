@@ -24,7 +24,8 @@ func upstreamChatRequest(stream: Bool = false, includeUsage: Bool? = nil) -> JSO
 
 /// Runs `body` with a backend over `targets`, on a client configured as the server would.
 func withUpstreamBackend<T: Sendable>(
-    _ targets: [UpstreamTarget], logger: Logger? = nil, _ body: @Sendable (UpstreamBackend) async throws -> T
+    _ targets: [UpstreamTarget], logger: Logger? = nil, pool: UpstreamPoolSettings? = nil,
+    _ body: @Sendable (UpstreamBackend) async throws -> T
 ) async throws -> T {
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: UpstreamBackend.httpClientConfiguration())
     let logger = logger ?? {
@@ -32,7 +33,7 @@ func withUpstreamBackend<T: Sendable>(
         logger.logLevel = .critical
         return logger
     }()
-    let backend = UpstreamBackend(publicName: upstreamPublicName, targets: targets, httpClient: client, logger: logger)
+    let backend = UpstreamBackend(publicName: upstreamPublicName, targets: targets, httpClient: client, logger: logger, pool: pool)
     do {
         let result = try await body(backend)
         try await client.shutdown()

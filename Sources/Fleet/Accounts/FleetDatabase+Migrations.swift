@@ -89,6 +89,17 @@ extension FleetDatabase {
                 """)
         }
 
+        // When any replica last served each tier (see `TierCoordination`; one SQLite process needs
+        // no coordination, the table keeps both engines' schemas alike).
+        migrator.registerMigration("v5-tier-activity") { db in
+            try db.execute(sql: """
+                CREATE TABLE tier_activity (
+                    tier TEXT PRIMARY KEY NOT NULL,
+                    last_served_ms INTEGER NOT NULL
+                );
+                """)
+        }
+
         return migrator
     }()
 }

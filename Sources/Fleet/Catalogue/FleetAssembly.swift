@@ -8,9 +8,12 @@ public import Logging
 public enum FleetAssembly {
     /// - Parameters:
     ///   - engine: the engine settings embedded models start from (a model's `context_window` overrides the length).
+    ///   - tierCoordination: the database replicas share (PostgreSQL): one wake of each tier's
+    ///     command for the whole fleet (`SharedCommandWaker`); `nil` on one machine.
     ///   - resolveModelPath: the local file of an embedded model's `model` (a catalogue name is pulled if missing).
     public static func build(
         configuration: FleetConfiguration, engine: EngineConfiguration, httpClient: HTTPClient, logger: Logger,
+        tierCoordination: (any TierCoordination)? = nil,
         resolveModelPath: (String) async throws -> String
     ) async throws -> ModelCatalogue {
         var tierOfModel: [String: TierEntry] = [:]
@@ -52,7 +55,8 @@ public enum FleetAssembly {
             case .upstream(let upstreams):
                 let backend = UpstreamBackend(
                     publicName: entry.name, targets: upstreams.map(UpstreamTarget.init), httpClient: httpClient, logger: logger,
-                    responses: entry.responses)
+                    responses: entry.responses, pool: entry.upstreamPool)
+                backend.pool.startHealthChecks(httpClient: httpClient)
                 let descriptor = ModelDescriptor(
                     id: entry.name, contextLength: entry.contextLength ?? 0, vocabularySize: 0, fingerprint: "",
                     created: Int(Date().timeIntervalSince1970), aliases: entry.aliases, supportsToolCalls: true)
@@ -62,12 +66,23 @@ public enum FleetAssembly {
         var tiers: [Tier] = []
         for entry in configuration.tiers {
             var wakers: [any TierWaker] = []
+            var activity: (any TierActivityRecorder)?
+            let settings = TierSettings(entry)
             if let wake = entry.wake, wake.command != nil {
-                wakers.append(CommandWaker(tierName: entry.name, wake: wake, httpClient: httpClient, logger: logger))
+                let command = CommandWaker(tierName: entry.name, wake: wake, httpClient: httpClient, logger: logger)
+                if let tierCoordination {
+                    let shared = SharedCommandWaker(
+                        inner: command, coordination: tierCoordination, idleTimeout: settings.idleTimeout, logger: logger)
+                    wakers.append(shared)
+                    activity = shared
+                } else {
+                    wakers.append(command)
+                }
             }
             if let slots = slotsByTier[entry.name] { wakers.append(EmbeddedWaker(slots: slots)) }
             let tier = Tier(
-                name: entry.name, models: entry.models, settings: TierSettings(entry), waker: CompositeWaker(wakers), logger: logger)
+                name: entry.name, models: entry.models, settings: settings, waker: CompositeWaker(wakers), logger: logger,
+                activity: activity)
             tiers.append(tier)
             for index in models.indices where entry.models.contains(models[index].descriptor.id) {
                 models[index].tier = tier
@@ -83,8 +98,11 @@ public enum FleetAssembly {
 }
 
 extension ModelCatalogue {
-    /// Stops every tier (their processes end, their models unload): call once the server stopped.
+    /// Stops the upstream health checks and every tier (their processes end, their models unload): call once the server stopped.
     public func shutdown() async {
+        for model in models {
+            if case .upstream(let backend) = model.route { await backend.pool.stopHealthChecks() }
+        }
         for tier in tiers { await tier.shutdown() }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Yams
 
 extension ConfigurationReader {
-    static let modelKeys = ["name", "aliases", "embedded", "upstream", "upstreams", "context_window", "defaults", "responses"]
-    static let upstreamKeys = ["base_url", "model", "api_key_env", "timeout"]
+    static let modelKeys = ["name", "aliases", "embedded", "upstream", "upstreams", "context_window", "defaults", "responses"] + poolKeys
+    static let upstreamKeys = ["base_url", "model", "api_key_env", "timeout", "max_concurrency", "health_url"]
     static let defaultsKeys = ["temperature", "top_p", "max_tokens", "completions_max_tokens"]
 
     mutating func readModel(_ node: Node, index: Int) throws(ConfigurationError) -> ModelEntry {
@@ -72,10 +72,14 @@ extension ConfigurationReader {
             }
             responses = mode
         }
+        var targetCount = 0
+        if case .upstream(let targets) = backend { targetCount = targets.count }
+        let pool = try readPool(fields, targetCount: targetCount, isUpstream: targetCount > 0, context: context)
         var entry = ModelEntry(
             name: name, aliases: aliases, backend: backend, contextLength: contextLength,
             samplingDefaults: samplingDefaults, line: node.mark?.line ?? 0)
         entry.responses = responses
+        entry.upstreamPool = pool
         return entry
     }
 
@@ -102,6 +106,8 @@ extension ConfigurationReader {
             entry.apiKey = key
         }
         if let timeoutNode = fields["timeout"] { entry.timeout = try duration(timeoutNode, named: "timeout") }
+        if let node = fields["max_concurrency"] { entry.maxConcurrency = try integer(node, named: "max_concurrency") }
+        if let node = fields["health_url"] { entry.healthURL = try readHealthURL(node) }
         return entry
     }
 

@@ -13,6 +13,8 @@ public struct ModelEntry: Sendable, Equatable {
     public var line: Int
     /// `responses:` how an upstream model serves `/v1/responses`; `nil` detects it with a probe.
     public var responses: ResponsesMode?
+    /// `balance`, `prefix_length` and `health` of an upstream model; `nil` takes the defaults.
+    public var upstreamPool: UpstreamPoolSettings?
 
     public init(
         name: String, aliases: [String] = [], backend: BackendEntry, contextLength: Int? = nil,

@@ -10,6 +10,10 @@ public struct UpstreamEntry: Sendable, Equatable {
     public var apiKeyEnv: String?
     /// `timeout` (default 600 s): the longest silence tolerated while reading a reply.
     public var timeout: Duration
+    /// `max_concurrency`: requests this target takes at once (`nil`: no limit).
+    public var maxConcurrency: Int?
+    /// `health_url`: polled every `health.interval` of the model; a 2xx passes.
+    public var healthURL: String?
 
     public init(
         baseURL: String, model: String? = nil, apiKey: String? = nil, apiKeyEnv: String? = nil,
@@ -26,6 +30,6 @@ public struct UpstreamEntry: Sendable, Equatable {
 extension UpstreamEntry: CustomStringConvertible {
     /// The entry without its key.
     public var description: String {
-        "UpstreamEntry(baseURL: \(baseURL), model: \(model ?? "-"), apiKeyEnv: \(apiKeyEnv ?? "-"), timeout: \(timeout))"
+        "UpstreamEntry(baseURL: \(baseURL), model: \(model ?? "-"), apiKeyEnv: \(apiKeyEnv ?? "-"), timeout: \(timeout), maxConcurrency: \(maxConcurrency.map { "\($0)" } ?? "-"), healthURL: \(healthURL ?? "-"))"
     }
 }

@@ -143,7 +143,7 @@ public final class CommandWaker: TierWaker {
         }
     }
 
-    private func isReady(_ url: String) async -> Bool {
+    func isReady(_ url: String) async -> Bool {
         do {
             var request = HTTPClientRequest(url: url)
             request.method = .GET

@@ -19,4 +19,10 @@ public struct CompositeWaker: TierWaker {
             await waker.stop()
         }
     }
+
+    public func shutdown() async {
+        for waker in wakers.reversed() {
+            await waker.shutdown()
+        }
+    }
 }

@@ -11,6 +11,8 @@ public actor Tier {
     public nonisolated let models: [String]
     private let waker: any TierWaker
     private let logger: Logger
+    /// Told of every grant and release (the fleet's shared idle clock); `nil` on one machine.
+    private let activity: (any TierActivityRecorder)?
 
     private var machine: TierStateMachine
     private var continuations: [Int: CheckedContinuation<TierLease, any Error>] = [:]
@@ -21,8 +23,12 @@ public actor Tier {
     private var idleTask: Task<Void, Never>?
     private nonisolated let awake = Mutex(false)
 
-    public init(name: String, models: [String], settings: TierSettings, waker: any TierWaker, logger: Logger) {
+    public init(
+        name: String, models: [String], settings: TierSettings, waker: any TierWaker, logger: Logger,
+        activity: (any TierActivityRecorder)? = nil
+    ) {
         self.name = name
+        self.activity = activity
         self.models = models
         self.settings = settings
         self.waker = waker
@@ -115,6 +121,7 @@ public actor Tier {
     }
 
     private func released() {
+        activity?.served()
         run(machine.released())
     }
 
@@ -159,10 +166,11 @@ public actor Tier {
             logger.info("tier going to sleep")
             let previousWake = wakeTask
             wakeTask = nil
+            let exiting = machine.isShutDown
             Task { [waker] in
                 // An abandoned wake ends first, so that nothing it started outlives the stop.
                 await previousWake?.value
-                await waker.stop()
+                if exiting { await waker.shutdown() } else { await waker.stop() }
                 self.stopFinished()
             }
         case .grant(let waiters):
@@ -238,7 +246,8 @@ public actor Tier {
     }
 
     private func makeLease(wakeDuration: Duration?) -> TierLease {
-        TierLease(wakeDuration: wakeDuration) { [weak self] in
+        activity?.served()
+        return TierLease(wakeDuration: wakeDuration) { [weak self] in
             guard let self else { return }
             Task { await self.released() }
         }

@@ -7,4 +7,14 @@ public protocol TierWaker: Sendable {
     /// Ends whatever `wake` started (also after a failed or cancelled wake). Never throws;
     /// safe to call when nothing runs.
     func stop() async
+    /// Server exit (see the extension's default).
+    func shutdown() async
+}
+
+extension TierWaker {
+    /// Server exit: ends whatever `wake` started now. Wakers that defer their stop (a command
+    /// other replicas may still use) stop at once here; the others just stop.
+    public func shutdown() async {
+        await stop()
+    }
 }

@@ -31,7 +31,8 @@ extension UpstreamBackend {
 
     /// A streamed 2xx reply: a producer task reads the body and yields each event once complete.
     func streamReply(
-        _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator, wantsUsage: Bool, requestID: String
+        _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator, wantsUsage: Bool, requestID: String,
+        lease: UpstreamTargetLease? = nil
     ) async throws(FleetError) -> UpstreamReply {
         if let contentType = response.headers.first(name: "content-type"), !contentType.lowercased().contains("text/event-stream") {
             // Not a stream: most likely an error object sent with 200; report what it says.
@@ -48,12 +49,15 @@ extension UpstreamBackend {
         let task = Task {
             do {
                 try await Self.pump(response.body, timeout: timeout, translator: translator, wantsUsage: wantsUsage, into: continuation)
+                lease?.finish(.success)
                 continuation.finish()
             } catch {
                 if Task.isCancelled || error is CancellationError {
+                    lease?.finish(.neutral)
                     continuation.finish()  // the consumer is gone
                     return
                 }
+                lease?.finish((error as? FleetError).map(Self.outcome(of:)) ?? .failure)
                 let failure = Self.streamFailure(error, timeout: timeout, translator: translator)
                 self.logger.warning(
                     "upstream stream failed", metadata: self.logMetadata(requestID: requestID, translator: translator, reason: failure.message))

@@ -5,12 +5,13 @@ import NIOCore
 import NIOHTTP1
 public import OpenAIWire
 
-/// A model served by other OpenAI-compatible servers: requests are forwarded to the first
-/// target that answers, with the model name rewritten both ways.
+/// A model served by other OpenAI-compatible servers: each request goes to the target its
+/// pool picks (`balance`: least outstanding, round robin, prefix affinity or failover order),
+/// with the model name rewritten both ways.
 ///
 /// Failover: a connection failure before any response (refused, reset, DNS, TLS, connect
-/// timeout) is retried once on the same target after ~200 ms, then the next target is tried;
-/// so is a 502/503/504 status. When every target failed the request fails with 502
+/// timeout) is retried once on the same target after ~200 ms, then the next target the pool
+/// picks is tried; so is a 502/503/504 status. Both count towards ejecting the target. When every target failed the request fails with 502
 /// `upstream_unavailable`, naming the hosts (never a key).
 public final class UpstreamBackend: Sendable {
     /// The id clients use for this model; every reply shows it as `model`.
@@ -22,6 +23,8 @@ public final class UpstreamBackend: Sendable {
     let responsesSetting: ResponsesMode?
     /// What the probe found (the first `/v1/responses` request to the model runs it once).
     let probedResponses = Mutex<ResponsesMode?>(nil)
+    /// Picks the target of each attempt (`balance`), counts what is in flight, ejects failing targets.
+    public let pool: UpstreamPool
 
     /// Largest non-streamed reply read (a chat completion is a few KiB).
     static let maxReplyBytes = 32 << 20
@@ -31,12 +34,15 @@ public final class UpstreamBackend: Sendable {
     static let retryDelay: Duration = .milliseconds(200)
 
     /// - Parameters:
-    ///   - targets: tried in this order.
+    ///   - targets: the pool's targets (`pool.balance` orders them; `failover` tries them in this order).
     ///   - httpClient: shared; for quick failover configure it as `UpstreamBackend.httpClientConfiguration()` does.
     /// - Parameter responses: how it serves `/v1/responses` (`nil`: detected with a probe request).
     public init(
-        publicName: String, targets: [UpstreamTarget], httpClient: HTTPClient, logger: Logger, responses: ResponsesMode? = nil
+        publicName: String, targets: [UpstreamTarget], httpClient: HTTPClient, logger: Logger, responses: ResponsesMode? = nil,
+        pool: UpstreamPoolSettings? = nil
     ) {
+        self.pool = UpstreamPool(
+            modelName: publicName, targets: targets, settings: pool ?? .defaults(targetCount: targets.count), logger: logger)
         self.publicName = publicName
         self.targets = targets
         self.httpClient = httpClient
@@ -46,12 +52,16 @@ public final class UpstreamBackend: Sendable {
 
     /// A client configuration that suits upstreams: a refused connection fails at once (so the
     /// next target is tried) instead of being retried until the connect timeout, connecting
-    /// gives up after `connectTimeout`, no read timeout (each target's `timeout` governs
+    /// gives up after `connectTimeout`, up to 1024 connections a host, no read timeout (each target's `timeout` governs
     /// silences), no redirects.
     public static func httpClientConfiguration(connectTimeout: Duration = .seconds(5)) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: timeAmount(connectTimeout), read: nil)
         configuration.connectionPool.retryConnectionEstablishment = false
+        // One connection per request in flight (HTTP/1 streams): the client's default of 8 per
+        // host would queue the 9th request behind the connect timeout and fail it over, while
+        // an inference server takes hundreds at once (`max_concurrency` is the limit to set).
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1024
         configuration.redirectConfiguration = .disallow
         return configuration
     }
@@ -66,23 +76,38 @@ public final class UpstreamBackend: Sendable {
     ///   - requestID: sent as `x-request-id`.
     /// - Throws: `FleetError.upstream` with the upstream's error (status, message, type, param,
     ///   code kept, model name rewritten), 502 `upstream_auth_failed` for an upstream 401/403,
-    ///   502 `upstream_unavailable` when no target answered, 502 `upstream_bad_response` for a
+    ///   502 `upstream_unavailable` when no target answered, 503 `upstream_busy` when every target
+    ///   it could still try is at its `max_concurrency`, 502 `upstream_bad_response` for a
     ///   reply that is not JSON, 502 `upstream_disconnected` when a reply broke off, and 499
     ///   `request_cancelled` when the calling task was cancelled.
     public func send(path: String, body: JSONObject, stream: Bool, requestID: String) async throws(FleetError) -> UpstreamReply {
         let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
+        let prefix = pool.prefix(of: body)
+        var tried: Set<Int> = []
         var failures: [String] = []
-        for target in targets {
+        while true {
+            let lease: UpstreamTargetLease
+            switch pool.acquire(prefix: prefix, excluding: tried) {
+            case .target(let acquired): lease = acquired
+            case .busy: throw .upstream(busy(failures))
+            case .exhausted: throw .upstream(unavailable(failures))
+            }
+            tried.insert(lease.index)
+            let target = targets[lease.index]
             let translator = UpstreamTranslator(publicName: publicName, target: target)
             let request = makeRequest(target: target, path: path, body: translator.requestBody(body, stream: stream, path: path), stream: stream, requestID: requestID)
             var attempt = 1
             while true {
-                guard !Task.isCancelled else { throw Self.cancelled }
+                guard !Task.isCancelled else {
+                    lease.finish(.neutral)
+                    throw Self.cancelled
+                }
                 let response: HTTPClientResponse
                 do {
                     response = try await httpClient.execute(request, timeout: Self.timeAmount(target.timeout))
                 } catch {
                     if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {
+                        lease.finish(.neutral)
                         throw Self.cancelled
                     }
                     let reason = translator.scrub(Self.describe(error, timeout: target.timeout))
@@ -95,26 +120,37 @@ public final class UpstreamBackend: Sendable {
                         try? await Task.sleep(for: Self.retryDelay)
                         continue
                     }
+                    lease.finish(.failure)
                     failures.append("\(translator.host) (\(reason))")
                     break
                 }
+                lease.responded()
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) {
                     logger.debug("upstream answered", metadata: logMetadata(requestID: requestID, translator: translator, status: status))
-                    if stream {
-                        return try await streamReply(
-                            response, target: target, translator: translator, wantsUsage: wantsUsage, requestID: requestID)
+                    do throws(FleetError) {
+                        if stream {
+                            return try await streamReply(
+                                response, target: target, translator: translator, wantsUsage: wantsUsage, requestID: requestID, lease: lease)
+                        }
+                        let reply = try await completeReply(response, target: target, translator: translator)
+                        lease.finish(.success)
+                        return reply
+                    } catch {
+                        lease.finish(Self.outcome(of: error))
+                        throw error
                     }
-                    return try await completeReply(response, target: target, translator: translator)
                 }
                 let errorBody = await readErrorBody(response, target: target)
                 if status == 502 || status == 503 || status == 504 {
+                    lease.finish(.failure)
                     let reason = "HTTP \(status)"
                     logger.warning(
                         "upstream unavailable", metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
                     failures.append("\(translator.host) (\(reason))")
                     break
                 }
+                lease.finish(status >= 500 ? .failure : .success)
                 var error = translator.error(status: status, body: errorBody)
                 // A provider's rate limit: pass on when it said to come back, for the client's SDK to wait that long.
                 error.retryAfterMilliseconds = Self.retryAfterMilliseconds(response.headers)
@@ -124,7 +160,6 @@ public final class UpstreamBackend: Sendable {
                 throw .upstream(error)
             }
         }
-        throw .upstream(unavailable(failures))
     }
 
     func makeRequest(target: UpstreamTarget, path: String, body: JSONObject, stream: Bool, requestID: String) -> HTTPClientRequest {
@@ -139,6 +174,22 @@ public final class UpstreamBackend: Sendable {
         }
         request.body = .bytes(ByteBuffer(string: JSONValue.object(body).jsonString))
         return request
+    }
+
+    /// Every target the request could still try is at its `max_concurrency`: 503 with
+    /// `retry-after`, which the OpenAI SDKs honour with a retry.
+    private func busy(_ failures: [String]) -> OpenAIError {
+        let tried = failures.isEmpty ? "" : " (failed: \(failures.joined(separator: ", ")))"
+        return OpenAIError(
+            status: 503, message: "Every upstream server for model '\(publicName)' is at its max_concurrency\(tried). Retry shortly.",
+            type: "server_error", code: "upstream_busy", retryAfterMilliseconds: 1000)
+    }
+
+    /// What a failed reply says about its target's health.
+    static func outcome(of error: FleetError) -> UpstreamPoolState.Outcome {
+        guard case .upstream(let error) = error else { return .neutral }
+        if error.status == 499 { return .neutral }
+        return error.status >= 500 ? .failure : .success
     }
 
     private func unavailable(_ failures: [String]) -> OpenAIError {

@@ -10,12 +10,21 @@ public struct UpstreamTarget: Sendable, Equatable {
     public var apiKey: String?
     /// The longest silence tolerated: waiting for the response head, and between body bytes.
     public var timeout: Duration
+    /// At most this many requests at once (`nil`: no limit); see `UpstreamPoolState`.
+    public var maxConcurrency: Int?
+    /// Polled every `health.interval`; a target whose check fails is taken out until one passes.
+    public var healthURL: String?
 
-    public init(baseURL: String, model: String? = nil, apiKey: String? = nil, timeout: Duration = .seconds(600)) {
+    public init(
+        baseURL: String, model: String? = nil, apiKey: String? = nil, timeout: Duration = .seconds(600),
+        maxConcurrency: Int? = nil, healthURL: String? = nil
+    ) {
         self.baseURL = baseURL
         self.model = model
         self.apiKey = apiKey
         self.timeout = timeout
+        self.maxConcurrency = maxConcurrency
+        self.healthURL = healthURL
     }
 
     /// The URL of `path` ("chat/completions") under the base URL, with exactly one slash between.

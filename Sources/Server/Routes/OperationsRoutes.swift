@@ -35,6 +35,11 @@ struct OperationsRoutes: Sendable {
         for tier in state.catalogue.tiers {
             state.metrics.recordTier(await tier.status())
         }
+        for model in state.catalogue.models {
+            if case .upstream(let backend) = model.route {
+                state.metrics.recordUpstreams(model: model.descriptor.id, backend.pool.status())
+            }
+        }
         if let database = await state.databaseHealth() {
             state.metrics.recordDatabase(
                 degraded: database.degraded, keyLookupFailures: database.keyLookupFailures,

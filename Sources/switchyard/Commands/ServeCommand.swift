@@ -119,7 +119,9 @@ struct ServeCommand: AsyncParsableCommand {
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: UpstreamBackend.httpClientConfiguration())
         let catalogue: ModelCatalogue
         do {
-            catalogue = try await makeCatalogue(engine: engine, httpClient: httpClient, logger: logger)
+            // Replicas on one PostgreSQL database wake each tier once for the whole fleet.
+            let coordination = accounts.store as? any TierCoordination
+            catalogue = try await makeCatalogue(engine: engine, httpClient: httpClient, coordination: coordination, logger: logger)
         } catch {
             try? await httpClient.shutdown()
             throw error
@@ -177,7 +179,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// The models to serve: the configuration file's, or the `--model` ones. Either way the
     /// catalogue is assembled by `FleetAssembly`, so every kind of embedded model it knows
     /// is served the same way from the command line and from a file.
-    private func makeCatalogue(engine: EngineConfiguration, httpClient: HTTPClient, logger: Logger) async throws -> ModelCatalogue {
+    private func makeCatalogue(
+        engine: EngineConfiguration, httpClient: HTTPClient, coordination: (any TierCoordination)?, logger: Logger
+    ) async throws -> ModelCatalogue {
         let fleet: FleetConfiguration
         var resolveRelativeTo: URL?
         if let config {
@@ -197,7 +201,9 @@ struct ServeCommand: AsyncParsableCommand {
         var engine = engine
         let embeddedCount = fleet.models.filter { if case .embedded = $0.backend { true } else { false } }.count
         if embeddedCount > 1 { engine.sharedCompute = SharedCompute(threadCount: threads) }
-        return try await FleetAssembly.build(configuration: fleet, engine: engine, httpClient: httpClient, logger: logger) { model in
+        return try await FleetAssembly.build(
+            configuration: fleet, engine: engine, httpClient: httpClient, logger: logger, tierCoordination: coordination
+        ) { model in
             // A relative .gguf path in the file is relative to the file.
             let isPath = model.contains("/") || model.lowercased().hasSuffix(".gguf") || model.lowercased().hasSuffix(".safetensors")
             let located = if let resolveRelativeTo, isPath, !model.hasPrefix("/") {

@@ -70,6 +70,7 @@ extension PostgresFleetStore {
             "CREATE UNIQUE INDEX usage_record_entry ON usage_record(entry_id)",
         ]),
         ("v4-rate-buckets", rateBucketMigration),
+        ("v5-tier-activity", tierActivityMigration),
     ]
 
     /// Applies the migrations the database lacks, each in its own transaction, holding the
