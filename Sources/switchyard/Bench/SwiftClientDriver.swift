@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Fleet
 import NIOCore
 import NIOHTTP1
+import OpenAIWire
 
 /// The driver used when `wrk` is not installed: async-http-client inside the measured process.
 /// It shares the process's cores and event loops with the server it measures, so its figures
