@@ -29,7 +29,7 @@ extension UpstreamBackend {
         return .complete(translator.reply(json), usage: UpstreamUsage(json["usage"]))
     }
 
-    /// A streamed 2xx reply: a producer task reads the body and yields each event once complete.
+    /// A streamed 2xx reply: its events, read as the consumer asks for them.
     func streamReply(
         _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator, wantsUsage: Bool, requestID: String
     ) async throws(FleetError) -> UpstreamReply {
@@ -43,53 +43,14 @@ extension UpstreamBackend {
                 translator.badResponse(
                     "answered a streamed request with content-type '\(contentType)' instead of text/event-stream: \(translator.excerpt(bytes))"))
         }
-        let (events, continuation) = AsyncThrowingStream<UpstreamStreamEvent, any Error>.makeStream()
-        let timeout = target.timeout
-        let task = Task {
-            do {
-                try await Self.pump(response.body, timeout: timeout, translator: translator, wantsUsage: wantsUsage, into: continuation)
-                continuation.finish()
-            } catch {
-                if Task.isCancelled || error is CancellationError {
-                    continuation.finish()  // the consumer is gone
-                    return
-                }
-                let failure = Self.streamFailure(error, timeout: timeout, translator: translator)
-                self.logger.warning(
-                    "upstream stream failed", metadata: self.logMetadata(requestID: requestID, translator: translator, reason: failure.message))
-                continuation.finish(throwing: FleetError.upstream(failure))
-            }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return .stream(events)
+        let reader = UpstreamEventReader(
+            translator: translator, wantsUsage: wantsUsage, timeout: target.timeout, logger: logger, requestID: requestID)
+        return .stream(UpstreamEventStream(body: response.body, reader: reader))
     }
 
-    /// Reads the body until `[DONE]`, yielding chunks and usage; throws when it ends early.
-    private static func pump(
-        _ body: HTTPClientResponse.Body, timeout: Duration, translator: UpstreamTranslator, wantsUsage: Bool,
-        into continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
-    ) async throws {
-        try await UpstreamActivityClock.run(limit: timeout) { clock in
-            var parser = UpstreamEventParser()
-            var sawDone = false
-            for try await buffer in body {
-                clock.touch()
-                for event in try parser.feed(buffer.readableBytesView) {
-                    sawDone = try handle(event, translator: translator, wantsUsage: wantsUsage, continuation: continuation)
-                    if sawDone { return }
-                }
-            }
-            if let event = parser.finish() {
-                sawDone = try handle(event, translator: translator, wantsUsage: wantsUsage, continuation: continuation)
-            }
-            if !sawDone { throw FleetError.upstream(translator.disconnected("ended the stream without [DONE]")) }
-        }
-    }
-
-    /// Forwards one event; returns true at `[DONE]`.
-    private static func handle(
-        _ event: UpstreamEventParser.Event, translator: UpstreamTranslator, wantsUsage: Bool,
-        continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
+    /// Appends what one event means to `events`; returns true at `[DONE]`.
+    static func handle(
+        _ event: ServerSentEventParser.Event, translator: UpstreamTranslator, wantsUsage: Bool, into events: inout [UpstreamStreamEvent]
     ) throws -> Bool {
         if event.data.trimmingPrefix(while: \.isWhitespace) == "[DONE]" { return true }
         guard let json = try? JSONValue.parse(event.data) else {
@@ -101,12 +62,12 @@ extension UpstreamBackend {
         var chunk = translator.reply(json)
         // A Responses API stream ends with its final response event (no `[DONE]`), which holds the usage.
         if let type = chunk["type"]?.stringValue, Self.finalResponseEvents.contains(type) {
-            if let usage = UpstreamUsage(chunk["response"]?["usage"]) { try yield(.usage(usage), to: continuation) }
-            try yield(.chunk(chunk), to: continuation)
+            if let usage = UpstreamUsage(chunk["response"]?["usage"]) { events.append(.usage(usage)) }
+            events.append(.chunk(chunk))
             return true
         }
         let usage = UpstreamUsage(chunk["usage"])
-        if let usage { try yield(.usage(usage), to: continuation) }
+        if let usage { events.append(.usage(usage)) }
         let usageOnly = usage != nil && (chunk["choices"]?.arrayValue?.isEmpty ?? true)
         if !wantsUsage {
             if usageOnly { return false }
@@ -116,25 +77,19 @@ extension UpstreamBackend {
                 chunk = .object(object)
             }
         }
-        try yield(.chunk(chunk), to: continuation)
+        events.append(.chunk(chunk))
         return false
     }
 
     /// The events that end a Responses API stream.
     static let finalResponseEvents: Set<String> = ["response.completed", "response.incomplete", "response.failed"]
 
-    private static func yield(
-        _ event: UpstreamStreamEvent, to continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
-    ) throws {
-        if case .terminated = continuation.yield(event) { throw CancellationError() }
-    }
-
     /// What a broken stream turns into for the client.
-    private static func streamFailure(_ error: any Error, timeout: Duration, translator: UpstreamTranslator) -> OpenAIError {
+    static func streamFailure(_ error: any Error, timeout: Duration, translator: UpstreamTranslator) -> OpenAIError {
         switch error {
         case FleetError.upstream(let mapped): mapped
         case is UpstreamActivityClock.Silence: translator.disconnected("sent nothing for \(seconds(timeout)) s")
-        case is UpstreamEventParser.Overflow: translator.badResponse("sent an event larger than the limit.")
+        case is ServerSentEventParser.Overflow: translator.badResponse("sent an event larger than the limit.")
         default: translator.disconnected("broke off the stream (\(describe(error, timeout: timeout)))")
         }
     }

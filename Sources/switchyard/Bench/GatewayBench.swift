@@ -23,6 +23,8 @@ struct GatewayBench {
         /// Other proxies in front of the same mock: name and base URL (ending in `/v1`).
         var compare: [(name: String, baseURL: String)]
         var apiKey: String
+        /// Run Swift tasks on the event loops, as `serve` does when it serves upstreams only.
+        var eventLoopExecutor = true
     }
 
     /// One measured cell: a target at a connection count, for one kind of request.
@@ -69,6 +71,7 @@ struct GatewayBench {
                 configuration: FleetConfiguration(models: [ModelEntry(name: Self.model, backend: .upstream([upstream]))]),
                 engine: EngineConfiguration(), httpClient: httpClient, logger: logger
             ) { _ in throw BenchError("the gateway benchmark serves no embedded model") }
+            if settings.eventLoopExecutor { EventLoopConcurrency.installIfOnlyUpstreams(catalogue) }
             let widest = settings.connections.max() ?? 1
             let (ports, portsContinuation) = AsyncStream.makeStream(of: Int.self)
             let application = SwitchyardApplication.build(

@@ -32,6 +32,9 @@ struct GatewayBenchOptions: ParsableArguments {
     @Option(help: "--gateway: the API key Switchyard requires (and every proxy is sent).")
     var benchKey = "sk-switchyard-bench"
 
+    @Flag(help: "--gateway: keep Swift tasks on Swift Concurrency's own threads (serve moves them onto the event loops when every model is an upstream).")
+    var cooperativePool = false
+
     func settings() throws -> GatewayBench.Settings {
         let levels = connections.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }) else { throw ValidationError("--connections needs positive counts, e.g. 1,8,64") }
@@ -48,6 +51,6 @@ struct GatewayBenchOptions: ParsableArguments {
         }
         return GatewayBench.Settings(
             connections: levels, seconds: duration, streamChunks: streamChunks, database: database, mockPort: mockPort, nginx: nginx,
-            compare: others, apiKey: benchKey)
+            compare: others, apiKey: benchKey, eventLoopExecutor: !cooperativePool)
     }
 }

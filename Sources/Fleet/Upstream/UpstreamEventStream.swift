@@ -1,0 +1,173 @@
+public import AsyncHTTPClient
+import Logging
+import NIOCore
+import OpenAIWire
+
+/// A streamed upstream reply, read at the pace of whoever iterates it: each `next()` reads the
+/// upstream body only when the events already parsed are used up, so a slow client slows the
+/// upstream read (TCP pushes back) and memory stays bounded by one read. There is no producer
+/// task: when the consumer stops (the client went away) and drops the iterator, or its task is
+/// cancelled, the upstream request is cancelled with it. Each read waits at most the target's
+/// timeout for bytes (the stream's silence limit).
+///
+/// It finishes after the upstream's `[DONE]` (or a Responses API stream's final event), and
+/// throws `FleetError.upstream` when the upstream fails, breaks off, or falls silent.
+public struct UpstreamEventStream: AsyncSequence, Sendable {
+    public typealias Element = UpstreamStreamEvent
+
+    let body: HTTPClientResponse.Body
+    let reader: UpstreamEventReader
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(body: body.makeAsyncIterator(), reader: reader)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        var body: HTTPClientResponse.Body.AsyncIterator
+        var reader: UpstreamEventReader
+        var parser = ServerSentEventParser()
+        var pending: [UpstreamStreamEvent] = []
+        var nextPending = 0
+        var finished = false
+        var bodyEnded = false
+
+        init(body: HTTPClientResponse.Body.AsyncIterator, reader: UpstreamEventReader) {
+            self.body = body
+            self.reader = reader
+        }
+
+        /// Every event read and not yet returned (at least one; reading when none is), or `nil` at
+        /// the end: a relay writes them to its client at once instead of one by one.
+        public mutating func nextBatch() async throws -> ArraySlice<UpstreamStreamEvent>? {
+            guard try await next() != nil else { return nil }
+            let batch = pending[(nextPending - 1)...]
+            nextPending = pending.count
+            return batch
+        }
+
+        public mutating func next() async throws -> UpstreamStreamEvent? {
+            while nextPending == pending.count {
+                guard !finished else {
+                    await drain()
+                    return nil
+                }
+                pending.removeAll(keepingCapacity: true)
+                nextPending = 0
+                do {
+                    try await fill()
+                } catch {
+                    finished = true
+                    throw reader.failure(error)
+                }
+            }
+            defer { nextPending += 1 }
+            return pending[nextPending]
+        }
+
+        /// Reads until at least one event is pending or the stream ended.
+        private mutating func fill() async throws {
+            guard let buffer = try await Self.read(&body, limit: reader.timeout) else {
+                finished = true
+                bodyEnded = true
+                pending = try reader.finish(&parser)
+                return
+            }
+            let (events, done) = try reader.feed(buffer, into: &parser)
+            pending = events
+            if done { finished = true }
+        }
+
+        /// After `[DONE]`: reads the body's end (it follows at once), so the upstream connection
+        /// is reused instead of closed; an upstream that keeps it open gets a few seconds.
+        private mutating func drain() async {
+            while !bodyEnded {
+                if (try? await Self.read(&body, limit: Swift.min(reader.timeout, .seconds(5)))) == nil { bodyEnded = true }
+            }
+        }
+
+        /// The next body buffer, or a `Silence` error when none arrives within `limit`.
+        private static func read(_ body: inout HTTPClientResponse.Body.AsyncIterator, limit: Duration) async throws -> ByteBuffer? {
+            let reading = BodyReading(body)
+            defer { body = reading.iterator }
+            return try await withThrowingTaskGroup(of: ReadResult.self) { group in
+                group.addTask { .read(try await reading.next()) }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return .silence
+                }
+                defer { group.cancelAll() }
+                guard case .read(let buffer)? = try await group.next() else {
+                    throw UpstreamActivityClock.Silence(limit: limit)
+                }
+                return buffer
+            }
+        }
+    }
+
+    private enum ReadResult: Sendable {
+        case read(ByteBuffer?)
+        case silence
+    }
+
+    /// The body iterator lent to the one child task that reads it, while its owner waits for that
+    /// child (so only one task touches it at a time).
+    private final class BodyReading: @unchecked Sendable {
+        var iterator: HTTPClientResponse.Body.AsyncIterator
+
+        init(_ iterator: HTTPClientResponse.Body.AsyncIterator) {
+            self.iterator = iterator
+        }
+
+        func next() async throws -> ByteBuffer? {
+            try await iterator.next()
+        }
+    }
+}
+
+/// Turns upstream body bytes into events for one stream: SSE framing, JSON, errors in the
+/// stream, the model name, the usage chunk that was forced on.
+struct UpstreamEventReader: Sendable {
+    let translator: UpstreamTranslator
+    let wantsUsage: Bool
+    let timeout: Duration
+    let logger: Logger
+    let requestID: String
+
+    init(translator: UpstreamTranslator, wantsUsage: Bool, timeout: Duration, logger: Logger, requestID: String) {
+        self.translator = translator
+        self.wantsUsage = wantsUsage
+        self.timeout = timeout
+        self.logger = logger
+        self.requestID = requestID
+    }
+
+    /// The events `buffer` completed, and whether the stream is done.
+    func feed(_ buffer: ByteBuffer, into parser: inout ServerSentEventParser) throws -> ([UpstreamStreamEvent], Bool) {
+        var events: [UpstreamStreamEvent] = []
+        for event in try parser.feed(buffer.readableBytesView) {
+            if try UpstreamBackend.handle(event, translator: translator, wantsUsage: wantsUsage, into: &events) { return (events, true) }
+        }
+        return (events, false)
+    }
+
+    /// The body ended: the last event, if one was under way; throws when `[DONE]` never came.
+    func finish(_ parser: inout ServerSentEventParser) throws -> [UpstreamStreamEvent] {
+        var events: [UpstreamStreamEvent] = []
+        if let event = parser.finish(),
+            try UpstreamBackend.handle(event, translator: translator, wantsUsage: wantsUsage, into: &events)
+        {
+            return events
+        }
+        throw FleetError.upstream(translator.disconnected("ended the stream without [DONE]"))
+    }
+
+    /// What a broken stream turns into for the client (cancellation stays cancellation).
+    func failure(_ error: any Error) -> any Error {
+        if error is CancellationError || Task.isCancelled { return CancellationError() }
+        let failure = UpstreamBackend.streamFailure(error, timeout: timeout, translator: translator)
+        logger.warning(
+            "upstream stream failed",
+            metadata: ["request.id": .string(requestID), "upstream.host": .string(translator.host), "upstream.reason": .string(failure.message)])
+        return FleetError.upstream(failure)
+    }
+}
