@@ -5,8 +5,14 @@
 /// back to encoding the parsed object.
 public struct JSONObjectText: Sendable {
     public private(set) var bytes: [UInt8]
-    /// Each top-level key and the byte range of its value, in order.
-    private var fields: [(key: String, value: Range<Int>)]
+    /// Each top-level key, where its quoted name starts and the byte range of its value, in order.
+    private var fields: [Field]
+
+    private struct Field: Sendable {
+        var key: String
+        var start: Int
+        var value: Range<Int>
+    }
 
     public init?(_ text: some Collection<UInt8>) {
         bytes = Array(text)
@@ -28,11 +34,8 @@ public struct JSONObjectText: Sendable {
         if let index = fields.firstIndex(where: { $0.key == key }) {
             let range = fields[index].value
             bytes.replaceSubrange(range, with: text)
-            let shift = text.count - range.count
             fields[index].value = range.lowerBound..<(range.lowerBound + text.count)
-            for later in fields.indices where later != index && fields[later].value.lowerBound > range.lowerBound {
-                fields[later].value = (fields[later].value.lowerBound + shift)..<(fields[later].value.upperBound + shift)
-            }
+            shiftFields(after: index, by: text.count - range.count)
             return
         }
         guard let close = bytes.lastIndex(of: UInt8(ascii: "}")) else { return }
@@ -43,7 +46,33 @@ public struct JSONObjectText: Sendable {
         let start = close + addition.count
         addition += text
         bytes.insert(contentsOf: addition, at: close)
-        fields.append((key, start..<(start + text.count)))
+        fields.append(Field(key: key, start: close + (fields.isEmpty ? 0 : 1), value: start..<(start + text.count)))
+    }
+
+    /// Removes `key` and its value (with the comma that separated it), if present.
+    public mutating func remove(_ key: String) {
+        guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
+        let removed: Range<Int> =
+            if index > 0 {
+                fields[index - 1].value.upperBound..<fields[index].value.upperBound  // ", "key": value"
+            } else if fields.count > 1 {
+                fields[0].start..<fields[1].start  // ""key": value, "
+            } else {
+                fields[0].start..<fields[0].value.upperBound
+            }
+        bytes.removeSubrange(removed)
+        fields.remove(at: index)
+        for later in fields.indices where fields[later].start >= removed.upperBound {
+            fields[later].start -= removed.count
+            fields[later].value = (fields[later].value.lowerBound - removed.count)..<(fields[later].value.upperBound - removed.count)
+        }
+    }
+
+    private mutating func shiftFields(after index: Int, by shift: Int) {
+        for later in fields.indices where later > index {
+            fields[later].start += shift
+            fields[later].value = (fields[later].value.lowerBound + shift)..<(fields[later].value.upperBound + shift)
+        }
     }
 
     /// Finds the top-level fields of valid JSON object text.
@@ -55,14 +84,15 @@ public struct JSONObjectText: Sendable {
             self.bytes = bytes
         }
 
-        mutating func topLevelFields() -> [(key: String, value: Range<Int>)]? {
+        mutating func topLevelFields() -> [Field]? {
             skipSpace()
             guard take(UInt8(ascii: "{")) else { return nil }
-            var fields: [(key: String, value: Range<Int>)] = []
+            var fields: [Field] = []
             skipSpace()
             if take(UInt8(ascii: "}")) { return fields }
             while true {
                 skipSpace()
+                let keyStart = index
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let keyRange = skipString() else { return nil }
                 let keyBytes = bytes[(keyRange.lowerBound + 1)..<(keyRange.upperBound - 1)]
                 if keyBytes.contains(UInt8(ascii: "\\")) { return nil }
@@ -71,7 +101,7 @@ public struct JSONObjectText: Sendable {
                 skipSpace()
                 let start = index
                 guard skipValue() else { return nil }
-                fields.append((String(decoding: keyBytes, as: UTF8.self), start..<index))
+                fields.append(Field(key: String(decoding: keyBytes, as: UTF8.self), start: keyStart, value: start..<index))
                 skipSpace()
                 if take(UInt8(ascii: ",")) { continue }
                 return take(UInt8(ascii: "}")) ? fields : nil

@@ -36,19 +36,31 @@ public struct ServerSentEventParser: Sendable {
 
     /// Consumes `bytes` and returns the events they completed, in order.
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws(Overflow) -> [Event] {
+        // One copy into contiguous bytes, then a loop the compiler specializes, instead of a
+        // generic iterator call per byte.
+        try feed(contiguous: Array(bytes))
+    }
+
+    private mutating func feed(contiguous chunk: [UInt8]) throws(Overflow) -> [Event] {
         var events: [Event] = []
-        for byte in bytes {
-            switch byte {
-            case 0x0A where afterCarriageReturn:
-                afterCarriageReturn = false  // the second half of "\r\n"
-            case 0x0A, 0x0D:
-                afterCarriageReturn = byte == 0x0D
-                if let event = endLine() { events.append(event) }
-            default:
+        var index = 0
+        let count = chunk.count
+        while index < count {
+            if afterCarriageReturn {
                 afterCarriageReturn = false
-                line.append(byte)
-                if line.count + data.count > maxEventBytes { throw Overflow() }
+                if chunk[index] == 0x0A {  // the second half of "\r\n"
+                    index += 1
+                    continue
+                }
             }
+            var end = index
+            while end < count, chunk[end] != 0x0A, chunk[end] != 0x0D { end += 1 }
+            line.append(contentsOf: chunk[index..<end])
+            if line.count + data.count > maxEventBytes { throw Overflow() }
+            guard end < count else { break }
+            afterCarriageReturn = chunk[end] == 0x0D
+            if let event = endLine() { events.append(event) }
+            index = end + 1
         }
         return events
     }

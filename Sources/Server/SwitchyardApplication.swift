@@ -19,7 +19,7 @@ public enum SwitchyardApplication {
         let router = makeRouter(configuration: configuration, catalogue: catalogue, accounts: accounts, metrics: metrics)
         return Application(
             router: router,
-            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [TCPNoDelay()])),
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [ClientConnectionHandler()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "switchyard"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Fleet
 import NIOCore
+import NIOHTTP1
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -50,7 +50,7 @@ extension UpstreamBackend {
 
     /// Appends what one event means to `events`; returns true at `[DONE]`.
     static func handle(
-        _ event: ServerSentEventParser.Event, translator: UpstreamTranslator, wantsUsage: Bool, into events: inout [UpstreamStreamEvent]
+        _ event: ServerSentEventParser.Event, translator: UpstreamTranslator, wantsUsage: Bool, into events: inout [UpstreamRelayedEvent]
     ) throws -> Bool {
         if event.data.trimmingPrefix(while: \.isWhitespace) == "[DONE]" { return true }
         guard let json = try? JSONValue.parse(event.data) else {
@@ -62,23 +62,36 @@ extension UpstreamBackend {
         var chunk = translator.reply(json)
         // A Responses API stream ends with its final response event (no `[DONE]`), which holds the usage.
         if let type = chunk["type"]?.stringValue, Self.finalResponseEvents.contains(type) {
-            if let usage = UpstreamUsage(chunk["response"]?["usage"]) { events.append(.usage(usage)) }
-            events.append(.chunk(chunk))
+            if let usage = UpstreamUsage(chunk["response"]?["usage"]) { events.append(UpstreamRelayedEvent(event: .usage(usage))) }
+            events.append(UpstreamRelayedEvent(event: .chunk(chunk)))
             return true
         }
         let usage = UpstreamUsage(chunk["usage"])
-        if let usage { events.append(.usage(usage)) }
+        if let usage { events.append(UpstreamRelayedEvent(event: .usage(usage))) }
         let usageOnly = usage != nil && (chunk["choices"]?.arrayValue?.isEmpty ?? true)
+        // include_usage was forced on: hide the `"usage": null` that servers then add to every chunk.
+        let hideUsage = !wantsUsage && chunk["usage"] == .null
         if !wantsUsage {
             if usageOnly { return false }
-            // include_usage was forced on: hide the `"usage": null` that servers then add to every chunk.
-            if chunk["usage"] == .null, var object = chunk.objectValue {
+            if hideUsage, var object = chunk.objectValue {
                 object["usage"] = nil
                 chunk = .object(object)
             }
         }
-        events.append(.chunk(chunk))
+        events.append(UpstreamRelayedEvent(event: .chunk(chunk), text: forwardedText(event.data, json: json, translator: translator, hideUsage: hideUsage)))
         return false
+    }
+
+    /// The upstream's event text with only what the relay changes changed (the model's name, a
+    /// hidden `"usage": null`), when that is all that differs; `nil` where the parsed chunk must
+    /// be encoded instead (a Responses API event, or data split over lines).
+    private static func forwardedText(_ data: String, json: JSONValue, translator: UpstreamTranslator, hideUsage: Bool) -> String? {
+        guard json["type"] == nil, json["response"] == nil, !data.utf8.contains(0x0A), !data.utf8.contains(0x0D),
+            var text = JSONObjectText(data.utf8)
+        else { return nil }
+        if let model = json["model"], model != .string(translator.publicName) { text.set("model", to: .string(translator.publicName)) }
+        if hideUsage { text.remove("usage") }
+        return "data: " + String(decoding: text.bytes, as: UTF8.self) + "\n\n"
     }
 
     /// The events that end a Responses API stream.

@@ -26,7 +26,7 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
         var body: HTTPClientResponse.Body.AsyncIterator
         var reader: UpstreamEventReader
         var parser = ServerSentEventParser()
-        var pending: [UpstreamStreamEvent] = []
+        var pending: [UpstreamRelayedEvent] = []
         var nextPending = 0
         var finished = false
         var bodyEnded = false
@@ -38,7 +38,7 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
 
         /// Every event read and not yet returned (at least one; reading when none is), or `nil` at
         /// the end: a relay writes them to its client at once instead of one by one.
-        public mutating func nextBatch() async throws -> ArraySlice<UpstreamStreamEvent>? {
+        public mutating func nextBatch() async throws -> ArraySlice<UpstreamRelayedEvent>? {
             guard try await next() != nil else { return nil }
             let batch = pending[(nextPending - 1)...]
             nextPending = pending.count
@@ -61,7 +61,7 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
                 }
             }
             defer { nextPending += 1 }
-            return pending[nextPending]
+            return pending[nextPending].event
         }
 
         /// Reads until at least one event is pending or the stream ended.
@@ -124,6 +124,15 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
     }
 }
 
+/// An event of a streamed reply, with the SSE text that forwards it when the upstream's own
+/// bytes can go on (only `model` renamed, the forced-on `"usage": null` dropped): a relay
+/// writes that instead of encoding the parsed chunk again.
+public struct UpstreamRelayedEvent: Sendable {
+    public var event: UpstreamStreamEvent
+    /// `data: ...\n\n` for a chunk, when its text can be forwarded; `nil` otherwise.
+    public var text: String?
+}
+
 /// Turns upstream body bytes into events for one stream: SSE framing, JSON, errors in the
 /// stream, the model name, the usage chunk that was forced on.
 struct UpstreamEventReader: Sendable {
@@ -142,8 +151,8 @@ struct UpstreamEventReader: Sendable {
     }
 
     /// The events `buffer` completed, and whether the stream is done.
-    func feed(_ buffer: ByteBuffer, into parser: inout ServerSentEventParser) throws -> ([UpstreamStreamEvent], Bool) {
-        var events: [UpstreamStreamEvent] = []
+    func feed(_ buffer: ByteBuffer, into parser: inout ServerSentEventParser) throws -> ([UpstreamRelayedEvent], Bool) {
+        var events: [UpstreamRelayedEvent] = []
         for event in try parser.feed(buffer.readableBytesView) {
             if try UpstreamBackend.handle(event, translator: translator, wantsUsage: wantsUsage, into: &events) { return (events, true) }
         }
@@ -151,8 +160,8 @@ struct UpstreamEventReader: Sendable {
     }
 
     /// The body ended: the last event, if one was under way; throws when `[DONE]` never came.
-    func finish(_ parser: inout ServerSentEventParser) throws -> [UpstreamStreamEvent] {
-        var events: [UpstreamStreamEvent] = []
+    func finish(_ parser: inout ServerSentEventParser) throws -> [UpstreamRelayedEvent] {
+        var events: [UpstreamRelayedEvent] = []
         if let event = parser.finish(),
             try UpstreamBackend.handle(event, translator: translator, wantsUsage: wantsUsage, into: &events)
         {

@@ -34,16 +34,27 @@ final class ClientDisconnect: Sendable {
             return first
         }
         if firstRequest {
-            channel.closeFuture.whenComplete { [self] _ in
-                connections.withLock { connections in
-                    // Under the lock: the task is inside `run` (its handle is cleared under this lock).
-                    connections.removeValue(forKey: id)?.task?.task.cancel()
-                }
-            }
+            // `ClientConnectionHandler` reports a client leaving; the close also ends the watch
+            // where that handler is not in the pipeline.
+            channel.closeFuture.whenComplete { [self] _ in leave(id) }
         }
+        if !channel.isActive { leave(id) }
         defer {
             connections.withLock { connections in connections[id]?.task = nil }
         }
         return try await operation()
+    }
+
+    /// The client of `channel` left: its current request's work (if any) is cancelled and the
+    /// connection is no longer watched.
+    func clientLeft(_ channel: any Channel) {
+        leave(ObjectIdentifier(channel))
+    }
+
+    private func leave(_ id: ObjectIdentifier) {
+        connections.withLock { connections in
+            // Under the lock: a task still registered is inside `run` (it clears its handle under this lock).
+            connections.removeValue(forKey: id)?.task?.task.cancel()
+        }
     }
 }

@@ -70,18 +70,20 @@ struct UpstreamProxy: Sendable {
                     var iterator = events.makeAsyncIterator()
                     while let batch = try await iterator.nextBatch() {
                         var text = ""
-                        for event in batch {
-                            switch event {
+                        for relayed in batch {
+                            switch relayed.event {
                             case .chunk(let chunk):
                                 if let sawResponseID, let id = UpstreamResponseRecord.responseID(in: chunk) { try await sawResponseID(id) }
                                 if Self.carriesOutput(chunk) {
                                     timer.tokenArrived()
                                     accounting.outputArrived()
                                 }
-                                if responses, let type = chunk["type"]?.stringValue {
-                                    text += "event: \(type)\n"
+                                if let forwarded = relayed.text {
+                                    text += forwarded  // the upstream's own bytes, model renamed
+                                } else {
+                                    if responses, let type = chunk["type"]?.stringValue { text += "event: \(type)\n" }
+                                    text += ServerSentEvents.event(chunk)
                                 }
-                                text += ServerSentEvents.event(chunk)
                             case .usage(let usage):
                                 accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
                                 metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)

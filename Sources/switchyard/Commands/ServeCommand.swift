@@ -124,6 +124,9 @@ struct ServeCommand: AsyncParsableCommand {
             try? await httpClient.shutdown()
             throw error
         }
+        if EventLoopConcurrency.installIfOnlyUpstreams(catalogue) {
+            logger.info("every model is served by an upstream: request tasks run on the event loops")
+        }
         let application = SwitchyardApplication.build(
             configuration: configuration, catalogue: catalogue, accounts: accounts, logger: logger)
 
