@@ -38,7 +38,6 @@ final class ClientDisconnect: Sendable {
             // where that handler is not in the pipeline.
             channel.closeFuture.whenComplete { [self] _ in leave(id) }
         }
-        if !channel.isActive { leave(id) }
         defer {
             connections.withLock { connections in connections[id]?.task = nil }
         }
