@@ -1,5 +1,5 @@
-import Dispatch
 import Fleet
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Server
@@ -16,19 +16,14 @@ import Testing
         "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
     }
 
-    /// Waits for bytes on a thread of its own: a blocking read on the cooperative pool could
-    /// starve the server under test of the threads it runs on.
+    /// Waits for bytes without holding a thread (a blocking read would take one of the few
+    /// threads the servers of the suites running beside this one need).
     static func receive(_ connection: RawHTTPConnection) async throws -> String {
-        let box = UncheckedConnection(connection: connection)
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try box.connection.receive() })
-            }
+        for _ in 0..<3000 {
+            if let text = try connection.receiveIfReady() { return text }
+            try await Task.sleep(for: .milliseconds(10))
         }
-    }
-
-    struct UncheckedConnection: @unchecked Sendable {
-        let connection: RawHTTPConnection
+        throw POSIXError(.ETIMEDOUT)
     }
 
     static func slowBackend() -> FakeBackend {

@@ -69,40 +69,37 @@ struct CompletionResponder: Sendable {
     /// interval while the tier wakes, so proxies and clients do not time out.
     private func wakingStream(tier: Tier, startStream: @escaping @Sendable () async throws -> StreamStart) -> Response {
         let accounting = accounting
-        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var sse = SSEWriter(writer: writer)
-            do {
-                let lease = try await Self.wake(tier, keepingAlive: &sse)
-                accounting.adopt(lease)
-                if let wake = lease.wakeDuration {
-                    try await sse.write(": tier \(tier.name) woke in \(Int(wake.inMilliseconds.rounded())) ms\n\n")
-                }
-                let start = try await Self.startQueued(startStream, interval: tier.settings.keepAliveInterval, on: &sse)
-                try await Self.run(start.produce, on: &sse, accounting: accounting, sendsDone: start.sendsDone)
-            } catch where !sse.failed {
-                try await Self.fail(with: error, on: &sse, accounting: accounting)
-            } catch {
-                await accounting.finish(status: 499)
-                throw error
+        return earlyStream(headers: [:], interval: tier.settings.keepAliveInterval, startStream: startStream) { sse in
+            let lease = try await Self.wake(tier, keepingAlive: &sse)
+            accounting.adopt(lease)
+            if let wake = lease.wakeDuration {
+                try await sse.write(": tier \(tier.name) woke in \(Int(wake.inMilliseconds.rounded())) ms\n\n")
             }
-        })
+        }
     }
 
     /// A stream that must wait for a generation slot gets its headers at once, then a `: queued`
     /// comment every keep-alive interval until its turn, as a waking tier's streams do.
     /// Refusals that come before the slot (a bad request) arrive as the stream's error event.
-    private func queuedStream(
-        headers wakeHeaders: HTTPFields, startStream: @escaping @Sendable () async throws -> StreamStart
+    private func queuedStream(headers: HTTPFields, startStream: @escaping @Sendable () async throws -> StreamStart) -> Response {
+        let interval = admission.served.tier?.settings.keepAliveInterval ?? SSEKeepAlive.defaultInterval
+        return earlyStream(headers: headers, interval: interval, startStream: startStream)
+    }
+
+    /// A stream whose headers go out before its work can start: `prepare` runs first (it may
+    /// write comments), then `startStream` behind `: queued` comments, then the events.
+    private func earlyStream(
+        headers extra: HTTPFields, interval: Duration, startStream: @escaping @Sendable () async throws -> StreamStart,
+        prepare: @escaping @Sendable (inout SSEWriter) async throws -> Void = { _ in }
     ) -> Response {
         let accounting = accounting
-        let interval = admission.served.tier?.settings.keepAliveInterval ?? SSEKeepAlive.defaultInterval
-        var headers = wakeHeaders
+        var headers = extra
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var sse = SSEWriter(writer: writer)
             do {
+                try await prepare(&sse)
                 let start = try await Self.startQueued(startStream, interval: interval, on: &sse)
                 try await Self.run(start.produce, on: &sse, accounting: accounting, sendsDone: start.sendsDone)
             } catch where !sse.failed {
