@@ -73,7 +73,7 @@ public final class InferenceEngine: Sendable {
         scheduler = Scheduler(model: model, tokenizer: tokenizer, configuration: resolved,
                               sharedCompute: configuration.sharedCompute)
 
-        let fileHash = SHA256.hash(data: UnsafeRawBufferPointer(file.file.bytes)).hexString
+        let fileHash = ModelFileDigest.sha256(path: modelPath, bytes: UnsafeRawBufferPointer(file.file.bytes))
         let fingerprint = SHA256.hash(data: Data((fileHash + EngineVersion.current).utf8)).hexString.prefix(10)
         modelInfo = ModelInfo(
             name: file.metadata["general.name"]?.stringValue

@@ -34,6 +34,10 @@ public final class AdmissionQueue: Sendable {
     public var waiting: Int { state.withLock { $0.waiting } }
     /// Requests holding a slot.
     public var active: Int { state.withLock { $0.active } }
+    /// Whether a request arriving now would wait for a slot (rather than run at once or be refused).
+    public var wouldWait: Bool {
+        state.withLock { state in (state.active >= maxActive || state.waiting > 0) && state.waiting < maxWaiting }
+    }
 
     /// Waits for a slot for `client`. Throws `FleetError.queueFull` at once when the queue is
     /// full, and `CancellationError` when the waiting task is cancelled.

@@ -21,9 +21,16 @@ public final class ComputePool: @unchecked Sendable {
     /// - Parameters:
     ///   - threadCount: threads that run a region, the caller included (at least 1).
     ///   - spinMicroseconds: how long an idle worker watches for work before parking.
-    public init(threadCount: Int, spinMicroseconds: Int = 1000) {
+    public convenience init(threadCount: Int, spinMicroseconds: Int = 1000) {
+        self.init(threadCount: threadCount, spinMicroseconds: spinMicroseconds, lastRegion: 0)
+    }
+
+    /// For tests: a pool whose region counter starts at `lastRegion` (it wraps at 2^24).
+    @_spi(Testing) public init(threadCount: Int, spinMicroseconds: Int, lastRegion: Int) {
         self.threadCount = max(1, threadCount)
-        state = PoolState(workerCount: self.threadCount - 1, spinNanoseconds: UInt64(max(0, spinMicroseconds)) * 1000)
+        state = PoolState(
+            workerCount: self.threadCount - 1, spinNanoseconds: UInt64(max(0, spinMicroseconds)) * 1000,
+            lastRegion: UInt64(lastRegion) & ((1 << 24) - 1))
         for _ in 0..<(self.threadCount - 1) {
             let context = Unmanaged.passRetained(state).toOpaque()
             var thread = pthread_t()
@@ -125,9 +132,10 @@ final class PoolState: @unchecked Sendable {
     private var scratchBuffer: UnsafeMutableRawPointer?
     private var scratchCapacity = 0
 
-    init(workerCount: Int, spinNanoseconds: UInt64) {
+    init(workerCount: Int, spinNanoseconds: UInt64, lastRegion: UInt64 = 0) {
         self.workerCount = workerCount
         self.spinNanoseconds = spinNanoseconds
+        self.region = lastRegion
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
@@ -260,20 +268,22 @@ final class PoolState: @unchecked Sendable {
         }
     }
 
-    /// Spins, then parks, until the ticket shows a region other than `seen`; returns it.
+    /// Spins, then parks, until the ticket shows a region other than `seen` or the pool stops;
+    /// returns the region. Stopping is checked too: the region number shutdown writes
+    /// (2^24 - 1) is also a real region's, which a worker may have just seen.
     private func waitForRegion(after seen: UInt64) -> UInt64 {
         let start = Self.now()
         var spins = 0
         while true {
             let current = ticket.load(ordering: .acquiring) >> 40
-            if current != seen { return current }
+            if current != seen || stopping.load(ordering: .acquiring) { return current }
             spins += 1
             if spins & 0xFF == 0, Self.now() &- start > spinNanoseconds { break }
         }
         pthread_mutex_lock(mutex)
         sleepers.add(1, ordering: .sequentiallyConsistent)
         var current = ticket.load(ordering: .sequentiallyConsistent) >> 40
-        while current == seen {
+        while current == seen, !stopping.load(ordering: .sequentiallyConsistent) {
             pthread_cond_wait(condition, mutex)
             current = ticket.load(ordering: .sequentiallyConsistent) >> 40
         }

@@ -2,6 +2,7 @@ import CoreMetrics
 public import Fleet
 public import Prometheus
 import Synchronization
+import OpenAIWire
 
 /// The server's Prometheus metrics, on a registry of its own (no global bootstrap, so every
 /// application, including each test's, counts separately).

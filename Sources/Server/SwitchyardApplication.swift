@@ -1,5 +1,6 @@
 public import Fleet
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 
 /// Builds the HTTP application: routes, middleware (request id, metrics, errors, body limit,
@@ -18,6 +19,7 @@ public enum SwitchyardApplication {
         let router = makeRouter(configuration: configuration, catalogue: catalogue, accounts: accounts, metrics: metrics)
         return Application(
             router: router,
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [ClientConnectionHandler()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "switchyard"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

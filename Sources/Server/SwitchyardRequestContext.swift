@@ -1,5 +1,6 @@
 public import Fleet
 public import Hummingbird
+public import NIOCore
 import Synchronization
 
 /// The per-request context: Hummingbird's core storage plus what the middleware learns.
@@ -15,9 +16,12 @@ public struct SwitchyardRequestContext: RequestContext {
     public var isAdmin = false
     /// Filled in by handlers, read by the metrics middleware after the response.
     public let outcome = RequestOutcome()
+    /// The client's connection: its closing cancels the request's work (`ClientDisconnect`).
+    public let channel: (any Channel)?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 }
 

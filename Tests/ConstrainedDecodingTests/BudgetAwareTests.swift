@@ -1,6 +1,7 @@
 import ConstrainedDecoding
 import OpenAIWire
 import Testing
+import TestSupport
 
 /// Budget-aware decoding at the matcher level: the fewest bytes to finish, and walks that
 /// always end complete when the budget is at least the shortest sentence.
@@ -48,7 +49,7 @@ import Testing
     func recursiveSchemaWalksAlwaysClose(budget: Int) throws {
         let grammar = try JSONSchemaCompiler.compile(Self.treeSchema, strict: true)
         for seed in 0..<50 {
-            var random = SeededGenerator(seed: UInt64(seed * 7919 + budget))
+            var random = SplitMix64(seed: UInt64(seed * 7919 + budget))
             var matcher = GrammarMatcher(grammar: grammar, vocabulary: Self.vocabulary)
             var output: [UInt8] = []
             var left = budget

@@ -1,12 +1,13 @@
 import ConstrainedDecoding
 import Foundation
+import TestSupport
 
 /// Generates an output by repeatedly choosing a random allowed token, as a sampler would
 /// with random logits. After `softLimit` tokens it prefers tokens that close strings,
 /// arrays and objects, so that walks terminate; it stops when an end token is chosen.
 struct RandomWalk {
     var matcher: GrammarMatcher
-    var random: SeededGenerator
+    var random: SplitMix64
     var output: [UInt8] = []
     var maskMilliseconds: [Double] = []
     var tokenCount = 0
@@ -19,7 +20,7 @@ struct RandomWalk {
 
     init(grammar: Grammar, vocabulary: TokenVocabulary, seed: UInt64) {
         matcher = GrammarMatcher(grammar: grammar, vocabulary: vocabulary)
-        random = SeededGenerator(seed: seed)
+        random = SplitMix64(seed: seed)
     }
 
     /// Runs the walk; returns whether it ended with an end-of-generation token.

@@ -1,8 +1,9 @@
 import OpenAIWire
+import TestSupport
 
 /// Generates JSON Schemas from a seed, covering the keywords the compiler supports.
 struct SchemaGenerator {
-    var random: SeededGenerator
+    var random: SplitMix64
 
     static let names = ["id", "name", "count", "tags", "value", "note", "kind", "score", "when", "ok", "items", "owner"]
     static let patterns = [
@@ -11,7 +12,7 @@ struct SchemaGenerator {
     ]
     static let formats = ["date", "date-time", "uuid", "email"]
 
-    init(seed: UInt64) { random = SeededGenerator(seed: seed) }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
     mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &random) < probability }

@@ -2,6 +2,7 @@ import Fleet
 import Foundation
 import Logging
 import Testing
+import OpenAIWire
 
 @Suite struct RateBucketStoreTests {
     private static func key(_ id: String, rpm: Int? = nil, tpm: Int? = nil) -> APIKey {
@@ -30,7 +31,7 @@ import Testing
                 try await store.spend(BucketSpend(
                     keyID: "key_t", requestsPerMinute: nil, tokensPerMinute: 60, arrivalEstimate: estimate, tokens: tokens))
             }
-            func elapsed() -> Double { seconds(ContinuousClock.now - started) }
+            func elapsed() -> Double { (ContinuousClock.now - started).inSeconds }
             #expect(try await spend(estimate: 61).admitted == false, "more than the whole limit never passes")
             #expect(try await spend(estimate: 50).admitted)
             let reserved = try #require(try await spend(tokens: 50).tokens)
@@ -79,7 +80,7 @@ import Testing
                 }
                 return try await group.reduce(0, +)
             }
-            let seconds = seconds(ContinuousClock.now - started)
+            let seconds = (ContinuousClock.now - started).inSeconds
             #expect(admitted >= 59 && Double(admitted) <= 60 + seconds + 1, "admitted \(admitted) in \(seconds) s")
             // The replicas' headers come from the shared row: one arrival on each in turn reports the
             // same remaining requests, give or take what refilled between them (one a second).
@@ -109,7 +110,3 @@ import Testing
     }
 }
 
-private func seconds(_ duration: Duration) -> Double {
-    let (seconds, attoseconds) = duration.components
-    return Double(seconds) + Double(attoseconds) / 1e18
-}

@@ -1,4 +1,4 @@
-import Kernels
+@_spi(Testing) import Kernels
 import Synchronization
 import Testing
 
@@ -67,5 +67,25 @@ import Testing
             let pool = ComputePool(threadCount: 2)
             #expect(counts(pool, 4) == [1, 1, 1, 1])
         }
+    }
+}
+
+@Suite struct ComputePoolShutdownTests {
+    /// Shutdown publishes region number 2^24 - 1, the same number the last region before the
+    /// counter wraps carries: a worker that saw that region must still stop (it used to wait for
+    /// a different region forever, so releasing the pool hung).
+    @Test func shutdownAfterTheLastRegionNumberReturns() {
+        let ran = Atomic<Int>(0)
+        do {
+            let pool = ComputePool(threadCount: 2, spinMicroseconds: 0, lastRegion: (1 << 24) - 2)
+            // Two tasks that each wait for the other: the worker must take one, so it sees the region.
+            let started = Atomic<Int>(0)
+            pool.parallelFor(2) { _ in
+                started.add(1, ordering: .sequentiallyConsistent)
+                while started.load(ordering: .sequentiallyConsistent) < 2 {}
+                ran.add(1, ordering: .relaxed)
+            }
+        }  // the pool is released here: shutdown joins the worker
+        #expect(ran.load(ordering: .relaxed) == 2)
     }
 }

@@ -147,6 +147,15 @@ final class RawHTTPConnection {
         return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 
+    /// What has arrived, without waiting: `nil` when nothing has yet.
+    func receiveIfReady() throws -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { Glibc.recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+        guard count > 0 else { throw POSIXError(.EIO) }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
+    }
+
     func close() {
         if descriptor >= 0 {
             _ = Glibc.close(descriptor)

@@ -178,6 +178,5 @@ public final class OpenAIClient: Sendable {
 
 /// Seconds elapsed since `start`.
 func seconds(since start: ContinuousClock.Instant) -> Double {
-    let duration = ContinuousClock.now - start
-    return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    (ContinuousClock.now - start).inSeconds
 }

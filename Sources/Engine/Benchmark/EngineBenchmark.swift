@@ -90,14 +90,7 @@ public struct EngineBenchmark: Sendable {
             if case .token = event, firstToken == nil { firstToken = clock.now - start }
         }
         let total = clock.now - start
-        return ((firstToken ?? total).seconds, total.seconds)
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+        return ((firstToken ?? total).inSeconds, total.inSeconds)
     }
 }
 

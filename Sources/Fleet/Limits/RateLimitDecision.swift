@@ -1,3 +1,5 @@
+import OpenAIWire
+
 /// The outcome of `RateLimiter.checkArrival`.
 public enum RateLimitDecision: Sendable, Equatable {
     /// The request may go on; the status is for the `x-ratelimit-*` headers (nil: the key has no limits).
@@ -27,7 +29,7 @@ public enum RateLimitDecision: Sendable, Equatable {
     ///   - estimatedTokens: what `checkArrival` was asked for (the "Requested" of a token limit).
     public func rateLimitError(keyName: String, estimatedTokens: Int) -> FleetError? {
         guard case .exceeded(let status, let retryAfter, let limit) = self else { return nil }
-        let seconds = max(1, Int(TokenBucket.seconds(retryAfter).rounded(.up)))
+        let seconds = max(1, Int(retryAfter.inSeconds.rounded(.up)))
         let wait = RateLimitStatus.formatReset(retryAfter)
         if limit == "requests" {
             let cap = status.limitRequests ?? 0

@@ -1,3 +1,5 @@
+import OpenAIWire
+
 extension RateLimitStatus {
     /// OpenAI's rate-limit headers, name → value, in OpenAI's order: `x-ratelimit-limit-requests`,
     /// `x-ratelimit-limit-tokens`, `x-ratelimit-remaining-requests`, `x-ratelimit-remaining-tokens`,
@@ -17,7 +19,7 @@ extension RateLimitStatus {
     /// millisecond, rounded up so waiting that long is enough): `0s`, `120ms`, `1s`, `59.5s`,
     /// `1m0s`, `6m0s`, `1m2.345s`, `1h0m0s`.
     public static func formatReset(_ duration: Duration) -> String {
-        let seconds = TokenBucket.seconds(duration)
+        let seconds = duration.inSeconds
         guard seconds > 0 else { return "0s" }
         // A microsecond of tolerance so floating-point noise (20.000000001 s) reads as 20s.
         let milliseconds = Int64((seconds * 1000 - 0.001).rounded(.up))

@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import OpenAIWire
 
 /// One budget per key for all the replicas sharing a fleet store: every arrival spends from the
 /// key's bucket row in the store (`RateLimitRecords.spend`), atomically, in one round trip.
@@ -85,7 +86,7 @@ public final class SharedRateLimiter: RateLimiting {
     public func currentStatus(for key: APIKey) -> RateLimitStatus? {
         guard key.requestsPerMinute != nil || key.tokensPerMinute != nil else { return nil }
         guard let last = known.withLock({ $0[key.id] }) else { return fallback.status(for: key) }
-        let minutes = TokenBucket.seconds(ContinuousClock.now - last.at) / 60
+        let minutes = (ContinuousClock.now - last.at).inSeconds / 60
         func refilled(_ level: Double?, _ limit: Int?) -> Double? {
             guard let limit else { return nil }
             return min(Double(limit), (level ?? Double(limit)) + minutes * Double(limit))

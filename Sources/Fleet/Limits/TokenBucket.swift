@@ -1,3 +1,5 @@
+import OpenAIWire
+
 /// A continuously refilled bucket: holds up to `capacity` (a per-minute limit) and refills at
 /// `capacity` per 60 seconds. The level may go below zero (debt) when tokens are reserved beyond it.
 ///
@@ -18,7 +20,7 @@ struct TokenBucket: Sendable, Equatable {
     /// Adds what refilled since the last update (never beyond the capacity; an earlier `now` is ignored).
     mutating func refill(to now: ContinuousClock.Instant) {
         guard now > updatedAt else { return }
-        level = min(capacity, level + Self.seconds(now - updatedAt) * capacity / 60)
+        level = min(capacity, level + (now - updatedAt).inSeconds * capacity / 60)
         updatedAt = now
     }
 
@@ -49,11 +51,6 @@ struct TokenBucket: Sendable, Equatable {
 
     /// How long until the bucket is full again.
     var timeUntilFull: Duration { timeUntil(capacity) }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
 
     static func duration(seconds: Double) -> Duration {
         .nanoseconds(Int64((seconds * 1e9).rounded()))

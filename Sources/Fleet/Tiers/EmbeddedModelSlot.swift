@@ -2,6 +2,7 @@ public import Engine
 import Foundation
 public import Logging
 import Synchronization
+import OpenAIWire
 
 /// An embedded model that is loaded on demand and unloaded when its tier sleeps.
 ///

@@ -1,5 +1,6 @@
 public import Logging
 import Synchronization
+import OpenAIWire
 
 /// A group of models that wake together on demand and sleep when idle (scale to zero).
 ///

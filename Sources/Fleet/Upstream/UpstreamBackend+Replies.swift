@@ -29,7 +29,7 @@ extension UpstreamBackend {
         return .complete(translator.reply(json), usage: UpstreamUsage(json["usage"]))
     }
 
-    /// A streamed 2xx reply: a producer task reads the body and yields each event once complete.
+    /// A streamed 2xx reply: its events, read as the consumer asks for them.
     func streamReply(
         _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator, wantsUsage: Bool, requestID: String,
         lease: UpstreamTargetLease? = nil
@@ -44,56 +44,14 @@ extension UpstreamBackend {
                 translator.badResponse(
                     "answered a streamed request with content-type '\(contentType)' instead of text/event-stream: \(translator.excerpt(bytes))"))
         }
-        let (events, continuation) = AsyncThrowingStream<UpstreamStreamEvent, any Error>.makeStream()
-        let timeout = target.timeout
-        let task = Task {
-            do {
-                try await Self.pump(response.body, timeout: timeout, translator: translator, wantsUsage: wantsUsage, into: continuation)
-                lease?.finish(.success)
-                continuation.finish()
-            } catch {
-                if Task.isCancelled || error is CancellationError {
-                    lease?.finish(.neutral)
-                    continuation.finish()  // the consumer is gone
-                    return
-                }
-                lease?.finish((error as? FleetError).map(Self.outcome(of:)) ?? .failure)
-                let failure = Self.streamFailure(error, timeout: timeout, translator: translator)
-                self.logger.warning(
-                    "upstream stream failed", metadata: self.logMetadata(requestID: requestID, translator: translator, reason: failure.message))
-                continuation.finish(throwing: FleetError.upstream(failure))
-            }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return .stream(events)
+        let reader = UpstreamEventReader(
+            translator: translator, wantsUsage: wantsUsage, timeout: target.timeout, logger: logger, requestID: requestID)
+        return .stream(UpstreamEventStream(body: response.body, reader: reader, lease: lease))
     }
 
-    /// Reads the body until `[DONE]`, yielding chunks and usage; throws when it ends early.
-    private static func pump(
-        _ body: HTTPClientResponse.Body, timeout: Duration, translator: UpstreamTranslator, wantsUsage: Bool,
-        into continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
-    ) async throws {
-        try await UpstreamActivityClock.run(limit: timeout) { clock in
-            var parser = UpstreamEventParser()
-            var sawDone = false
-            for try await buffer in body {
-                clock.touch()
-                for event in try parser.feed(buffer.readableBytesView) {
-                    sawDone = try handle(event, translator: translator, wantsUsage: wantsUsage, continuation: continuation)
-                    if sawDone { return }
-                }
-            }
-            if let event = parser.finish() {
-                sawDone = try handle(event, translator: translator, wantsUsage: wantsUsage, continuation: continuation)
-            }
-            if !sawDone { throw FleetError.upstream(translator.disconnected("ended the stream without [DONE]")) }
-        }
-    }
-
-    /// Forwards one event; returns true at `[DONE]`.
-    private static func handle(
-        _ event: UpstreamEventParser.Event, translator: UpstreamTranslator, wantsUsage: Bool,
-        continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
+    /// Appends what one event means to `events`; returns true at `[DONE]`.
+    static func handle(
+        _ event: ServerSentEventParser.Event, translator: UpstreamTranslator, wantsUsage: Bool, into events: inout [UpstreamRelayedEvent]
     ) throws -> Bool {
         if event.data.trimmingPrefix(while: \.isWhitespace) == "[DONE]" { return true }
         guard let json = try? JSONValue.parse(event.data) else {
@@ -105,40 +63,47 @@ extension UpstreamBackend {
         var chunk = translator.reply(json)
         // A Responses API stream ends with its final response event (no `[DONE]`), which holds the usage.
         if let type = chunk["type"]?.stringValue, Self.finalResponseEvents.contains(type) {
-            if let usage = UpstreamUsage(chunk["response"]?["usage"]) { try yield(.usage(usage), to: continuation) }
-            try yield(.chunk(chunk), to: continuation)
+            if let usage = UpstreamUsage(chunk["response"]?["usage"]) { events.append(UpstreamRelayedEvent(event: .usage(usage))) }
+            events.append(UpstreamRelayedEvent(event: .chunk(chunk)))
             return true
         }
         let usage = UpstreamUsage(chunk["usage"])
-        if let usage { try yield(.usage(usage), to: continuation) }
+        if let usage { events.append(UpstreamRelayedEvent(event: .usage(usage))) }
         let usageOnly = usage != nil && (chunk["choices"]?.arrayValue?.isEmpty ?? true)
+        // include_usage was forced on: hide the `"usage": null` that servers then add to every chunk.
+        let hideUsage = !wantsUsage && chunk["usage"] == .null
         if !wantsUsage {
             if usageOnly { return false }
-            // include_usage was forced on: hide the `"usage": null` that servers then add to every chunk.
-            if chunk["usage"] == .null, var object = chunk.objectValue {
+            if hideUsage, var object = chunk.objectValue {
                 object["usage"] = nil
                 chunk = .object(object)
             }
         }
-        try yield(.chunk(chunk), to: continuation)
+        events.append(UpstreamRelayedEvent(event: .chunk(chunk), text: forwardedText(event.data, json: json, translator: translator, hideUsage: hideUsage)))
         return false
+    }
+
+    /// The upstream's event text with only what the relay changes changed (the model's name, a
+    /// hidden `"usage": null`), when that is all that differs; `nil` where the parsed chunk must
+    /// be encoded instead (a Responses API event, or data split over lines).
+    private static func forwardedText(_ data: String, json: JSONValue, translator: UpstreamTranslator, hideUsage: Bool) -> String? {
+        guard json["type"] == nil, json["response"] == nil, !data.utf8.contains(0x0A), !data.utf8.contains(0x0D),
+            var text = JSONObjectText(data.utf8)
+        else { return nil }
+        if let model = json["model"], model != .string(translator.publicName) { text.set("model", to: .string(translator.publicName)) }
+        if hideUsage { text.remove("usage") }
+        return "data: " + String(decoding: text.bytes, as: UTF8.self) + "\n\n"
     }
 
     /// The events that end a Responses API stream.
     static let finalResponseEvents: Set<String> = ["response.completed", "response.incomplete", "response.failed"]
 
-    private static func yield(
-        _ event: UpstreamStreamEvent, to continuation: AsyncThrowingStream<UpstreamStreamEvent, any Error>.Continuation
-    ) throws {
-        if case .terminated = continuation.yield(event) { throw CancellationError() }
-    }
-
     /// What a broken stream turns into for the client.
-    private static func streamFailure(_ error: any Error, timeout: Duration, translator: UpstreamTranslator) -> OpenAIError {
+    static func streamFailure(_ error: any Error, timeout: Duration, translator: UpstreamTranslator) -> OpenAIError {
         switch error {
         case FleetError.upstream(let mapped): mapped
         case is UpstreamActivityClock.Silence: translator.disconnected("sent nothing for \(seconds(timeout)) s")
-        case is UpstreamEventParser.Overflow: translator.badResponse("sent an event larger than the limit.")
+        case is ServerSentEventParser.Overflow: translator.badResponse("sent an event larger than the limit.")
         default: translator.disconnected("broke off the stream (\(describe(error, timeout: timeout)))")
         }
     }

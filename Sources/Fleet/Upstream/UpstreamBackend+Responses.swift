@@ -34,7 +34,9 @@ extension UpstreamBackend {
         let body: JSONObject = JSONObject([
             "model": .string(translator.upstreamModel), "input": "ping", "max_output_tokens": 16, "store": false,
         ])
-        let request = makeRequest(target: target, path: "responses", body: body, stream: false, requestID: "probe-responses")
+        let request = makeRequest(
+            target: target, path: "responses", body: ByteBuffer(string: JSONValue.object(body).jsonString), stream: false,
+            requestID: "probe-responses")
         do {
             let response = try await httpClient.execute(request, timeout: .seconds(30))
             _ = try? await response.body.collect(upTo: 1 << 20)

@@ -72,6 +72,8 @@ public final class UpstreamBackend: Sendable {
     ///   - body: the client's JSON object; its `model` is replaced by the target's model and,
     ///     when streaming, `stream_options.include_usage` is forced on (the usage-only chunk is
     ///     then reported as `.usage` but not yielded as a chunk unless the client asked for it).
+    ///   - text: `body` as the client sent it, when at hand: forwarded with only `model`,
+    ///     `stream` and `stream_options` rewritten in place instead of re-encoding the whole body.
     ///   - stream: whether to stream; sets the body's `stream`.
     ///   - requestID: sent as `x-request-id`.
     /// - Throws: `FleetError.upstream` with the upstream's error (status, message, type, param,
@@ -80,7 +82,9 @@ public final class UpstreamBackend: Sendable {
     ///   it could still try is at its `max_concurrency`, 502 `upstream_bad_response` for a
     ///   reply that is not JSON, 502 `upstream_disconnected` when a reply broke off, and 499
     ///   `request_cancelled` when the calling task was cancelled.
-    public func send(path: String, body: JSONObject, stream: Bool, requestID: String) async throws(FleetError) -> UpstreamReply {
+    public func send(
+        path: String, body: JSONObject, text: JSONObjectText? = nil, stream: Bool, requestID: String
+    ) async throws(FleetError) -> UpstreamReply {
         let wantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
         let prefix = pool.prefix(of: body)
         var tried: Set<Int> = []
@@ -95,9 +99,14 @@ public final class UpstreamBackend: Sendable {
             tried.insert(lease.index)
             let target = targets[lease.index]
             let translator = UpstreamTranslator(publicName: publicName, target: target)
-            let request = makeRequest(target: target, path: path, body: translator.requestBody(body, stream: stream, path: path), stream: stream, requestID: requestID)
+            let bytes: ByteBuffer = if let text {
+                ByteBuffer(bytes: translator.requestText(text, body: body, stream: stream, path: path))
+            } else {
+                ByteBuffer(string: JSONValue.object(translator.requestBody(body, stream: stream, path: path)).jsonString)
+            }
+            let request = makeRequest(target: target, path: path, body: bytes, stream: stream, requestID: requestID)
             var attempt = 1
-            while true {
+            attempts: while true {
                 guard !Task.isCancelled else {
                     lease.finish(.neutral)
                     throw Self.cancelled
@@ -106,27 +115,29 @@ public final class UpstreamBackend: Sendable {
                 do {
                     response = try await httpClient.execute(request, timeout: Self.timeAmount(target.timeout))
                 } catch {
-                    if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {
+                    let failure = Task.isCancelled ? .cancelled : UpstreamFailure(classifying: error)
+                    let action = Self.retryPolicy.action(after: .failed(failure), attempt: attempt)
+                    if action == .cancel {
                         lease.finish(.neutral)
                         throw Self.cancelled
                     }
-                    let reason = translator.scrub(Self.describe(error, timeout: target.timeout))
-                    let retry = attempt == 1 && Self.isRetryable(error)
+                    let reason = translator.scrub(failure.reason(timeout: target.timeout))
                     logger.warning(
-                        retry ? "upstream request failed; retrying" : "upstream request failed",
+                        action == .tryNextTarget ? "upstream request failed" : "upstream request failed; retrying",
                         metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
-                    if retry {
+                    if case .retrySameTarget(let delay) = action {
                         attempt += 1
-                        try? await Task.sleep(for: Self.retryDelay)
-                        continue
+                        try? await Task.sleep(for: delay)
+                        continue attempts
                     }
                     lease.finish(.failure)
                     failures.append("\(translator.host) (\(reason))")
-                    break
+                    break attempts
                 }
                 lease.responded()
                 let status = Int(response.status.code)
-                if (200..<300).contains(status) {
+                switch Self.retryPolicy.action(after: .answered(status: status), attempt: attempt) {
+                case .relay:
                     logger.debug("upstream answered", metadata: logMetadata(requestID: requestID, translator: translator, status: status))
                     do throws(FleetError) {
                         if stream {
@@ -140,29 +151,33 @@ public final class UpstreamBackend: Sendable {
                         lease.finish(Self.outcome(of: error))
                         throw error
                     }
-                }
-                let errorBody = await readErrorBody(response, target: target)
-                if status == 502 || status == 503 || status == 504 {
+                case .tryNextTarget, .retrySameTarget:
+                    _ = await readErrorBody(response, target: target)
                     lease.finish(.failure)
                     let reason = "HTTP \(status)"
                     logger.warning(
                         "upstream unavailable", metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
                     failures.append("\(translator.host) (\(reason))")
-                    break
+                    break attempts
+                case .cancel:
+                    lease.finish(.neutral)
+                    throw Self.cancelled
+                case .passOnError:
+                    let errorBody = await readErrorBody(response, target: target)
+                    lease.finish(status >= 500 ? .failure : .success)
+                    var error = translator.error(status: status, body: errorBody)
+                    // A provider's rate limit: pass on when it said to come back, for the client's SDK to wait that long.
+                    error.retryAfterMilliseconds = Self.retryAfterMilliseconds(response.headers)
+                    logger.info(
+                        "upstream refused the request",
+                        metadata: logMetadata(requestID: requestID, translator: translator, status: status, reason: error.code ?? error.type))
+                    throw .upstream(error)
                 }
-                lease.finish(status >= 500 ? .failure : .success)
-                var error = translator.error(status: status, body: errorBody)
-                // A provider's rate limit: pass on when it said to come back, for the client's SDK to wait that long.
-                error.retryAfterMilliseconds = Self.retryAfterMilliseconds(response.headers)
-                logger.info(
-                    "upstream refused the request",
-                    metadata: logMetadata(requestID: requestID, translator: translator, status: status, reason: error.code ?? error.type))
-                throw .upstream(error)
             }
         }
     }
 
-    func makeRequest(target: UpstreamTarget, path: String, body: JSONObject, stream: Bool, requestID: String) -> HTTPClientRequest {
+    func makeRequest(target: UpstreamTarget, path: String, body: ByteBuffer, stream: Bool, requestID: String) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: target.url(for: path))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -172,7 +187,7 @@ public final class UpstreamBackend: Sendable {
         if let apiKey = target.apiKey, !apiKey.isEmpty {
             request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
         }
-        request.body = .bytes(ByteBuffer(string: JSONValue.object(body).jsonString))
+        request.body = .bytes(body)
         return request
     }
 
@@ -211,32 +226,12 @@ public final class UpstreamBackend: Sendable {
     static let cancelled = FleetError.upstream(
         OpenAIError(status: 499, message: "The request was cancelled.", type: "server_error", code: "request_cancelled"))
 
-    /// Connection failures are worth one retry; a target that accepted the request but sent
-    /// nothing within its timeout, or a request that cannot be built, is not.
-    static func isRetryable(_ error: any Error) -> Bool {
-        guard let error = error as? HTTPClientError else { return true }
-        return ![.deadlineExceeded, .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown].contains(error)
-    }
+    /// When to retry and move on (see `UpstreamRetryPolicy`).
+    static let retryPolicy = UpstreamRetryPolicy(retriesPerTarget: 1, retryDelay: retryDelay)
 
-    /// A short reason for messages and logs, without addresses' noise.
+    /// A short reason for messages and logs, from the error's type (see `UpstreamFailure`).
     static func describe(_ error: any Error, timeout: Duration) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded: return "no response within \(seconds(timeout)) s"
-            case .connectTimeout: return "connect timeout"
-            case .remoteConnectionClosed: return "connection closed"
-            case .readTimeout: return "read timeout"
-            default: break
-            }
-        }
-        let text = String(describing: error)
-        let lowered = text.lowercased()
-        if lowered.contains("refused") { return "connection refused" }
-        if lowered.contains("reset") { return "connection reset" }
-        if lowered.contains("timed out") || lowered.contains("timeout") { return "timed out" }
-        if lowered.contains("dns") || lowered.contains("resolve") || lowered.contains("lookup") { return "name resolution failed" }
-        if lowered.contains("tls") || lowered.contains("ssl") || lowered.contains("certificate") { return "TLS failure" }
-        return text.count > 120 ? String(text.prefix(120)) + "…" : text
+        UpstreamFailure(classifying: error).reason(timeout: timeout)
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {
@@ -246,7 +241,7 @@ public final class UpstreamBackend: Sendable {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let value = duration.inSeconds
         return value == value.rounded() ? String(Int(value)) : String((value * 10).rounded() / 10)
     }
 }

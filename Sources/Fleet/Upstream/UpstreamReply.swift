@@ -4,8 +4,8 @@ public import OpenAIWire
 public enum UpstreamReply: Sendable {
     /// A non-streamed body, with `model` rewritten to the public name, and its usage when reported.
     case complete(JSONValue, usage: UpstreamUsage?)
-    /// A streamed reply: events as they arrive. It finishes after the upstream's `[DONE]`, and
-    /// throws `FleetError.upstream` when the upstream fails, breaks off, or falls silent.
-    /// Dropping or cancelling the consumer cancels the upstream request.
-    case stream(AsyncThrowingStream<UpstreamStreamEvent, any Error>)
+    /// A streamed reply: events read as the consumer asks for them. It finishes after the
+    /// upstream's `[DONE]`, and throws `FleetError.upstream` when the upstream fails, breaks off,
+    /// or falls silent. Dropping or cancelling the consumer cancels the upstream request.
+    case stream(UpstreamEventStream)
 }

@@ -33,6 +33,19 @@ struct UpstreamTranslator: Sendable {
         return body
     }
 
+    /// `requestBody`'s changes made to the client's text in place (the rest goes as sent).
+    func requestText(_ text: JSONObjectText, body: JSONObject, stream: Bool, path: String = "chat/completions") -> [UInt8] {
+        var text = text
+        if body["model"]?.stringValue != upstreamModel { text.set("model", to: .string(upstreamModel)) }
+        if body["stream"]?.boolValue != stream { text.set("stream", to: .bool(stream)) }
+        if stream, path != "responses", body["stream_options"]?["include_usage"]?.boolValue != true {
+            var options = body["stream_options"]?.objectValue ?? JSONObject()
+            options["include_usage"] = .bool(true)
+            text.set("stream_options", to: .object(options))
+        }
+        return text.bytes
+    }
+
     /// A reply or chunk with its `model` shown under the public name.
     func reply(_ value: JSONValue) -> JSONValue {
         guard var object = value.objectValue else { return value }

@@ -115,3 +115,11 @@ struct FieldReader {
         return object
     }
 }
+
+extension JSONObject {
+    /// A request body parsed once, for the request types and for forwarding alike; the same
+    /// `invalid_json` errors as the request types give.
+    public init(requestBody bytes: some Collection<UInt8>) throws(OpenAIError) {
+        self = try FieldReader.parseBody(bytes)
+    }
+}

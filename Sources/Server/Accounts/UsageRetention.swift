@@ -2,6 +2,7 @@ import Fleet
 import Foundation
 import Logging
 import ServiceLifecycle
+import OpenAIWire
 
 /// Keeps the usage ledger to a window (`serve --usage-retention 90d`): one row a request adds
 /// up to millions a day on a busy server, so rows older than `keep` are deleted at start-up and

@@ -1,6 +1,7 @@
 import Fleet
 import Foundation
 import Hummingbird
+import NIOCore
 import OpenAIWire
 
 /// A completion request that passed the checks every model shares: the model exists and the
@@ -13,6 +14,8 @@ struct CompletionAdmission: Sendable {
     let queue: AdmissionQueue
     /// The tokens the request is expected to use before its prompt is tokenized.
     let estimatedTokens: Int
+    /// The client's connection (its closing cancels the work).
+    var channel: (any Channel)? = nil
 
     var model: ModelDescriptor { served.descriptor }
 }
@@ -48,7 +51,7 @@ extension ServingState {
         }
         return CompletionAdmission(
             served: served, accounting: accounting, client: client(context: context, user: user),
-            queue: try queue(for: served.descriptor.id), estimatedTokens: estimate)
+            queue: try queue(for: served.descriptor.id), estimatedTokens: estimate, channel: context.channel)
     }
 }
 

@@ -12,8 +12,10 @@ struct CompletionEndpoint: Sendable {
     let path: String
 
     /// Serves a parsed request: `local` makes the in-process work once the request is admitted.
+    /// - Parameter object: the body as parsed already (`nil`: parsed again if forwarded).
     func serve(
-        model: String, options: GenerationOptions, ignoredFields: [String], body: ByteBuffer, context: SwitchyardRequestContext,
+        model: String, options: GenerationOptions, ignoredFields: [String], body: ByteBuffer, object: JSONObject? = nil,
+        context: SwitchyardRequestContext,
         local: (CompletionAdmission) -> any LocalCompletionWork
     ) async throws -> Response {
         let admission = try await state.admit(
@@ -22,7 +24,7 @@ struct CompletionEndpoint: Sendable {
         if case .upstream(let upstream) = admission.served.route {
             // Fields we do not know go through: the upstream may support them.
             return try await UpstreamProxy(state: state, admission: admission, upstream: upstream)
-                .respond(path: path, body: body, stream: options.stream)
+                .respond(path: path, body: body, object: object, stream: options.stream)
         }
         do {
             try state.checkIgnored(ignoredFields)

@@ -39,19 +39,25 @@ struct CompletionResponder: Sendable {
             }
             var wakeHeaders = HTTPFields()
             if let wake = accounting.wake { wakeHeaders[.wakeMilliseconds] = String(Int(wake.inMilliseconds.rounded())) }
+            let channel = admission.channel
             guard stream else {
-                let (value, headers) = try await complete()
+                let (value, headers) = try await ClientDisconnect.shared.run(on: channel) { try await complete() }
                 await accounting.finish(status: 200)
                 return ResponseHeaders.json(value, headers: headers + wakeHeaders)
             }
-            let start = try await startStream()
+            if admission.queue.wouldWait {
+                return queuedStream(headers: wakeHeaders, startStream: startStream)
+            }
+            let start = try await ClientDisconnect.shared.run(on: channel) { try await startStream() }
             var headers = start.headers + wakeHeaders
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             let accounting = accounting
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 var sse = SSEWriter(writer: writer)
-                try await Self.run(start.produce, on: &sse, accounting: accounting, sendsDone: start.sendsDone)
+                try await ClientDisconnect.shared.run(on: channel) {
+                    try await Self.run(start.produce, on: &sse, accounting: accounting, sendsDone: start.sendsDone)
+                }
             })
         } catch {
             await accounting.finish(status: ErrorMapping.openAIError(for: error).status)
@@ -63,16 +69,38 @@ struct CompletionResponder: Sendable {
     /// interval while the tier wakes, so proxies and clients do not time out.
     private func wakingStream(tier: Tier, startStream: @escaping @Sendable () async throws -> StreamStart) -> Response {
         let accounting = accounting
-        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        return earlyStream(headers: [:], interval: tier.settings.keepAliveInterval, startStream: startStream) { sse in
+            let lease = try await Self.wake(tier, keepingAlive: &sse)
+            accounting.adopt(lease)
+            if let wake = lease.wakeDuration {
+                try await sse.write(": tier \(tier.name) woke in \(Int(wake.inMilliseconds.rounded())) ms\n\n")
+            }
+        }
+    }
+
+    /// A stream that must wait for a generation slot gets its headers at once, then a `: queued`
+    /// comment every keep-alive interval until its turn, as a waking tier's streams do.
+    /// Refusals that come before the slot (a bad request) arrive as the stream's error event.
+    private func queuedStream(headers: HTTPFields, startStream: @escaping @Sendable () async throws -> StreamStart) -> Response {
+        let interval = admission.served.tier?.settings.keepAliveInterval ?? SSEKeepAlive.defaultInterval
+        return earlyStream(headers: headers, interval: interval, startStream: startStream)
+    }
+
+    /// A stream whose headers go out before its work can start: `prepare` runs first (it may
+    /// write comments), then `startStream` behind `: queued` comments, then the events.
+    private func earlyStream(
+        headers extra: HTTPFields, interval: Duration, startStream: @escaping @Sendable () async throws -> StreamStart,
+        prepare: @escaping @Sendable (inout SSEWriter) async throws -> Void = { _ in }
+    ) -> Response {
+        let accounting = accounting
+        var headers = extra
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var sse = SSEWriter(writer: writer)
             do {
-                let lease = try await Self.wake(tier, keepingAlive: &sse)
-                accounting.adopt(lease)
-                if let wake = lease.wakeDuration {
-                    try await sse.write(": tier \(tier.name) woke in \(Int(wake.inMilliseconds.rounded())) ms\n\n")
-                }
-                let start = try await startStream()
+                try await prepare(&sse)
+                let start = try await Self.startQueued(startStream, interval: interval, on: &sse)
                 try await Self.run(start.produce, on: &sse, accounting: accounting, sendsDone: start.sendsDone)
             } catch where !sse.failed {
                 try await Self.fail(with: error, on: &sse, accounting: accounting)
@@ -112,37 +140,17 @@ struct CompletionResponder: Sendable {
 
     /// Waits for `tier` to wake, writing `: waking tier …` comments meanwhile.
     private static func wake(_ tier: Tier, keepingAlive sse: inout SSEWriter) async throws -> TierLease {
-        let interval = tier.settings.keepAliveInterval
-        let started = ContinuousClock.now
-        return try await withThrowingTaskGroup(of: TierLease?.self) { group in
-            group.addTask { try await tier.acquire() }
-            group.addTask {
-                try await Task.sleep(for: interval)
-                return nil
-            }
-            do {
-                while let result = try await group.next() {
-                    if let lease = result {
-                        group.cancelAll()
-                        return lease
-                    }
-                    let waited = Int((ContinuousClock.now - started).inSeconds)
-                    try await sse.write(": waking tier \(tier.name) (\(waited) s)\n\n")
-                    group.addTask {
-                        try await Task.sleep(for: interval)
-                        return nil
-                    }
-                }
-                throw CancellationError()
-            } catch {
-                // A lease that arrived while the stream failed must not keep the tier busy.
-                group.cancelAll()
-                while let result = await group.nextResult() {
-                    if case .success(let lease?) = result { lease.release() }
-                }
-                throw error
-            }
-        }
+        try await SSEKeepAlive.run(
+            every: tier.settings.keepAliveInterval, on: &sse, comment: { ": waking tier \(tier.name) (\($0) s)\n\n" },
+            discard: { $0.release() }  // a lease that arrived while the stream failed must not keep the tier busy
+        ) { try await tier.acquire() }
+    }
+
+    /// Starts a stream behind `: queued` comments: for a request that waits for a generation slot.
+    private static func startQueued(
+        _ startStream: @escaping @Sendable () async throws -> StreamStart, interval: Duration, on sse: inout SSEWriter
+    ) async throws -> StreamStart {
+        try await SSEKeepAlive.run(every: interval, on: &sse, comment: { ": queued (\($0) s)\n\n" }, startStream)
     }
 }
 

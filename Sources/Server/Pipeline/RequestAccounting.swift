@@ -2,6 +2,7 @@ import Fleet
 import Foundation
 import Logging
 import Synchronization
+import OpenAIWire
 
 /// Follows one completion request from admission to its ledger row: time to first token,
 /// usage, and what it holds (the tier lease, the admission ticket, the rate-limit

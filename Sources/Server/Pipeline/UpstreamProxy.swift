@@ -15,12 +15,22 @@ struct UpstreamProxy: Sendable {
 
     /// - Parameter sawResponseID: called with the id of a Responses API reply (the object's, or
     ///   the first stream event's) before it goes to the client.
+    /// - Parameter object: `bytes` parsed already (`nil`: parsed here).
     func respond(
-        path: String, body bytes: ByteBuffer, stream: Bool, sawResponseID: (@Sendable (String) async throws -> Void)? = nil
+        path: String, body bytes: ByteBuffer, object: JSONObject? = nil, stream: Bool,
+        sawResponseID: (@Sendable (String) async throws -> Void)? = nil
     ) async throws -> Response {
-        guard case .object(let body) = try JSONValue.parse(bytes.readableBytesView) else {
-            throw OpenAIError.invalidRequest("The request body must be a JSON object.")
+        let body: JSONObject
+        if let object {
+            body = object
+        } else {
+            guard case .object(let parsed) = try JSONValue.parse(bytes.readableBytesView) else {
+                throw OpenAIError.invalidRequest("The request body must be a JSON object.")
+            }
+            body = parsed
         }
+        // The body as sent: forwarded with only the fields the upstream needs changed.
+        let text = JSONObjectText(bytes.readableBytesView)
         let accounting = admission.accounting
         let requestID = accounting.requestID
         let metrics = state.metrics
@@ -33,7 +43,7 @@ struct UpstreamProxy: Sendable {
             stream: stream,
             complete: {
                 try await start()
-                let reply = try await upstream.send(path: path, body: body, stream: false, requestID: requestID)
+                let reply = try await upstream.send(path: path, body: body, text: text, stream: false, requestID: requestID)
                 guard case .complete(let value, let usage) = reply else {
                     throw FleetError.upstream(.serverError("The upstream answered a non-streamed request with a stream.", status: 502))
                 }
@@ -47,7 +57,7 @@ struct UpstreamProxy: Sendable {
             },
             startStream: {
                 try await start()
-                let reply = try await upstream.send(path: path, body: body, stream: true, requestID: requestID)
+                let reply = try await upstream.send(path: path, body: body, text: text, stream: true, requestID: requestID)
                 guard case .stream(let events) = reply else {
                     throw FleetError.upstream(.serverError("The upstream answered a streamed request without a stream.", status: 502))
                 }
@@ -55,23 +65,31 @@ struct UpstreamProxy: Sendable {
                 // The Responses API names each event and ends without `[DONE]`.
                 let responses = path == "responses"
                 return StreamStart(headers: [:], sendsDone: !responses) { sse in
-                    for try await event in events {
-                        switch event {
-                        case .chunk(let chunk):
-                            if let sawResponseID, let id = UpstreamResponseRecord.responseID(in: chunk) { try await sawResponseID(id) }
-                            if Self.carriesOutput(chunk) {
-                                timer.tokenArrived()
-                                accounting.outputArrived()
+                    // The events of one upstream read go out in one write: one hop to the event
+                    // loop and one syscall for what arrived together, not one per event.
+                    var iterator = events.makeAsyncIterator()
+                    while let batch = try await iterator.nextBatch() {
+                        var text = ""
+                        for relayed in batch {
+                            switch relayed.event {
+                            case .chunk(let chunk):
+                                if let sawResponseID, let id = UpstreamResponseRecord.responseID(in: chunk) { try await sawResponseID(id) }
+                                if Self.carriesOutput(chunk) {
+                                    timer.tokenArrived()
+                                    accounting.outputArrived()
+                                }
+                                if let forwarded = relayed.text {
+                                    text += forwarded  // the upstream's own bytes, model renamed
+                                } else {
+                                    if responses, let type = chunk["type"]?.stringValue { text += "event: \(type)\n" }
+                                    text += ServerSentEvents.event(chunk)
+                                }
+                            case .usage(let usage):
+                                accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
+                                metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
                             }
-                            if responses, let type = chunk["type"]?.stringValue {
-                                try await sse.write("event: \(type)\n" + ServerSentEvents.event(chunk))
-                            } else {
-                                try await sse.send(chunk)
-                            }
-                        case .usage(let usage):
-                            accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
-                            metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
                         }
+                        if !text.isEmpty { try await sse.write(text) }
                     }
                 }
             })

@@ -10,9 +10,10 @@ struct ChatCompletionsRoute: Sendable {
 
     func handle(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let bodyBytes = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
-        let chat = try ChatCompletionRequest(body: bodyBytes.readableBytesView)
+        let object = try JSONObject(requestBody: bodyBytes.readableBytesView)
+        let chat = try ChatCompletionRequest(object)
         return try await CompletionEndpoint(state: state, path: "chat/completions").serve(
-            model: chat.model, options: chat.options, ignoredFields: chat.ignoredFields, body: bodyBytes, context: context
+            model: chat.model, options: chat.options, ignoredFields: chat.ignoredFields, body: bodyBytes, object: object, context: context
         ) { admission in
             LocalChatCompletion(state: state, admission: admission, chat: chat)
         }

@@ -10,10 +10,11 @@ struct CompletionsRoute: Sendable {
 
     func handle(_ request: Request, context: SwitchyardRequestContext) async throws -> Response {
         let bodyBytes = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
-        let completion = try CompletionRequest(body: bodyBytes.readableBytesView)
+        let object = try JSONObject(requestBody: bodyBytes.readableBytesView)
+        let completion = try CompletionRequest(object)
         return try await CompletionEndpoint(state: state, path: "completions").serve(
             model: completion.model, options: completion.options, ignoredFields: completion.ignoredFields, body: bodyBytes,
-            context: context
+            object: object, context: context
         ) { admission in
             LocalCompletion(state: state, admission: admission, completion: completion)
         }

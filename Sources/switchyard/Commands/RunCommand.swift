@@ -76,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
                 if verbose {
                     let total = clock.now - start
                     let decode = firstToken.map { clock.now - $0 } ?? total
-                    let rate = Double(max(usage.completionTokens - 1, 0)) / max(decode.seconds, 1e-9)
+                    let rate = Double(max(usage.completionTokens - 1, 0)) / max(decode.inSeconds, 1e-9)
                     FileHandle.standardError.write(Data("""
                         [\(reason.rawValue)] prompt \(usage.promptTokens) tokens, completion \(usage.completionTokens) tokens, \
                         \(String(format: "%.1f", rate)) tokens/s
@@ -88,12 +88,5 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         engine.shutdown()
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 }

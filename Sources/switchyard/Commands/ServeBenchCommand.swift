@@ -15,7 +15,7 @@ import ServiceLifecycle
 struct ServeBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve-bench",
-        abstract: "Measure the server's overhead over the engine and its throughput with concurrent streams.",
+        abstract: "Measure the server's overhead over the engine and its throughput with concurrent streams (--gateway: over an upstream).",
         discussion: """
             Loads the model once, then measures in the same run: one generation on the engine \
             directly (the baseline), the same generation streamed through the HTTP server on \
@@ -41,6 +41,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @OptionGroup var gatewayOptions: GatewayBenchOptions
+
     static let llamaServer: [Int: Double] = [1: 73, 4: 110, 8: 141]
     static let messages: JSONValue = [["role": "user", "content": "Write a long story about a lighthouse keeper and the sea."]]
 
@@ -51,6 +53,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if gatewayOptions.gateway { return try await runGateway() }
         let levels = concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
         guard !levels.isEmpty else { throw ValidationError("--concurrency needs at least one positive count") }
         var logger = Logger(label: "switchyard.serve-bench")
@@ -83,7 +86,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 for _ in 0..<level { group.addTask { try await streamOnce(url: url).tokens } }
                 return try await group.reduce(0, +)
             }
-            levelResults.append((level, Double(tokens) / (ContinuousClock.now - start).seconds))
+            levelResults.append((level, Double(tokens) / (ContinuousClock.now - start).inSeconds))
         }
         await group.triggerGracefulShutdown()
         report(engine: engine, http: single, levels: levelResults)
@@ -138,9 +141,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 if first == nil { first = ContinuousClock.now - start }
             }
         }
-        let total = (ContinuousClock.now - start).seconds
+        let total = (ContinuousClock.now - start).inSeconds
         return Measurement(
-            timeToFirstTokenMilliseconds: (first?.seconds ?? total) * 1000, tokensPerSecond: Double(tokens) / total, tokens: tokens)
+            timeToFirstTokenMilliseconds: (first?.inSeconds ?? total) * 1000, tokensPerSecond: Double(tokens) / total, tokens: tokens)
     }
 
     /// One streamed chat completion over HTTP: time to the first content chunk, and tokens from the usage chunk.
@@ -164,10 +167,10 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 first = ContinuousClock.now - start
             }
         }
-        let total = (ContinuousClock.now - start).seconds
+        let total = (ContinuousClock.now - start).inSeconds
         let tokens = ServerSentEvents.payloads(in: text).compactMap { try? JSONValue.parse($0) }
             .compactMap { $0["usage"]?["completion_tokens"]?.intValue }.last ?? 0
         return Measurement(
-            timeToFirstTokenMilliseconds: (first?.seconds ?? total) * 1000, tokensPerSecond: Double(tokens) / total, tokens: tokens)
+            timeToFirstTokenMilliseconds: (first?.inSeconds ?? total) * 1000, tokensPerSecond: Double(tokens) / total, tokens: tokens)
     }
 }

@@ -1,0 +1,196 @@
+public import AsyncHTTPClient
+import Logging
+import NIOCore
+import OpenAIWire
+
+/// A streamed upstream reply, read at the pace of whoever iterates it: each `next()` reads the
+/// upstream body only when the events already parsed are used up, so a slow client slows the
+/// upstream read (TCP pushes back) and memory stays bounded by one read. There is no producer
+/// task: when the consumer stops (the client went away) and drops the iterator, or its task is
+/// cancelled, the upstream request is cancelled with it. Each read waits at most the target's
+/// timeout for bytes (the stream's silence limit).
+///
+/// It finishes after the upstream's `[DONE]` (or a Responses API stream's final event), and
+/// throws `FleetError.upstream` when the upstream fails, breaks off, or falls silent.
+public struct UpstreamEventStream: AsyncSequence, Sendable {
+    public typealias Element = UpstreamStreamEvent
+
+    let body: HTTPClientResponse.Body
+    let reader: UpstreamEventReader
+    /// The pool's count of this stream as in flight at its target, until its last byte; a stream
+    /// dropped unfinished lets go of it as neutral (the lease's deinit).
+    let lease: UpstreamTargetLease?
+
+    init(body: HTTPClientResponse.Body, reader: UpstreamEventReader, lease: UpstreamTargetLease? = nil) {
+        self.body = body
+        self.reader = reader
+        self.lease = lease
+    }
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(body: body.makeAsyncIterator(), reader: reader, lease: lease)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        var body: HTTPClientResponse.Body.AsyncIterator
+        var reader: UpstreamEventReader
+        var parser = ServerSentEventParser()
+        var pending: [UpstreamRelayedEvent] = []
+        var nextPending = 0
+        var finished = false
+        var bodyEnded = false
+        let lease: UpstreamTargetLease?
+
+        init(body: HTTPClientResponse.Body.AsyncIterator, reader: UpstreamEventReader, lease: UpstreamTargetLease?) {
+            self.body = body
+            self.reader = reader
+            self.lease = lease
+        }
+
+        /// Every event read and not yet returned (at least one; reading when none is), or `nil` at
+        /// the end: a relay writes them to its client at once instead of one by one.
+        public mutating func nextBatch() async throws -> ArraySlice<UpstreamRelayedEvent>? {
+            guard try await next() != nil else { return nil }
+            let batch = pending[(nextPending - 1)...]
+            nextPending = pending.count
+            return batch
+        }
+
+        public mutating func next() async throws -> UpstreamStreamEvent? {
+            while nextPending == pending.count {
+                guard !finished else {
+                    await drain()
+                    lease?.finish(.success)
+                    return nil
+                }
+                pending.removeAll(keepingCapacity: true)
+                nextPending = 0
+                do {
+                    try await fill()
+                } catch {
+                    finished = true
+                    let failure = reader.failure(error)
+                    lease?.finish((failure as? FleetError).map(UpstreamBackend.outcome(of:)) ?? .neutral)
+                    throw failure
+                }
+            }
+            defer { nextPending += 1 }
+            return pending[nextPending].event
+        }
+
+        /// Reads until at least one event is pending or the stream ended.
+        private mutating func fill() async throws {
+            guard let buffer = try await Self.read(&body, limit: reader.timeout) else {
+                finished = true
+                bodyEnded = true
+                pending = try reader.finish(&parser)
+                return
+            }
+            let (events, done) = try reader.feed(buffer, into: &parser)
+            pending = events
+            if done { finished = true }
+        }
+
+        /// After `[DONE]`: reads the body's end (it follows at once), so the upstream connection
+        /// is reused instead of closed; an upstream that keeps it open gets a few seconds.
+        private mutating func drain() async {
+            while !bodyEnded {
+                if (try? await Self.read(&body, limit: Swift.min(reader.timeout, .seconds(5)))) == nil { bodyEnded = true }
+            }
+        }
+
+        /// The next body buffer, or a `Silence` error when none arrives within `limit`.
+        private static func read(_ body: inout HTTPClientResponse.Body.AsyncIterator, limit: Duration) async throws -> ByteBuffer? {
+            let reading = BodyReading(body)
+            defer { body = reading.iterator }
+            return try await withThrowingTaskGroup(of: ReadResult.self) { group in
+                group.addTask { .read(try await reading.next()) }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return .silence
+                }
+                defer { group.cancelAll() }
+                guard case .read(let buffer)? = try await group.next() else {
+                    throw UpstreamActivityClock.Silence(limit: limit)
+                }
+                return buffer
+            }
+        }
+    }
+
+    private enum ReadResult: Sendable {
+        case read(ByteBuffer?)
+        case silence
+    }
+
+    /// The body iterator lent to the one child task that reads it, while its owner waits for that
+    /// child (so only one task touches it at a time).
+    private final class BodyReading: @unchecked Sendable {
+        var iterator: HTTPClientResponse.Body.AsyncIterator
+
+        init(_ iterator: HTTPClientResponse.Body.AsyncIterator) {
+            self.iterator = iterator
+        }
+
+        func next() async throws -> ByteBuffer? {
+            try await iterator.next()
+        }
+    }
+}
+
+/// An event of a streamed reply, with the SSE text that forwards it when the upstream's own
+/// bytes can go on (only `model` renamed, the forced-on `"usage": null` dropped): a relay
+/// writes that instead of encoding the parsed chunk again.
+public struct UpstreamRelayedEvent: Sendable {
+    public var event: UpstreamStreamEvent
+    /// `data: ...\n\n` for a chunk, when its text can be forwarded; `nil` otherwise.
+    public var text: String?
+}
+
+/// Turns upstream body bytes into events for one stream: SSE framing, JSON, errors in the
+/// stream, the model name, the usage chunk that was forced on.
+struct UpstreamEventReader: Sendable {
+    let translator: UpstreamTranslator
+    let wantsUsage: Bool
+    let timeout: Duration
+    let logger: Logger
+    let requestID: String
+
+    init(translator: UpstreamTranslator, wantsUsage: Bool, timeout: Duration, logger: Logger, requestID: String) {
+        self.translator = translator
+        self.wantsUsage = wantsUsage
+        self.timeout = timeout
+        self.logger = logger
+        self.requestID = requestID
+    }
+
+    /// The events `buffer` completed, and whether the stream is done.
+    func feed(_ buffer: ByteBuffer, into parser: inout ServerSentEventParser) throws -> ([UpstreamRelayedEvent], Bool) {
+        var events: [UpstreamRelayedEvent] = []
+        for event in try parser.feed(buffer.readableBytesView) {
+            if try UpstreamBackend.handle(event, translator: translator, wantsUsage: wantsUsage, into: &events) { return (events, true) }
+        }
+        return (events, false)
+    }
+
+    /// The body ended: the last event, if one was under way; throws when `[DONE]` never came.
+    func finish(_ parser: inout ServerSentEventParser) throws -> [UpstreamRelayedEvent] {
+        var events: [UpstreamRelayedEvent] = []
+        if let event = parser.finish(),
+            try UpstreamBackend.handle(event, translator: translator, wantsUsage: wantsUsage, into: &events)
+        {
+            return events
+        }
+        throw FleetError.upstream(translator.disconnected("ended the stream without [DONE]"))
+    }
+
+    /// What a broken stream turns into for the client (cancellation stays cancellation).
+    func failure(_ error: any Error) -> any Error {
+        if error is CancellationError || Task.isCancelled { return CancellationError() }
+        let failure = UpstreamBackend.streamFailure(error, timeout: timeout, translator: translator)
+        logger.warning(
+            "upstream stream failed",
+            metadata: ["request.id": .string(requestID), "upstream.host": .string(translator.host), "upstream.reason": .string(failure.message)])
+        return FleetError.upstream(failure)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+
+/// `serve-bench --gateway`'s options.
+struct GatewayBenchOptions: ParsableArguments {
+    @Flag(help: "Measure the gateway path instead: an in-process mock upstream, directly and through Switchyard (see the README).")
+    var gateway = false
+
+    @Option(help: "--gateway: connection counts to measure, comma-separated.")
+    var connections = "1,8,64"
+
+    @Option(help: "--gateway: seconds per measurement.")
+    var duration = 5
+
+    @Option(help: "--gateway: content chunks in the mock's streamed answer.")
+    var streamChunks = 200
+
+    @Option(help: "--gateway: the key and usage database: a SQLite file or postgres://USER@HOST:PORT/DB (default: a fresh SQLite file).")
+    var database: String?
+
+    @Option(help: "--gateway: the mock upstream's port (default: any free port).")
+    var mockPort = 0
+
+    @Flag(help: "--gateway: also measure nginx (from the PATH) as a plain reverse proxy in front of the same mock.")
+    var nginx = false
+
+    @Option(name: .customLong("compare"), help: ArgumentHelp(
+        "--gateway: also measure another proxy in front of the mock (repeatable), e.g. litellm=http://127.0.0.1:4000/v1; it gets the same key and model name.",
+        valueName: "name=base-url"))
+    var compare: [String] = []
+
+    @Option(help: "--gateway: the API key Switchyard requires (and every proxy is sent).")
+    var benchKey = "sk-switchyard-bench"
+
+    func settings() throws -> GatewayBench.Settings {
+        let levels = connections.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }) else { throw ValidationError("--connections needs positive counts, e.g. 1,8,64") }
+        guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second") }
+        guard streamChunks >= 1 else { throw ValidationError("--stream-chunks must be at least 1") }
+        guard (0...65535).contains(mockPort) else { throw ValidationError("--mock-port must be between 0 and 65535") }
+        let others = try compare.map { item -> (name: String, baseURL: String) in
+            guard let equals = item.firstIndex(of: "="), item[item.index(after: equals)...].hasPrefix("http") else {
+                throw ValidationError("--compare '\(item)': expected name=http://host:port/v1")
+            }
+            var base = String(item[item.index(after: equals)...])
+            while base.hasSuffix("/") { base.removeLast() }
+            return (String(item[..<equals]), base)
+        }
+        return GatewayBench.Settings(
+            connections: levels, seconds: duration, streamChunks: streamChunks, database: database, mockPort: mockPort, nginx: nginx,
+            compare: others, apiKey: benchKey)
+    }
+}
