@@ -63,8 +63,8 @@ public enum AVX2Q4KTiles {
         var accMin = InlineArray<4, SIMD8<Float>>(repeating: .zero)
         for b in 0..<blocks {
             let record = w + b * Q4KTiles.recordBytes
-            let d = record.loadUnaligned(fromByteOffset: Q4KTiles.dOffset, as: SIMD8<Float>.self)
-            let dmin = record.loadUnaligned(fromByteOffset: Q4KTiles.dminOffset, as: SIMD8<Float>.self)
+            let d = _mm256_cvtph_ps(record.loadUnaligned(fromByteOffset: Q4KTiles.dOffset, as: SIMD2<Int64>.self))
+            let dmin = _mm256_cvtph_ps(record.loadUnaligned(fromByteOffset: Q4KTiles.dminOffset, as: SIMD2<Int64>.self))
             // Each token's eight 32-element sums (pairs of ggml's 16-element bsums).
             var pairs = InlineArray<4, SIMD4<Int32>>(repeating: .zero)
             for i in 0..<n {
@@ -89,9 +89,12 @@ public enum AVX2Q4KTiles {
                         highs[i] = _mm256_add_epi16(highs[i], _mm256_maddubs_epi16(wh, xh))
                     }
                 }
-                let scaleLow = load32(record, Q4KTiles.scaleOffset + 64 * p)
-                let scaleHigh = load32(record, Q4KTiles.scaleOffset + 64 * p + 32)
-                let mins = load32(record, Q4KTiles.minOffset + 32 * p)
+                // Scales widened to int16 lanes 2r and 2r+1 (row r's), mins to lanes 2r, 2r+1.
+                let scaleBytes = record.loadUnaligned(fromByteOffset: Q4KTiles.scaleOffset + 32 * p, as: SIMD2<Int64>.self)
+                let scaleLow = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(scaleBytes, scaleBytes))
+                let scaleHigh = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scaleBytes, scaleBytes))
+                let mins = _mm256_cvtepu8_epi16(
+                    record.loadUnaligned(fromByteOffset: Q4KTiles.scaleOffset + 32 * p + 16, as: SIMD2<Int64>.self))
                 for i in 0..<n {
                     let sum = _mm256_add_epi32(_mm256_madd_epi16(lows[i], scaleLow), _mm256_madd_epi16(highs[i], scaleHigh))
                     let minTerms = _mm256_madd_epi16(mins, _mm256_set1_epi32(pairs[i][p]))
