@@ -45,6 +45,10 @@ public final class InferenceEngine: Sendable {
         chatRenderer = try ChatRenderer(
             templateSource: file.metadata["tokenizer.chat_template"]?.stringValue, tokenizer: tokenizer)
         let hyperparameters = try LlamaHyperparameters(metadata: file.metadata, vocabularySize: tokenizer.vocabularySize)
+        // Hashing reads the whole file: before the weights load drops the pages it no longer needs.
+        let fileHash = SHA256.hash(data: UnsafeRawBufferPointer(file.file.bytes)).hexString
+        // The metadata (a 262k-token vocabulary is megabytes of it) has been read into the tokenizer.
+        ResidentPages.release(UnsafeRawBufferPointer(rebasing: file.file.bytes[0..<min(file.dataOffset, file.file.bytes.count)]))
         let weights = try LlamaWeights(file: file, hyperparameters: hyperparameters)
 
         let contextLength = min(configuration.contextLength ?? hyperparameters.trainingContextLength,
@@ -73,7 +77,6 @@ public final class InferenceEngine: Sendable {
         scheduler = Scheduler(model: model, tokenizer: tokenizer, configuration: resolved,
                               sharedCompute: configuration.sharedCompute)
 
-        let fileHash = SHA256.hash(data: UnsafeRawBufferPointer(file.file.bytes)).hexString
         let fingerprint = SHA256.hash(data: Data((fileHash + EngineVersion.current).utf8)).hexString.prefix(10)
         modelInfo = ModelInfo(
             name: file.metadata["general.name"]?.stringValue

@@ -57,6 +57,8 @@ struct LlamaWeights: @unchecked Sendable {
         func repack(_ matrix: WeightMatrix) -> WeightMatrix {
             guard let copy = RepackedWeights(matrix) else { return matrix }
             owners.append(copy)
+            // The AVX2 products read only the copy: the file's pages of the original can go.
+            ResidentPages.release(UnsafeRawBufferPointer(start: matrix.data, count: matrix.rows * matrix.rowByteCount))
             return copy.matrix
         }
         var layers: [Layer] = []
