@@ -45,6 +45,11 @@ public final class InferenceEngine: Sendable {
         chatRenderer = try ChatRenderer(
             templateSource: file.metadata["tokenizer.chat_template"]?.stringValue, tokenizer: tokenizer)
         let hyperparameters = try LlamaHyperparameters(metadata: file.metadata, vocabularySize: tokenizer.vocabularySize)
+        // Hashing reads the whole file (on its first load; ModelFileDigest remembers it): before
+        // the weights load drops the pages it no longer needs.
+        let fileHash = ModelFileDigest.sha256(path: modelPath, bytes: UnsafeRawBufferPointer(file.file.bytes))
+        // The metadata (a 262k-token vocabulary is megabytes of it) has been read into the tokenizer.
+        ResidentPages.release(UnsafeRawBufferPointer(rebasing: file.file.bytes[0..<min(file.dataOffset, file.file.bytes.count)]))
         let weights = try LlamaWeights(file: file, hyperparameters: hyperparameters)
 
         let contextLength = min(configuration.contextLength ?? hyperparameters.trainingContextLength,
@@ -73,7 +78,6 @@ public final class InferenceEngine: Sendable {
         scheduler = Scheduler(model: model, tokenizer: tokenizer, configuration: resolved,
                               sharedCompute: configuration.sharedCompute)
 
-        let fileHash = ModelFileDigest.sha256(path: modelPath, bytes: UnsafeRawBufferPointer(file.file.bytes))
         let fingerprint = SHA256.hash(data: Data((fileHash + EngineVersion.current).utf8)).hexString.prefix(10)
         modelInfo = ModelInfo(
             name: file.metadata["general.name"]?.stringValue

@@ -38,6 +38,19 @@ public enum GGMLGELU {
         }
     }
 
+    /// `geglu` split across `pool` (a prompt's feed-forward is millions of elements).
+    public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int, pool: ComputePool) {
+        let chunk = 16_384
+        guard count > chunk, pool.threadCount > 1 else {
+            geglu(gate, up, count: count)
+            return
+        }
+        pool.parallelFor((count + chunk - 1) / chunk) { task in
+            let start = task * chunk
+            geglu(gate + start, up + start, count: min(chunk, count - start))
+        }
+    }
+
     /// The table's halves, stored as the floats they stand for; built once.
     private static let table: [Float] = {
         var table = [Float](repeating: 0, count: 1 << 16)

@@ -153,7 +153,10 @@ public enum KernelBenchmark {
             }
         }
         for i in 0..<(tokens * columns) { input[i] = Float(i % 97) / 97 - 0.5 }
-        let matrix = WeightMatrix(format: format, rows: rows, columns: columns, data: UnsafeRawPointer(weights))
+        let plain = WeightMatrix(format: format, rows: rows, columns: columns, data: UnsafeRawPointer(weights))
+        // Q4_K as the engine loads it: repacked into 8-row tiles.
+        let repacked = RepackedWeights(plain)
+        let matrix = repacked?.matrix ?? plain
         let flops = 2 * Double(rows) * Double(columns) * Double(tokens)
         MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
         // Short batches, best of many: on a shared machine some batches run undisturbed.

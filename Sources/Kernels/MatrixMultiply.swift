@@ -135,7 +135,8 @@ public enum MatrixMultiply {
             withUnsafeTemporaryAllocation(of: TilePlan.self, capacity: weights.count) { plans in
                 var taskCount = 0
                 for (i, matrix) in weights.enumerated() {
-                    let plan = TilePlan(rows: matrix.rows, tokens: tokens, threads: parallel.width)
+                    let plan = TilePlan(rows: matrix.rows, tokens: tokens, threads: parallel.width,
+                                        rowMultiple: matrix.q4KTiles != nil && backend == .avx2 ? 8 : 4)
                     plans.initializeElement(at: i, to: plan)
                     taskCount += plan.taskCount
                 }
@@ -240,6 +241,12 @@ public enum MatrixMultiply {
     ) {
         let blocks = weights.columns / 256
         #if arch(x86_64)
+        if backend == .avx2, let tiles = weights.q4KTiles {
+            AVX2Q4KTiles.multiply(
+                tiles: tiles, blocks: blocks, rows: rows, activations: activations, activationStride: stride,
+                tokens: tokens, output: output, outputStride: weights.rows, gemmTokens: gemmTokens)
+            return
+        }
         if backend == .avx2 {
             let kind: AVX2KQuants.Kind = switch weights.format {
             case .q2_K: .q2_K

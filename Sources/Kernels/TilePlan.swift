@@ -8,7 +8,9 @@ struct TilePlan {
     let rowTasks: Int
     let tokenTasks: Int
 
-    init(rows: Int, tokens: Int, threads: Int) {
+    /// - Parameter rowMultiple: tasks' rows start at multiples of this (the kernel's row tile: 4,
+    ///   or 8 for repacked Q4_K).
+    init(rows: Int, tokens: Int, threads: Int, rowMultiple: Int = 4) {
         self.rows = rows
         self.tokens = tokens
         // Multiples of the AVX2 kernel's register tile (4 rows × 2 tokens).
@@ -23,7 +25,8 @@ struct TilePlan {
         } else {
             perTask = min(max(perTask, 16), 64)
         }
-        perTask = min((perTask + 3) / 4 * 4, (rows + 3) / 4 * 4)
+        let m = rowMultiple
+        perTask = min((perTask + m - 1) / m * m, (rows + m - 1) / m * m)
         rowsPerTask = perTask
         rowTasks = (rows + perTask - 1) / perTask
     }

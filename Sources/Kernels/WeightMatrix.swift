@@ -1,3 +1,5 @@
+import KernelsAVX2
+
 /// A row-major weight matrix in one of the ggml layouts: a view on memory owned elsewhere
 /// (usually a memory-mapped model file), which must outlive every use of the view.
 public struct WeightMatrix: @unchecked Sendable {
@@ -9,6 +11,9 @@ public struct WeightMatrix: @unchecked Sendable {
     /// rows, multiplied and not looked up: `repack.cpp`), which changes its rounding. A tied
     /// output projection lives in the embedding's buffer and is not repacked: set it false there.
     public var repackedInLlama: Bool
+    /// The same Q4_K matrix repacked into 8-row tiles (`Q4KTiles`, made by `RepackedWeights`),
+    /// which the AVX2 products read instead of `data`; nil when not repacked.
+    public var q4KTiles: UnsafeRawPointer?
 
     /// - Parameters:
     ///   - columns: elements per row; a multiple of `format.blockSize`.
@@ -27,4 +32,32 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Start of row `row`.
     @inline(__always)
     func rowPointer(_ row: Int) -> UnsafeRawPointer { data + row * rowByteCount }
+}
+
+/// Owns a Q4_K matrix's repacked copy (`Q4KTiles`) and hands out the matrix view that uses it.
+/// Only matrices llama.cpp also repacks are repacked (their rounding is the repacked kernels'),
+/// and only where the AVX2 kernels run.
+public final class RepackedWeights: @unchecked Sendable {
+    // Safety: the storage is written once, in init, and only read afterwards.
+    public let matrix: WeightMatrix
+    private let storage: UnsafeMutableRawPointer
+
+    /// Nil when `matrix` is not a Q4_K matrix llama.cpp repacks, or the AVX2 kernels do not run here.
+    public init?(_ matrix: WeightMatrix) {
+        #if arch(x86_64)
+        guard matrix.format == .q4_K, matrix.repackedInLlama, matrix.rows % 8 == 0, KernelBackend.best == .avx2 else {
+            return nil
+        }
+        let blocks = matrix.columns / 256
+        storage = .allocate(byteCount: Q4KTiles.byteCount(rows: matrix.rows, blocks: blocks), alignment: 64)
+        Q4KTiles.repack(matrix.data, rowBytes: matrix.rowByteCount, rows: matrix.rows, blocks: blocks, into: storage)
+        var view = matrix
+        view.q4KTiles = UnsafeRawPointer(storage)
+        self.matrix = view
+        #else
+        return nil
+        #endif
+    }
+
+    deinit { storage.deallocate() }
 }

@@ -40,6 +40,9 @@ public enum AVX2MatrixMultiply {
     /// beside the operands (4 × 3 spilled and measured slower).
     static let tileTokens = 2
 
+    /// Tokens of the one-row tiles that prompts take (8 accumulators).
+    static let wideTileTokens = 8
+
     /// How many 4-row tiles ahead the kernel prefetches. A tile's four rows are four short
     /// streams (a 1536-column Q4_1 row is 960 bytes) that the hardware prefetcher does not
     /// follow well: a matrix streamed from memory ran at a third of its cached speed without this.
@@ -51,6 +54,18 @@ public enum AVX2MatrixMultiply {
         _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
     ) {
         var t = tokens.lowerBound
+        // Prompts, signed formats (Q5_0, Q8_0): one row against eight tokens, so a block is
+        // unpacked once for eight products (the rows are then walked in order, a stream the
+        // hardware prefetcher follows). Measured 1.5x on Gemma's Q5_0 64-token product; the
+        // unsigned formats, cheap to unpack but with an offset sum per product, gained nothing.
+        while F.signedWeights && tokens.upperBound - t >= Self.wideTileTokens {
+            let a = activations + t * activationStride
+            for r in rows {
+                tile(F.self, 1, Self.wideTileTokens, weights + r * rowBytes, rowBytes, a, activationStride, blocks,
+                     output + t * outputStride + r, outputStride, nil)
+            }
+            t += Self.wideTileTokens
+        }
         while t < tokens.upperBound {
             let rn = min(Self.tileTokens, tokens.upperBound - t)
             let a = activations + t * activationStride
@@ -74,7 +89,7 @@ public enum AVX2MatrixMultiply {
         }
     }
 
-    /// An `rm` × `rn` tile (rm ≤ 4, rn ≤ 2, constants after inlining so the accumulators
+    /// An `rm` × `rn` tile (rm · rn ≤ 8, constants after inlining so the accumulators
     /// live in registers).
     @inline(__always)
     private static func tile<F: AVX2BlockFormat>(

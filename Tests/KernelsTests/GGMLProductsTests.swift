@@ -52,10 +52,17 @@ import Testing
         let cases = try Self.cases()
         #expect(Set(cases.map(\.format)) == [.bf16, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
         let pool = ComputePool(threadCount: 2)
-        for c in cases {
+        // Q4_K matrices also as the engine loads them: repacked into 8-row tiles (AVX2 only).
+        let variants = cases.flatMap { c in
+            c.format == .q4_K && backend == .avx2 && c.rows % 8 == 0 ? [(c, false), (c, true)] : [(c, false)]
+        }
+        for (c, repack) in variants {
             var output = [Float](repeating: .nan, count: c.tokens * c.rows)
             c.weights.withUnsafeBytes { raw in
-                let matrix = WeightMatrix(format: c.format, rows: c.rows, columns: c.columns, data: raw.baseAddress!)
+                let plain = WeightMatrix(format: c.format, rows: c.rows, columns: c.columns, data: raw.baseAddress!)
+                let repacked = repack ? RepackedWeights(plain) : nil
+                #expect(repacked != nil || !repack, "Q4_K \(c.rows)x\(c.columns) was not repacked")
+                let matrix = repacked?.matrix ?? plain
                 // Mode 1: one llama.cpp batch (the default split); mode 0: token by token.
                 if c.mode == 1 {
                     MatrixMultiply.multiply(matrix, input: c.input, tokens: c.tokens, output: &output, pool: pool, backend: backend)
@@ -71,7 +78,7 @@ import Testing
                 }
             }
             let mismatches = zip(output, c.expected).filter { $0.bitPattern != $1.bitPattern }
-            #expect(mismatches.isEmpty, "\(c.format) \(c.rows)x\(c.columns) tokens \(c.tokens) mode \(c.mode): \(mismatches.count) differ, first \(mismatches.prefix(3))")
+            #expect(mismatches.isEmpty, "\(c.format) \(c.rows)x\(c.columns) tokens \(c.tokens) mode \(c.mode) repacked \(repack): \(mismatches.count) differ, first \(mismatches.prefix(3))")
         }
     }
 }

@@ -182,3 +182,32 @@ func check(
         #expect(outB == refB)
     }
 }
+
+/// Prompt products take wider register tiles (Q5_0/Q8_0: one row × eight tokens; Q4_K: repacked
+/// 8-row tiles × four tokens) than decode; each output's arithmetic must not depend on the tile,
+/// so a prompt's products equal the same tokens' one-token products bit for bit (Q4_K's gemv
+/// steps, asked for with `gemmTokens: 0`).
+@Suite struct PromptTileTests {
+    @Test(arguments: [WeightFormat.q5_0, .q8_0, .q4_1, .q4_K])
+    func promptTilesEqualOneTokenProducts(format: WeightFormat) {
+        let pool = ComputePool(threadCount: 2)
+        let columns = 512, tokens = 21, rows = 40
+        let random = RandomMatrix(format: format, rows: rows, columns: columns, seed: 31)
+        let repacked = RepackedWeights(random.matrix)
+        #expect((repacked != nil) == (format == .q4_K && KernelBackend.best == .avx2))
+        let matrix = repacked?.matrix ?? random.matrix
+        let input = randomActivations(count: tokens * columns, seed: 32)
+        var batch = [Float](repeating: .nan, count: tokens * rows)
+        MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: &batch, pool: pool, gemmTokens: 0)
+        var single = [Float](repeating: .nan, count: tokens * rows)
+        input.withUnsafeBufferPointer { input in
+            single.withUnsafeMutableBufferPointer { single in
+                for t in 0..<tokens {
+                    MatrixMultiply.multiply(matrix, input: input.baseAddress! + t * columns, tokens: 1,
+                                            output: single.baseAddress! + t * rows, pool: pool)
+                }
+            }
+        }
+        #expect(batch.map(\.bitPattern) == single.map(\.bitPattern))
+    }
+}

@@ -17,10 +17,11 @@ enum BudgetAwareSampling {
     /// - Parameters:
     ///   - matcher: advanced by the chosen token.
     ///   - budget: tokens left after this one.
+    ///   - saved: room for `vocabularySize` floats, where the logits are kept for restoring.
     ///   - draw: samples from `logits` within a mask (it may rewrite the logits; they are restored between draws).
     static func sample(
         matcher: inout GrammarMatcher, mask: TokenMask, budget: Int, logits: UnsafeMutablePointer<Float>, vocabularySize: Int,
-        draw: (UnsafeMutablePointer<Float>, TokenMask) -> Int
+        saved: UnsafeMutablePointer<Float>, draw: (UnsafeMutablePointer<Float>, TokenMask) -> Int
     ) -> Int {
         // Without room for the shortest finish from the start, nothing can be promised: sample as before.
         guard budget >= 0, matcher.minimumBytesToComplete <= budget + 1 else {
@@ -28,12 +29,8 @@ enum BudgetAwareSampling {
             _ = matcher.accept(token)
             return token
         }
-        let original = Array(UnsafeBufferPointer(start: logits, count: vocabularySize))
-        func restore() {
-            original.withUnsafeBufferPointer { saved in
-                if let base = saved.baseAddress { logits.update(from: base, count: vocabularySize) }
-            }
-        }
+        saved.update(from: logits, count: vocabularySize)
+        func restore() { logits.update(from: saved, count: vocabularySize) }
         var allowed = mask
         var token = draw(logits, allowed)
         var rejections = 0

@@ -28,6 +28,8 @@ final class Scheduler: @unchecked Sendable {
     private var slots: SlotTable
     /// A copy of one row of logits before sampling modifies it.
     private let rawLogits: UnsafeMutablePointer<Float>
+    /// The logits a constrained draw may have to restore (allocated once: a 262k vocabulary is 1 MiB a step).
+    private let savedLogits: UnsafeMutablePointer<Float>
     /// Where a prompt batch ends early, as llama-server batches it.
     private let promptBreaks: PromptBatchBreaks
 
@@ -52,12 +54,14 @@ final class Scheduler: @unchecked Sendable {
         logprobs = LogprobCalculator(tokenizer: tokenizer)
         slots = SlotTable(count: configuration.slotCount, reuseOverhang: model.cache.reuseOverhang)
         rawLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
+        savedLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
         promptBreaks = model.hyperparameters.slidingWindow != nil
             ? .llamaServerSlidingWindow(batch: configuration.prefillChunkTokens) : .none
     }
 
     deinit {
         rawLogits.deallocate()
+        savedLogits.deallocate()
     }
 
     /// Starts the engine thread.
@@ -254,7 +258,8 @@ final class Scheduler: @unchecked Sendable {
             // The tokens left after this one: the output must stay finishable within them.
             let budget = min(request.maxTokens - sequence.generatedCount, configuration.contextLength - sequence.tokens.count) - 1
             token = BudgetAwareSampling.sample(
-                matcher: &matcher, mask: mask, budget: budget, logits: logits, vocabularySize: vocabularySize
+                matcher: &matcher, mask: mask, budget: budget, logits: logits, vocabularySize: vocabularySize,
+                saved: savedLogits
             ) { logits, mask in
                 sequence.sampler.sample(logits: logits, vocabularySize: vocabularySize, banned: banned, mask: mask)
             }

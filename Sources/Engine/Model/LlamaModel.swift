@@ -59,14 +59,15 @@ final class LlamaModel: @unchecked Sendable {
             let sliding = h.isSliding(layer: layerIndex)
             let layerRope = sliding ? slidingRope : rope
             let tables = sliding ? s.slidingRope : s.rope
-            for t in 0..<n {
+            forEachToken(n) { t in
                 VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
                                   output: s.normed + t * d)
             }
             // One activation quantization and one parallel region for the three projections.
             MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
                                     outputs: [s.query, s.key, s.value], pool: pool)
-            for (t, item) in batch.enumerated() {
+            forEachToken(n) { t in
+                let item = batch[t]
                 let table = tables + t * rope.tableCount
                 let query = s.query + t * queryWidth
                 let key = s.key + t * h.kvDimension
@@ -93,14 +94,14 @@ final class LlamaModel: @unchecked Sendable {
                    window: sliding ? h.slidingWindow : nil)
             MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool)
             if let norms = layer.gemma {
-                for t in 0..<n {
+                forEachToken(n) { t in
                     VectorOps.rmsNorm(s.normed + t * d, weight: norms.postAttention, epsilon: h.rmsEpsilon, count: d,
                                       output: s.normed + t * d)
                 }
             }
             VectorOps.add(s.hidden, s.normed, count: n * d)
 
-            for t in 0..<n {
+            forEachToken(n) { t in
                 VectorOps.rmsNorm(s.hidden + t * d, weight: layer.feedForwardNorm, epsilon: h.rmsEpsilon, count: d,
                                   output: s.normed + t * d)
             }
@@ -108,11 +109,11 @@ final class LlamaModel: @unchecked Sendable {
                                     pool: pool)
             switch h.activation {
             case .silu: VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
-            case .geluTanh: GGMLGELU.geglu(s.gate, s.up, count: n * h.feedForwardLength)
+            case .geluTanh: GGMLGELU.geglu(s.gate, s.up, count: n * h.feedForwardLength, pool: pool)
             }
             MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool)
             if let norms = layer.gemma {
-                for t in 0..<n {
+                forEachToken(n) { t in
                     VectorOps.rmsNorm(s.normed + t * d, weight: norms.postFeedForward, epsilon: h.rmsEpsilon, count: d,
                                       output: s.normed + t * d)
                 }
@@ -131,6 +132,19 @@ final class LlamaModel: @unchecked Sendable {
             MatrixMultiply.multiply(weights.output, input: s.normed, tokens: outputCount, output: s.logits, pool: pool)
         }
         return s.logits
+    }
+
+    /// Runs `body` for tokens `0..<count`, split across the pool for a prompt's worth of tokens
+    /// (each token's work writes only its own rows).
+    private func forEachToken(_ count: Int, _ body: (Int) -> Void) {
+        let chunk = 16
+        guard count >= 2 * chunk, pool.threadCount > 1 else {
+            for t in 0..<count { body(t) }
+            return
+        }
+        pool.parallelFor((count + chunk - 1) / chunk) { task in
+            for t in (task * chunk)..<min(count, task * chunk + chunk) { body(t) }
+        }
     }
 
     /// Causal attention of every batch token over its own slot's cached positions 0...position

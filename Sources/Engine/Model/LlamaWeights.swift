@@ -1,8 +1,10 @@
 import GGUF
 import Kernels
 
-/// Views on a llama model's tensors inside the memory-mapped GGUF file. Nothing is copied:
-/// the OS pages weights in on first use and shares them between processes.
+/// Views on a llama model's tensors inside the memory-mapped GGUF file. Nothing is copied (the
+/// OS pages weights in on first use and shares them between processes), except the Q4_K
+/// matrices llama.cpp also repacks, which get an 8-row tiled copy (`RepackedWeights`) that the
+/// AVX2 products read instead.
 struct LlamaWeights: @unchecked Sendable {
     // Safety: every pointer points into `file`'s read-only mapping, which this value keeps alive.
     struct Layer {
@@ -33,16 +35,31 @@ struct LlamaWeights: @unchecked Sendable {
     /// The output projection; the token embedding itself when the model ties them.
     let output: WeightMatrix
     let layers: [Layer]
+    /// Owners of the repacked copies the layers' matrices point into.
+    private let repacked: [RepackedWeights]
 
     init(file: GGUFFile, hyperparameters h: LlamaHyperparameters) throws(EngineError) {
         self.file = file
         let loader = TensorLoader(file: file)
         tokenEmbedding = try loader.matrix("token_embd.weight", rows: h.vocabularySize, columns: h.embeddingLength)
         outputNorm = try loader.vector("output_norm.weight", count: h.embeddingLength)
-        if file.tensor(named: "output.weight") != nil {
+        let untiedOutput = file.tensor(named: "output.weight") != nil
+        var output: WeightMatrix
+        if untiedOutput {
             output = try loader.matrix("output.weight", rows: h.vocabularySize, columns: h.embeddingLength)
         } else {
-            output = tokenEmbedding
+            // Tied: llama.cpp keeps the embedding in its plain buffer, never repacked.
+            var tied = tokenEmbedding
+            tied.repackedInLlama = false
+            output = tied
+        }
+        var owners: [RepackedWeights] = []
+        func repack(_ matrix: WeightMatrix) -> WeightMatrix {
+            guard let copy = RepackedWeights(matrix) else { return matrix }
+            owners.append(copy)
+            // The AVX2 products read only the copy: the file's pages of the original can go.
+            ResidentPages.release(UnsafeRawBufferPointer(start: matrix.data, count: matrix.rows * matrix.rowByteCount))
+            return copy.matrix
         }
         var layers: [Layer] = []
         for index in 0..<h.blockCount {
@@ -67,7 +84,19 @@ struct LlamaWeights: @unchecked Sendable {
                     : nil
             ))
         }
-        self.layers = layers
+        self.layers = layers.map { layer in
+            var layer = layer
+            layer.query = repack(layer.query)
+            layer.key = repack(layer.key)
+            layer.value = repack(layer.value)
+            layer.attentionOutput = repack(layer.attentionOutput)
+            layer.gate = repack(layer.gate)
+            layer.up = repack(layer.up)
+            layer.down = repack(layer.down)
+            return layer
+        }
+        self.output = untiedOutput ? repack(output) : output
+        repacked = owners
     }
 }
 

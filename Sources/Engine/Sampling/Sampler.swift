@@ -44,12 +44,22 @@ struct Sampler: Sendable {
         return draw(logits, count: vocabularySize)
     }
 
-    /// Sets every token the mask rejects to -inf, 64 at a time.
+    /// Sets every token the mask rejects to -inf, 64 at a time: a word that rejects all is a
+    /// plain fill, any other visits only its rejected bits (a grammar usually allows a few
+    /// hundred of a 262,144-token vocabulary, so nearly every word is all-rejecting).
     static func apply(_ mask: TokenMask, to logits: UnsafeMutablePointer<Float>, count: Int) {
         for (wordIndex, word) in mask.words.enumerated() where word != .max {
             let base = wordIndex * 64
-            for bit in 0..<64 where word & (1 << UInt64(bit)) == 0 && base + bit < count {
-                logits[base + bit] = -.infinity
+            guard base < count else { break }
+            if word == 0 {
+                (logits + base).update(repeating: -.infinity, count: min(64, count - base))
+                continue
+            }
+            var rejected = ~word
+            while rejected != 0 {
+                let id = base + rejected.trailingZeroBitCount
+                if id < count { logits[id] = -.infinity }
+                rejected &= rejected - 1
             }
         }
     }
