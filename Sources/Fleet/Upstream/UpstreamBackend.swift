@@ -139,17 +139,37 @@ public final class UpstreamBackend: Sendable {
                 switch Self.retryPolicy.action(after: .answered(status: status), attempt: attempt) {
                 case .relay:
                     logger.debug("upstream answered", metadata: logMetadata(requestID: requestID, translator: translator, status: status))
+                    let reply: UpstreamReply
                     do throws(FleetError) {
                         if stream {
-                            return try await streamReply(
+                            reply = try await streamReply(
                                 response, target: target, translator: translator, wantsUsage: wantsUsage, requestID: requestID, lease: lease)
+                        } else {
+                            reply = try await completeReply(response, target: target, translator: translator)
+                            lease.finish(.success)
                         }
-                        let reply = try await completeReply(response, target: target, translator: translator)
-                        lease.finish(.success)
-                        return reply
                     } catch {
                         lease.finish(Self.outcome(of: error))
                         throw error
+                    }
+                    guard case .stream(let events) = reply else { return reply }
+                    do {
+                        return .stream(try await events.readingFirstEvent())
+                    } catch let error as FleetError where Self.outcome(of: error) == .failure {
+                        // Broke off (or fell silent) before its first event: nothing reached the
+                        // client yet, so the next target may still answer it.
+                        lease.finish(.failure)
+                        let reason = "HTTP \(status), then the stream broke off before its first event"
+                        logger.warning(
+                            "upstream unavailable", metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
+                        failures.append("\(translator.host) (\(reason))")
+                        break attempts
+                    } catch let error as FleetError {
+                        lease.finish(Self.outcome(of: error))
+                        throw error
+                    } catch {
+                        lease.finish(.neutral)
+                        throw Self.cancelled
                     }
                 case .tryNextTarget, .retrySameTarget:
                     _ = await readErrorBody(response, target: target)

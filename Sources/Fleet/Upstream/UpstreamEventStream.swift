@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import Foundation
 import Logging
 import NIOCore
 import OpenAIWire
@@ -21,14 +22,53 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
     /// dropped unfinished lets go of it as neutral (the lease's deinit).
     let lease: UpstreamTargetLease?
 
+    /// An iterator that already read ahead (`Iterator.readFirstEvent`), handed to the consumer.
+    private let started: StartedIterator?
+
     init(body: HTTPClientResponse.Body, reader: UpstreamEventReader, lease: UpstreamTargetLease? = nil) {
         self.body = body
         self.reader = reader
         self.lease = lease
+        self.started = nil
+    }
+
+    private init(resuming iterator: Iterator, of stream: UpstreamEventStream) {
+        self.body = stream.body
+        self.reader = stream.reader
+        self.lease = stream.lease
+        self.started = StartedIterator(iterator)
+    }
+
+    /// This stream once its first event (or its end) has been read; throws what ended it before
+    /// that, so that `send` can still try another target: an upstream that sent its head and
+    /// comments (`: queued` while it waited for a slot) and then died has answered nothing yet.
+    func readingFirstEvent() async throws -> UpstreamEventStream {
+        var iterator = makeAsyncIterator()
+        try await iterator.readFirstEvent()
+        return UpstreamEventStream(resuming: iterator, of: self)
     }
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(body: body.makeAsyncIterator(), reader: reader, lease: lease)
+        started?.take() ?? Iterator(body: body.makeAsyncIterator(), reader: reader, lease: lease)
+    }
+
+    /// Taken once, by the one consumer that iterates the stream (the relay); a second taker gets
+    /// nil instead of a copy that would read the same body.
+    private final class StartedIterator: @unchecked Sendable {
+        private let lock = NSLock()
+        private var iterator: Iterator?
+
+        init(_ iterator: Iterator) {
+            self.iterator = iterator
+        }
+
+        func take() -> Iterator? {
+            lock.lock()
+            defer { lock.unlock() }
+            let taken = iterator
+            iterator = nil
+            return taken
+        }
     }
 
     public struct Iterator: AsyncIteratorProtocol {
@@ -54,6 +94,20 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
             let batch = pending[(nextPending - 1)...]
             nextPending = pending.count
             return batch
+        }
+
+        /// Reads until the stream's first event (or its end) is here, without taking it.
+        mutating func readFirstEvent() async throws {
+            while nextPending == pending.count, !finished {
+                pending.removeAll(keepingCapacity: true)
+                nextPending = 0
+                do {
+                    try await fill()
+                } catch {
+                    finished = true
+                    throw reader.failure(error)
+                }
+            }
         }
 
         public mutating func next() async throws -> UpstreamStreamEvent? {
