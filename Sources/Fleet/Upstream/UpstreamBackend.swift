@@ -159,10 +159,8 @@ public final class UpstreamBackend: Sendable {
                         // Broke off (or fell silent) before its first event: nothing reached the
                         // client yet, so the next target may still answer it.
                         lease.finish(.failure)
-                        let reason = "HTTP \(status), then the stream broke off before its first event"
-                        logger.warning(
-                            "upstream unavailable", metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
-                        failures.append("\(translator.host) (\(reason))")
+                        failures.append(noteUnavailable(
+                            "HTTP \(status), then the stream broke off before its first event", translator: translator, requestID: requestID))
                         break attempts
                     } catch let error as FleetError {
                         lease.finish(Self.outcome(of: error))
@@ -174,10 +172,7 @@ public final class UpstreamBackend: Sendable {
                 case .tryNextTarget, .retrySameTarget:
                     _ = await readErrorBody(response, target: target)
                     lease.finish(.failure)
-                    let reason = "HTTP \(status)"
-                    logger.warning(
-                        "upstream unavailable", metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
-                    failures.append("\(translator.host) (\(reason))")
+                    failures.append(noteUnavailable("HTTP \(status)", translator: translator, requestID: requestID))
                     break attempts
                 case .cancel:
                     lease.finish(.neutral)
@@ -221,6 +216,12 @@ public final class UpstreamBackend: Sendable {
     }
 
     /// What a failed reply says about its target's health.
+    /// Logs a target that answered but could not serve, and returns its entry for the 502's list.
+    private func noteUnavailable(_ reason: String, translator: UpstreamTranslator, requestID: String) -> String {
+        logger.warning("upstream unavailable", metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
+        return "\(translator.host) (\(reason))"
+    }
+
     static func outcome(of error: FleetError) -> UpstreamPoolState.Outcome {
         guard case .upstream(let error) = error else { return .neutral }
         if error.status == 499 { return .neutral }

@@ -22,7 +22,7 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
     /// dropped unfinished lets go of it as neutral (the lease's deinit).
     let lease: UpstreamTargetLease?
 
-    /// An iterator that already read ahead (`Iterator.readFirstEvent`), handed to the consumer.
+    /// An iterator that already read ahead (`Iterator.readAhead`), handed to the consumer.
     private let started: StartedIterator?
 
     init(body: HTTPClientResponse.Body, reader: UpstreamEventReader, lease: UpstreamTargetLease? = nil) {
@@ -44,7 +44,7 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
     /// comments (`: queued` while it waited for a slot) and then died has answered nothing yet.
     func readingFirstEvent() async throws -> UpstreamEventStream {
         var iterator = makeAsyncIterator()
-        try await iterator.readFirstEvent()
+        try await iterator.readAhead()
         return UpstreamEventStream(resuming: iterator, of: self)
     }
 
@@ -96,8 +96,8 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
             return batch
         }
 
-        /// Reads until the stream's first event (or its end) is here, without taking it.
-        mutating func readFirstEvent() async throws {
+        /// Reads until an event is pending or the stream has ended, without taking the event.
+        mutating func readAhead() async throws {
             while nextPending == pending.count, !finished {
                 pending.removeAll(keepingCapacity: true)
                 nextPending = 0
@@ -111,22 +111,16 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
         }
 
         public mutating func next() async throws -> UpstreamStreamEvent? {
-            while nextPending == pending.count {
-                guard !finished else {
-                    await drain()
-                    lease?.finish(.success)
-                    return nil
-                }
-                pending.removeAll(keepingCapacity: true)
-                nextPending = 0
-                do {
-                    try await fill()
-                } catch {
-                    finished = true
-                    let failure = reader.failure(error)
-                    lease?.finish((failure as? FleetError).map(UpstreamBackend.outcome(of:)) ?? .neutral)
-                    throw failure
-                }
+            do {
+                try await readAhead()
+            } catch {
+                lease?.finish((error as? FleetError).map(UpstreamBackend.outcome(of:)) ?? .neutral)
+                throw error
+            }
+            guard nextPending < pending.count else {
+                await drain()
+                lease?.finish(.success)
+                return nil
             }
             defer { nextPending += 1 }
             return pending[nextPending].event
