@@ -131,6 +131,9 @@ struct LlamaWeights: @unchecked Sendable {
                 biases = [nil, nil, nil]
             }
         } else {
+            if !loader.has(prefix + "attn_q.weight") {
+                throw .invalidModel("missing tensor '\(prefix)attn_q.weight' or the fused '\(prefix)attn_qkv.weight' (architecture \(h.architecture))")
+            }
             projections = [
                 try loader.matrix(prefix + "attn_q.weight", rows: queryWidth, columns: d),
                 try loader.matrix(prefix + "attn_k.weight", rows: h.kvDimension, columns: d),
