@@ -282,6 +282,24 @@ public enum MatrixMultiply {
         }
         let plan = TilePlan(rows: weights.rows, tokens: tokens, threads: pool.threadCount)
         let n = weights.columns
+        #if arch(x86_64)
+        if backend == .avx2, weights.format == .f32 {
+            // llama.cpp's two F32 kernels (GGMLFloat32), so F32 models round as they do there.
+            let prompt = GGMLFloat32.usesPromptKernel(tokens: tokens, rows: weights.rows, columns: n)
+            pool.parallelFor(plan.taskCount) { task in
+                let (rows, tokenRange) = plan.task(task)
+                for r in rows {
+                    let row = weights.rowPointer(r).assumingMemoryBound(to: Float.self)
+                    for t in tokenRange {
+                        output[t * weights.rows + r] = prompt
+                            ? GGMLFloat32.dotPromptAVX2(row, input + t * n, count: n)
+                            : GGMLFloat32.dotDecodeAVX2(row, input + t * n, count: n)
+                    }
+                }
+            }
+            return
+        }
+        #endif
         pool.parallelFor(plan.taskCount) { task in
             let (rows, tokenRange) = plan.task(task)
             for r in rows {
