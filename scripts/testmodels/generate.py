@@ -22,6 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The output projection's spread: logits of standard deviation ~OUTPUT_STD * sqrt(n_embd) make the
 # next-token distributions peaked enough that neighbouring top-5 log-probabilities rarely come within 0.01.
 OUTPUT_STD = 1.0
+# A tied output projection is the token embedding, which is also in the residual stream: with positive
+# output-norm weights the current token's own logit would win almost every step (measured: 62 of 64).
+# Output-norm weights of random sign, N(0, 2), remove that bias; the embedding's spread is then 0.5.
+TIED_EMBEDDING_STD = 0.5
+TIED_OUTPUT_NORM_STD = 2.0
 
 # Special tokens, in the order the real vocabularies have them (after the regular tokens).
 # (text, token type): 3 = control, 4 = user-defined (tokenizer.json's added tokens with special=false).
@@ -243,7 +248,7 @@ def write_model(name, spec, path):
 
     # Tensors (numpy shapes are ggml's ne reversed).
     tied = spec["tied"]
-    w.add_tensor("token_embd.weight", rnd.normal((n_vocab, n_embd), OUTPUT_STD if tied else 1.0))
+    w.add_tensor("token_embd.weight", rnd.normal((n_vocab, n_embd), TIED_EMBEDDING_STD if tied else 1.0))
     if rope == "llama3":
         w.add_tensor("rope_freqs.weight", llama3_rope_factors(hd, spec["base"]))
     if rope == "longrope":
@@ -254,7 +259,8 @@ def write_model(name, spec, path):
         scale = spec["ctx"] / spec["rope_orig_ctx"]
         # Written after the tensors by the converter (generate_extra_tensors); the order of KV pairs is free.
         w.add_rope_scaling_attn_factors(math.sqrt(1 + math.log(scale) / math.log(spec["rope_orig_ctx"])))
-    w.add_tensor("output_norm.weight", rnd.normal((n_embd,), 0.1, 1.0))
+    w.add_tensor("output_norm.weight", rnd.normal((n_embd,), TIED_OUTPUT_NORM_STD, 0.0) if tied
+                 else rnd.normal((n_embd,), 0.1, 1.0))
     if not tied:
         w.add_tensor("output.weight", rnd.normal((n_vocab, n_embd), OUTPUT_STD))
     q_dim, kv_dim = n_head * hd, n_kv * hd

@@ -209,11 +209,6 @@ def main():
     with open(os.path.join(HERE, "manifest.json")) as f:
         manifest = json.load(f)
     os.makedirs(OUT, exist_ok=True)
-    index_path = os.path.join(OUT, "index.json")
-    index = {}
-    if os.path.exists(index_path):
-        with open(index_path) as f:
-            index = {(e["model"], e["type"], e["n_ctx"]): e for e in json.load(f)["references"]}
     done_tokenizers = set()
     for entry in manifest["files"]:
         stem = f"{entry['model']}.{entry['type']}"
@@ -244,17 +239,30 @@ def main():
             name = f"{stem}{suffix}.json"
             write(name, refs)
             g = gaps(refs)
-            close = sum(1 for x in g if x < 0.01)
-            index[(entry["model"], entry["type"], n_ctx)] = {
-                "model": entry["model"], "type": entry["type"], "file": entry["file"], "family": family,
-                "architecture": entry["architecture"], "n_ctx": n_ctx, "reference": name,
-                "steps": len(g), "min_top5_gap": round(min(g), 6), "steps_with_top5_gap_below_0.01": close}
-            print(f"{name}: {len(g)} steps, smallest top-5 gap {min(g):.4f}, {close} steps with a gap < 0.01")
-    with open(index_path, "w") as f:
+            print(f"{name}: {len(g)} steps, smallest top-5 gap {min(g):.4f}, {sum(x < 0.01 for x in g)} below 0.01")
+    write_index(manifest)
+
+
+def write_index(manifest):
+    """references/index.json, rebuilt from the reference files present for the manifest's files."""
+    index = []
+    for entry in manifest["files"]:
+        for n_ctx in entry["reference_contexts"]:
+            name = f"{entry['model']}.{entry['type']}{'' if n_ctx == 4096 else f'.ctx{n_ctx}'}.json"
+            path = os.path.join(OUT, name)
+            if not os.path.exists(path):
+                continue
+            with open(path, encoding="utf-8") as f:
+                g = gaps(json.load(f))
+            index.append({"model": entry["model"], "type": entry["type"], "file": entry["file"],
+                          "sha256": entry["sha256"], "family": entry["family"],
+                          "architecture": entry["architecture"], "n_ctx": n_ctx, "reference": name, "steps": len(g),
+                          "min_top5_gap": round(min(g), 6),
+                          "steps_with_top5_gap_below_0.01": sum(1 for x in g if x < 0.01),
+                          "steps_with_top5_gap_below_0.001": sum(1 for x in g if x < 0.001)})
+    with open(os.path.join(OUT, "index.json"), "w") as f:
         json.dump({"llama.cpp": "0c1e570 (llama-cpp-python 0.3.36 sdist), AVX2 build",
-                   "server_flags": "-t 2 --parallel 1 -c N_CTX -fa on",
-                   "references": sorted(index.values(), key=lambda e: (e["model"], e["type"], e["n_ctx"]))},
-                  f, indent=1)
+                   "server_flags": "-t 2 --parallel 1 -c N_CTX -fa on", "references": index}, f, indent=1)
         f.write("\n")
 
 
