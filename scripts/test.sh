@@ -19,6 +19,9 @@ if [ -x .build/release/switchyard ] && .build/release/switchyard help pull >/dev
     # The sentence-embedding model of /v1/embeddings (Embeddings tests, Tests/Live/test_embeddings.py).
     .build/release/switchyard pull all-minilm-l6-v2
 fi
+# The generated test models of the qwen2/qwen3/llama 3/mistral/phi3 exactness tests (GeneratedModel*Tests),
+# made from fixed seeds and checked against scripts/testmodels/manifest.json (a no-op when present).
+scripts/testmodels/make.sh >/dev/null
 # A throwaway PostgreSQL cluster (stopped and removed on exit): the fleet-store suites run
 # against it as well as against SQLite, and so do the replica live tests.
 source scripts/postgres.sh
