@@ -7,7 +7,8 @@ extension Tokenizer {
 
     /// Splits `bytes` around special tokens as llama.cpp's `tokenizer_st_partition`: each
     /// special token in turn (longest first) claims its occurrences in the text fragments
-    /// still unclaimed. Control and unknown tokens take part only when `parseSpecial` is on.
+    /// still unclaimed. Control and unknown tokens take part only when `parseSpecial` is on. A
+    /// token with `stripsWhitespaceAfter` drops the whitespace (C `isspace`) that follows it.
     func partition(_ bytes: [UInt8], parseSpecial: Bool) -> [Fragment] {
         guard !bytes.isEmpty else { return [] }
         var fragments: [Fragment] = [.text(0..<bytes.count)]
@@ -30,6 +31,9 @@ extension Tokenizer {
                         if index > start { next.append(.text(start..<index)) }
                         next.append(.special(token.id))
                         index += token.bytes.count
+                        if token.stripsWhitespaceAfter {
+                            while index < range.upperBound, Self.isSpace(bytes[index]) { index += 1 }
+                        }
                         start = index
                         changed = true
                     } else {
@@ -42,4 +46,7 @@ extension Tokenizer {
         }
         return fragments
     }
+
+    /// C's `isspace` in the "C" locale: space, \t, \n, \v, \f, \r.
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
 }

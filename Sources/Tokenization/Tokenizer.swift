@@ -23,7 +23,9 @@ public final class Tokenizer: Sendable {
     /// How text between special tokens becomes tokens.
     let segmentation: Segmentation
     /// Special tokens in matching order: longest text first (llama.cpp's `cache_special_tokens`).
-    let specialTokens: [(id: Int, bytes: [UInt8], kind: TokenKind)]
+    /// `stripsWhitespaceAfter`: llama.cpp's RSTRIP attribute (Phi-3's special tokens swallow the
+    /// whitespace that follows them in the input).
+    let specialTokens: [(id: Int, bytes: [UInt8], kind: TokenKind, stripsWhitespaceAfter: Bool)]
     /// Every token's bytes, concatenated; token `i` is `tokenByteStorage[tokenByteOffsets[i]..<tokenByteOffsets[i+1]]`.
     let tokenByteStorage: [UInt8]
     let tokenByteOffsets: [Int]
@@ -107,9 +109,17 @@ public final class Tokenizer: Sendable {
         self.segmentation = segmentation
         self.kinds = kinds
         vocabularySize = pieces.count
+        // llama-vocab.cpp sets RSTRIP by model name: for "phi-3"/"phi3" on every special token
+        // except <unk>, <s> and <|endoftext|> (and on </s>, which matters only when it is special).
+        let modelName = (metadata["general.name"]?.stringValue ?? "").lowercased()
+        let phi3 = modelName.contains("phi-3") || modelName.contains("phi3")
+        let keepsWhitespace: Set<String> = ["<unk>", "<s>", "<|endoftext|>"]
         specialTokens = kinds.indices
             .filter { kinds[$0].isSpecial }
-            .map { (id: $0, bytes: Array(pieces[$0].utf8), kind: kinds[$0]) }
+            .map { id in
+                (id: id, bytes: Array(pieces[id].utf8), kind: kinds[id],
+                 stripsWhitespaceAfter: phi3 && !keepsWhitespace.contains(pieces[id]))
+            }
             .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
 
         var storage: [UInt8] = []

@@ -10,11 +10,11 @@ import Tokenization
 /// models, except under CI=true.
 @Suite(.enabled(if: GeneratedModels.runsOrRequired, "the generated models are not made (scripts/testmodels/make.sh)"))
 struct GeneratedModelTokenizerTests {
-    /// The families whose tokenizer passes; each is read from its F32 file (`<family>.F32.gguf`). Not yet
-    /// phi3: llama.cpp strips the whitespace after Phi-3's special tokens (`<|user|>\n` → `<|user|>`, RSTRIP
-    /// on every special token but <unk>, <s>, <|endoftext|>), for files whose `general.name` contains
-    /// "phi3" or "phi-3" (llama-vocab.cpp).
-    static let families = ["qwen2", "qwen3", "llama3", "mistral"]
+    /// The families whose tokenizer passes; each is read from its F32 file (`<family>.F32.gguf`). phi3
+    /// includes llama.cpp's whitespace stripping after Phi-3's special tokens (`<|user|>\n` → `<|user|>`:
+    /// RSTRIP on every special token but <unk>, <s>, <|endoftext|>, for files whose `general.name`
+    /// contains "phi3" or "phi-3", llama-vocab.cpp).
+    static let families = ["qwen2", "qwen3", "llama3", "mistral", "phi3"]
 
     static func tokenizer(_ family: String) throws -> Tokenizer {
         let path = GeneratedModels.path(of: "\(family).F32.gguf")
