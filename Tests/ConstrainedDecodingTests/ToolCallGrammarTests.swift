@@ -94,9 +94,9 @@ import Testing
         expectLanguage(
             auto,
             accepts: ["", "Hello", add, "<think>hm</think>", "<think>hm</think>\n\nHello <tool_call>", "<think>hm</think> " + add,
-                      "<thin", "Hi <think>"],
-            rejects: ["<think>hm</think>\n<tool_call>\nbad", "<think>hm</think>\n\n<tool_call>\n{\"name\": \"x\"", "<thinking>",
-                      "<think>unclosed"])
+                      "<thin", "Hi <think>", "<thinking>"],
+            rejects: ["<think>hm</think>\n<tool_call>\nbad", "<think>hm</think>\n\n<tool_call>\n{\"name\": \"x\"",
+                      "<think>unclosed", "<think>ing>"])
     }
 
     @Test func strictToolSchemaErrors() {

@@ -31,6 +31,7 @@ extension ToolCallFormat {
             if let name = fragment.name {
                 calls.append(ParsedToolCall(name: name, arguments: ""))
             }
+            guard !calls.isEmpty else { return nil }
             calls[calls.count - 1].arguments += fragment.arguments
         }
         for index in calls.indices {

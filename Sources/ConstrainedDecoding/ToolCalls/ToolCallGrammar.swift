@@ -78,20 +78,26 @@ public enum ToolCallGrammar {
         let callsRule = builder.newRule(name: "calls")
         builder.define(rule: callsRule, body: calls)
         let markers = [format.callMarker] + (format.reasoning.map { [$0.open] } ?? [])
-        var body = choice == .auto
-            ? builder.choice([builder.call(callsRule), try freeText(notStartingWith: markers, builder: &builder)])
-            : builder.call(callsRule)
+        var body = builder.call(callsRule)
+        if choice == .auto {
+            let text = try freeText(notStartingWith: markers, builder: &builder)
+            body = builder.choice([body, text])
+        }
         if let reasoning = format.reasoning {
             // A reasoning block first, then whitespace and calls, or (auto) text that is not them.
-            let block = builder.sequence([builder.literal(reasoning.open), try text(through: reasoning.close, builder: &builder)])
-            let whitespace = builder.star(builder.scalars(Self.whitespace))
-            var after = builder.sequence([whitespace, builder.call(callsRule)])
+            let open = builder.literal(reasoning.open)
+            let thought = try text(through: reasoning.close, builder: &builder)
+            let block = builder.sequence([open, thought])
+            let space = builder.scalars(Self.whitespace)
+            let whitespace = builder.star(space)
+            let callsAgain = builder.call(callsRule)
+            var after = builder.sequence([whitespace, callsAgain])
             if choice == .auto {
-                after = builder.choice([
-                    after, try freeText(notStartingWith: [format.callMarker], skippingWhitespace: true, builder: &builder),
-                ])
+                let text = try freeText(notStartingWith: [format.callMarker], skippingWhitespace: true, builder: &builder)
+                after = builder.choice([after, text])
             }
-            body = builder.choice([body, builder.sequence([block, after])])
+            let reasoned = builder.sequence([block, after])
+            body = builder.choice([body, reasoned])
         }
         builder.define(rule: root, body: body)
         return try builder.build(root: root)

@@ -1,3 +1,4 @@
+import Foundation
 import OpenAIWire
 
 /// Splits a reply into content text and tool calls as it streams, for output written in a
@@ -198,6 +199,8 @@ public struct ToolCallStreamParser: Sendable {
                 }
             case .between:
                 guard format.allowsParallel else {
+                    // One call per turn: whatever follows it is text.
+                    if pending.isEmpty { return outputs }
                     phase = .text
                     continue
                 }

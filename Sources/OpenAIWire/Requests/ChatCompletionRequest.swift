@@ -64,7 +64,7 @@ public struct ChatCompletionRequest: Sendable, Equatable {
         parallelToolCalls = try reader.bool("parallel_tool_calls") ?? true
         responseFormat = try reader.object("response_format").map { (object) throws(OpenAIError) in try ResponseFormat(object) }
         chatTemplateArguments = try reader.object("chat_template_kwargs") ?? JSONObject()
-        if let reserved = chatTemplateArguments.keys.first(where: Self.reservedTemplateVariables.contains) {
+        if let reserved = chatTemplateArguments.keys.first(where: { Self.reservedTemplateVariables.contains($0) }) {
             throw OpenAIError.invalidValue(
                 "'chat_template_kwargs' may not set '\(reserved)': the server sets it from the request.",
                 param: "chat_template_kwargs")

@@ -29,7 +29,7 @@ public struct TokenizeRequest: Sendable, Equatable {
             input = .messages(messages, addGenerationPrompt: try reader.bool("add_generation_prompt") ?? true)
             if let tools = try reader.array("tools"), !tools.isEmpty { self.tools = .array(tools) }
             chatTemplateArguments = try reader.object("chat_template_kwargs") ?? JSONObject()
-            if let reserved = chatTemplateArguments.keys.first(where: ChatCompletionRequest.reservedTemplateVariables.contains) {
+            if let reserved = chatTemplateArguments.keys.first(where: { ChatCompletionRequest.reservedTemplateVariables.contains($0) }) {
                 throw OpenAIError.invalidValue(
                     "'chat_template_kwargs' may not set '\(reserved)': the server sets it from the request.",
                     param: "chat_template_kwargs")
