@@ -11,13 +11,17 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// A pool shared with other engines of this process, taken in turns step by step; nil
     /// gives the engine a pool of its own (`threadCount` threads).
     public var sharedCompute: SharedCompute?
+    /// A Jinja chat template used instead of the file's `tokenizer.chat_template` (llama-server's
+    /// `--chat-template-file`); it also decides the tool-call syntax.
+    public var chatTemplate: String?
 
     public init(contextLength: Int? = nil, maxConcurrentSequences: Int = 8, threadCount: Int? = nil,
-                prefillChunkTokens: Int = 256, sharedCompute: SharedCompute? = nil) {
+                prefillChunkTokens: Int = 256, sharedCompute: SharedCompute? = nil, chatTemplate: String? = nil) {
         self.contextLength = contextLength
         self.maxConcurrentSequences = maxConcurrentSequences
         self.threadCount = threadCount
         self.prefillChunkTokens = prefillChunkTokens
         self.sharedCompute = sharedCompute
+        self.chatTemplate = chatTemplate
     }
 }

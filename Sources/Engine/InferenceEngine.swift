@@ -1,3 +1,4 @@
+import ConstrainedDecoding
 import Crypto
 import Foundation
 import GGUF
@@ -43,7 +44,8 @@ public final class InferenceEngine: Sendable {
         }
         constraintCompiler = ConstraintCompiler(tokenizer: tokenizer)
         chatRenderer = try ChatRenderer(
-            templateSource: file.metadata["tokenizer.chat_template"]?.stringValue, tokenizer: tokenizer)
+            templateSource: configuration.chatTemplate ?? file.metadata["tokenizer.chat_template"]?.stringValue,
+            tokenizer: tokenizer)
         let hyperparameters = try LlamaHyperparameters(metadata: file.metadata, vocabularySize: tokenizer.vocabularySize)
         // Hashing reads the whole file (on its first load; ModelFileDigest remembers it): before
         // the weights load drops the pages it no longer needs.
@@ -108,6 +110,11 @@ public final class InferenceEngine: Sendable {
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         do {
             try validate(request)
+            var request = request
+            if case .toolCalls(var tools) = request.constraint, tools.format == nil {
+                tools.format = toolCallFormat
+                request.constraint = .toolCalls(tools)
+            }
             let matcher = try request.constraint.map { constraint throws(EngineError) in
                 try constraintCompiler.matcher(for: constraint)
             }
@@ -136,12 +143,19 @@ public final class InferenceEngine: Sendable {
     }
 
     /// Renders OpenAI-shaped `messages` (and `tools`, where the template supports them) with
-    /// the model's own chat template.
-    public func renderChat(messages: JSONValue, tools: JSONValue? = nil, addGenerationPrompt: Bool = true)
-        throws(EngineError) -> String
+    /// the model's own chat template; `templateArguments` are further template variables
+    /// (`chat_template_kwargs`, e.g. Qwen3's `enable_thinking`).
+    public func renderChat(messages: JSONValue, tools: JSONValue? = nil, addGenerationPrompt: Bool = true,
+                           templateArguments: JSONObject = JSONObject()) throws(EngineError) -> String
     {
-        try chatRenderer.render(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt)
+        try chatRenderer.render(
+            messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt, templateArguments: templateArguments)
     }
+
+    /// How this model writes tool calls, as its chat template teaches it (Hermes `<tool_call>`
+    /// for Qwen and templates without a syntax of their own, bare JSON for Llama 3.x); requests
+    /// whose tool constraint names no format get this one.
+    public var toolCallFormat: ToolCallFormat { chatRenderer.toolCallFormat }
 
     /// Renders and tokenizes a chat in one go (special tokens in the template are parsed).
     public func chatPromptTokens(messages: JSONValue, tools: JSONValue? = nil, addGenerationPrompt: Bool = true)

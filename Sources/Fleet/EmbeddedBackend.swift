@@ -43,6 +43,11 @@ public final class EmbeddedBackend: ModelBackend {
         try engine.renderChat(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt)
     }
 
+    public func renderChat(messages: JSONValue, tools: JSONValue?, addGenerationPrompt: Bool, templateArguments: JSONObject) throws -> String {
+        try engine.renderChat(
+            messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt, templateArguments: templateArguments)
+    }
+
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         engine.generate(request)
     }

@@ -15,6 +15,8 @@ public protocol ModelBackend: Sendable {
     func detokenize(_ tokens: [Int]) throws -> String
     /// The model's chat template applied to messages in OpenAI's JSON shape.
     func renderChat(messages: JSONValue, tools: JSONValue?, addGenerationPrompt: Bool) throws -> String
+    /// The same, with extra template variables (`chat_template_kwargs`, e.g. `enable_thinking`).
+    func renderChat(messages: JSONValue, tools: JSONValue?, addGenerationPrompt: Bool, templateArguments: JSONObject) throws -> String
     /// Runs one sequence. Dropping or cancelling the consumer ends the generation.
     func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error>
 }
@@ -27,5 +29,12 @@ public struct BackendLoad: Sendable, Equatable {
     public init(queued: Int, active: Int) {
         self.queued = queued
         self.active = active
+    }
+}
+
+extension ModelBackend {
+    /// A backend whose prompts come from no Jinja template has no use for extra variables.
+    public func renderChat(messages: JSONValue, tools: JSONValue?, addGenerationPrompt: Bool, templateArguments: JSONObject) throws -> String {
+        try renderChat(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt)
     }
 }

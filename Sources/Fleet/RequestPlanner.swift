@@ -33,7 +33,8 @@ public struct RequestPlanner: Sendable {
         let prompt: String
         do {
             prompt = try backend.renderChat(
-                messages: .array(request.messages.map(\.templateValue)), tools: request.tools, addGenerationPrompt: true)
+                messages: .array(request.messages.map(\.templateValue)), tools: request.tools, addGenerationPrompt: true,
+                templateArguments: request.chatTemplateArguments)
         } catch {
             throw FleetError.invalidRequest(
                 message: "The messages could not be rendered with the model's chat template: \(error)", param: "messages",

@@ -61,6 +61,44 @@ import Testing
         )
     }
 
+    @Test func llama3JSONIsOneBareCall() throws {
+        let format = ToolCallFormat.llama3JSON
+        let call = "{\"name\": \"add\", \"parameters\": {\"a\": 1, \"b\": 2}}"
+        let required = try ToolCallGrammar.build(tools: tools, choice: .required, parallel: true, format: format)
+        expectLanguage(
+            required, accepts: [call, "{\"name\": \"now\", \"parameters\": {}}"],
+            rejects: [
+                "", call + call, call + "\n" + call, add,
+                "{\"name\": \"add\", \"arguments\": {\"a\": 1, \"b\": 2}}",
+                "{\"name\": \"add\", \"parameters\": {\"a\": 1}}",
+            ])
+        let auto = try ToolCallGrammar.build(tools: tools, choice: .auto, parallel: false, format: format)
+        expectLanguage(
+            auto, accepts: ["", "Hello", call, "{\"nam", "{\"other\": 1}", "The call {\"name\": x"],
+            rejects: ["{\"name\": \"nope\", \"parameters\": {}}", "{\"name\": 5}", call + " and text"])
+        #expect(format.callMarker == "{\"name\": ")
+        #expect(format.parseCalls(call) == [ParsedToolCall(name: "add", arguments: #"{"a":1,"b":2}"#)])
+        #expect(format.parseCalls(call + call) == nil)
+    }
+
+    @Test func reasoningMayComeFirst() throws {
+        var format = ToolCallFormat.hermes
+        format.reasoning = .think
+        let required = try ToolCallGrammar.build(tools: tools, choice: .required, parallel: true, format: format)
+        expectLanguage(
+            required,
+            accepts: [add, "<think>\nadd them </think\n</think>\n\n" + add, "<think></think>" + add + "\n" + weather],
+            rejects: ["<think>x</think>\nHello", "<think>x</think>b</think>" + add, "<think>x" + add, " " + add,
+                      "<think>x</think>\n<tool_call>\n{\"name\": \"nope\", \"arguments\": {}}\n</tool_call>"])
+        let auto = try ToolCallGrammar.build(tools: tools, choice: .auto, parallel: true, format: format)
+        expectLanguage(
+            auto,
+            accepts: ["", "Hello", add, "<think>hm</think>", "<think>hm</think>\n\nHello <tool_call>", "<think>hm</think> " + add,
+                      "<thin", "Hi <think>", "<thinking>"],
+            rejects: ["<think>hm</think>\n<tool_call>\nbad", "<think>hm</think>\n\n<tool_call>\n{\"name\": \"x\"",
+                      "<think>unclosed", "<think>ing>"])
+    }
+
     @Test func strictToolSchemaErrors() {
         let strictTool = ToolSpec(name: "f", parameters: ["type": "object", "minProperties": 1], strict: true)
         #expect(throws: SchemaError.self) { try ToolCallGrammar.build(tools: [strictTool], choice: .required, parallel: false) }

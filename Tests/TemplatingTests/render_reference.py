@@ -46,18 +46,24 @@ def strftime_now(format):
     return datetime.now().strftime(format)
 
 
-def main():
-    template_path, context_path = sys.argv[1], sys.argv[2]
-    with open(template_path, encoding="utf-8") as f:
-        source = f.read()
-    with open(context_path, encoding="utf-8") as f:
-        context = json.load(f)
+def make_environment():
+    """The environment transformers' `_compile_jinja_template` builds."""
     env = ImmutableSandboxedEnvironment(
         trim_blocks=True, lstrip_blocks=True, extensions=[AssistantTracker, jinja2.ext.loopcontrols]
     )
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now
+    return env
+
+
+def main():
+    template_path, context_path = sys.argv[1], sys.argv[2]
+    with open(template_path, encoding="utf-8") as f:
+        source = f.read()
+    with open(context_path, encoding="utf-8") as f:
+        context = json.load(f)
+    env = make_environment()
     try:
         rendered = env.from_string(source).render(**context)
     except Exception as error:  # every failure is reported, the test decides what it expected

@@ -16,22 +16,27 @@ public struct ParsedToolCall: Sendable, Equatable {
 extension ToolCallFormat {
     /// Whether generated text has begun a tool call (in `auto` mode: the model chose calls).
     public func beginsToolCall(_ text: String) -> Bool {
-        text.hasPrefix(callPrefix)
+        text.hasPrefix(callMarker)
     }
 
-    /// The calls in text produced under a tool-call grammar of this format; nil when the
-    /// text is not a complete list of calls.
+    /// The calls in text produced under a tool-call grammar of this format, read as the
+    /// stream parser reads them; nil when the text is not a complete list of calls.
     public func parseCalls(_ text: String) -> [ParsedToolCall]? {
-        guard text.hasPrefix(callPrefix), text.hasSuffix(callSuffix) else { return nil }
-        let inner = text.dropFirst(callPrefix.count).dropLast(callSuffix.count)
-        let pieces = inner.components(separatedBy: callSuffix + separator + callPrefix)
+        var parser = ToolCallStreamParser(format: self, mode: .required, makeID: { "" })
+        let outputs = parser.feed(text)
+        guard parser.isBetweenCalls else { return nil }
         var calls: [ParsedToolCall] = []
-        for piece in pieces {
-            guard let value = try? JSONValue.parse(piece),
-                  let name = value[nameKey]?.stringValue,
-                  let arguments = value[argumentsKey]
-            else { return nil }
-            calls.append(ParsedToolCall(name: name, arguments: arguments.jsonString))
+        for output in outputs {
+            guard case .call(let fragment) = output else { return nil }
+            if let name = fragment.name {
+                calls.append(ParsedToolCall(name: name, arguments: ""))
+            }
+            guard !calls.isEmpty else { return nil }
+            calls[calls.count - 1].arguments += fragment.arguments
+        }
+        for index in calls.indices {
+            guard let arguments = try? JSONValue.parse(calls[index].arguments) else { return nil }
+            calls[index].arguments = arguments.jsonString
         }
         return calls
     }

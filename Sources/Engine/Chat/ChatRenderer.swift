@@ -1,3 +1,4 @@
+import ConstrainedDecoding
 import OpenAIWire
 import Templating
 import Tokenization
@@ -11,6 +12,9 @@ struct ChatRenderer: Sendable {
     let source: String
     let bosToken: String
     let eosToken: String
+    /// How the model writes tool calls: its template's own syntax, else the Hermes format
+    /// `ToolPrompt` describes.
+    let toolCallFormat: ToolCallFormat
 
     static let chatMLFallback = """
         {% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}
@@ -36,14 +40,21 @@ struct ChatRenderer: Sendable {
             throw .invalidModel("its chat template does not parse: \(error)")
         }
         self.source = source
+        var format = Self.supportsTools(source) ? ToolCallFormat.native(inTemplate: source) ?? ToolPrompt.format : ToolPrompt.format
+        // Qwen3 (and R1-style templates) let the model think before it answers or calls.
+        if source.contains("<think>"), source.contains("</think>") { format.reasoning = .think }
+        toolCallFormat = format
         bosToken = tokenizer.bosTokenID.map { tokenizer.tokenText($0) } ?? ""
         eosToken = tokenizer.eosTokenID.map { tokenizer.tokenText($0) } ?? ""
     }
 
     /// Whether the template renders tool definitions itself.
-    var supportsTools: Bool { source.contains("tools") }
+    var supportsTools: Bool { Self.supportsTools(source) }
 
-    func render(messages: JSONValue, tools: JSONValue?, addGenerationPrompt: Bool) throws(EngineError) -> String {
+    static func supportsTools(_ source: String) -> Bool { source.contains("tools") }
+
+    func render(messages: JSONValue, tools: JSONValue?, addGenerationPrompt: Bool,
+                templateArguments: JSONObject = JSONObject()) throws(EngineError) -> String {
         guard case .array(var list) = messages else { throw .invalidRequest("messages must be an array") }
         let offeredTools = tools.flatMap(\.arrayValue) ?? []
         if !supportsTools {
@@ -51,12 +62,15 @@ struct ChatRenderer: Sendable {
             list = ToolPrompt.inline(tools: offeredTools, into: list)
         }
         var context: [String: TemplateValue] = [
-            "messages": .array(list.map(Self.templateMessage)),
+            "messages": .array(list.map { Self.templateMessage($0, nullContentAsEmpty: supportsTools) }),
             "add_generation_prompt": .bool(addGenerationPrompt),
             "bos_token": .string(bosToken),
             "eos_token": .string(eosToken),
         ]
         if supportsTools, !offeredTools.isEmpty { context["tools"] = Self.templateValue(.array(offeredTools)) }
+        for entry in templateArguments.entries where context[entry.key] == nil {
+            context[entry.key] = Self.templateValue(entry.value)
+        }
         do {
             return try template.render(context)
         } catch {
@@ -67,8 +81,12 @@ struct ChatRenderer: Sendable {
 
     /// One message as templates expect it: text parts joined into a string, and tool-call
     /// arguments as objects (HF templates apply `tojson` to them) rather than JSON text.
-    static func templateMessage(_ message: JSONValue) -> TemplateValue {
+    /// With `nullContentAsEmpty` (templates that render tools), an assistant's `content: null`
+    /// beside its `tool_calls` becomes "", as llama.cpp's `requires_non_null_content` does:
+    /// Qwen3's template tests `'</think>' in message.content`, which fails on null.
+    static func templateMessage(_ message: JSONValue, nullContentAsEmpty: Bool = false) -> TemplateValue {
         guard case .object(var object) = message else { return templateValue(message) }
+        if nullContentAsEmpty, object["content"] == nil || object["content"]?.isNull == true { object["content"] = "" }
         // OpenAI's `developer` role is what chat templates call `system`.
         if object["role"]?.stringValue == "developer" { object["role"] = "system" }
         if case .array(let parts) = object["content"] {

@@ -40,7 +40,7 @@ final class ConstraintCompiler: Sendable {
                 grammar = try JSONSchemaCompiler.compile(schema, strict: strict)
             case .toolCalls(let tools):
                 grammar = try ToolCallGrammar.build(
-                    tools: tools.tools, choice: tools.choice, parallel: tools.parallel, format: tools.format)
+                    tools: tools.tools, choice: tools.choice, parallel: tools.parallel, format: tools.format ?? .hermes)
             }
         } catch {
             throw .invalidSchema(message: error.message, keyword: error.keyword)

@@ -59,10 +59,11 @@ public struct ToolCallConstraint: Sendable {
     public var tools: [ToolSpec]
     public var choice: ToolChoiceMode
     public var parallel: Bool
-    /// The text wrapped around each call (the model's tool-call syntax).
-    public var format: ToolCallFormat
+    /// The text wrapped around each call; nil: the model's own syntax, as its chat template
+    /// teaches it (`InferenceEngine.toolCallFormat`).
+    public var format: ToolCallFormat?
 
-    public init(tools: [ToolSpec], choice: ToolChoiceMode, parallel: Bool, format: ToolCallFormat = .hermes) {
+    public init(tools: [ToolSpec], choice: ToolChoiceMode, parallel: Bool, format: ToolCallFormat? = nil) {
         self.tools = tools
         self.choice = choice
         self.parallel = parallel

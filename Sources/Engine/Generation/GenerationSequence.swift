@@ -40,7 +40,7 @@ final class GenerationSequence {
          continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation, cancellation: CancellationFlag) {
         self.matcher = matcher
         if case .toolCalls(let tools) = request.constraint {
-            toolParser = ToolCallStreamParser(format: tools.format, mode: tools.choice, makeID: ToolCallID.make)
+            toolParser = ToolCallStreamParser(format: tools.format ?? .hermes, mode: tools.choice, makeID: ToolCallID.make)
         }
         self.request = request
         self.serial = serial

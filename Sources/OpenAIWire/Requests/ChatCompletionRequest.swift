@@ -14,12 +14,21 @@ public struct ChatCompletionRequest: Sendable, Equatable {
     /// `parallel_tool_calls` (default true).
     public var parallelToolCalls: Bool
     public var responseFormat: ResponseFormat?
+    /// `chat_template_kwargs` (vLLM's and llama-server's extension): extra variables for the
+    /// model's chat template, e.g. `{"enable_thinking": false}` for Qwen3.
+    public var chatTemplateArguments: JSONObject
     /// Top-level fields the server does not act on, in request order.
     public var ignoredFields: [String]
 
     static let keys: Set<String> = GenerationOptions.keys.union([
         "model", "messages", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format",
+        "chat_template_kwargs",
     ])
+
+    /// Template variables the server sets itself, which `chat_template_kwargs` may not replace.
+    public static let reservedTemplateVariables: Set<String> = [
+        "messages", "tools", "add_generation_prompt", "bos_token", "eos_token",
+    ]
 
     /// Parses and validates a request body.
     public init(body: some Collection<UInt8>) throws(OpenAIError) {
@@ -54,6 +63,12 @@ public struct ChatCompletionRequest: Sendable, Equatable {
         toolChoice = reader.value("tool_choice")
         parallelToolCalls = try reader.bool("parallel_tool_calls") ?? true
         responseFormat = try reader.object("response_format").map { (object) throws(OpenAIError) in try ResponseFormat(object) }
+        chatTemplateArguments = try reader.object("chat_template_kwargs") ?? JSONObject()
+        if let reserved = chatTemplateArguments.keys.first(where: { Self.reservedTemplateVariables.contains($0) }) {
+            throw OpenAIError.invalidValue(
+                "'chat_template_kwargs' may not set '\(reserved)': the server sets it from the request.",
+                param: "chat_template_kwargs")
+        }
         ignoredFields = object.keys.filter { !Self.keys.contains($0) }
     }
 }

@@ -11,6 +11,10 @@ public struct TokenizeRequest: Sendable, Equatable {
     public var input: Input
     /// `add_special_tokens` (default true): whether special-token text in the prompt is parsed as such.
     public var addSpecialTokens: Bool
+    /// With `messages`: the `tools` the template renders, and `chat_template_kwargs`, as in a chat
+    /// completion (vLLM's /tokenize takes both), so a client can see the exact prompt of a request.
+    public var tools: JSONValue?
+    public var chatTemplateArguments = JSONObject()
 
     public init(body: some Collection<UInt8>) throws(OpenAIError) {
         let object = try FieldReader.parseBody(body)
@@ -23,6 +27,13 @@ public struct TokenizeRequest: Sendable, Equatable {
                 messages.append(try ChatMessage(value, path: "messages[\(index)]"))
             }
             input = .messages(messages, addGenerationPrompt: try reader.bool("add_generation_prompt") ?? true)
+            if let tools = try reader.array("tools"), !tools.isEmpty { self.tools = .array(tools) }
+            chatTemplateArguments = try reader.object("chat_template_kwargs") ?? JSONObject()
+            if let reserved = chatTemplateArguments.keys.first(where: { ChatCompletionRequest.reservedTemplateVariables.contains($0) }) {
+                throw OpenAIError.invalidValue(
+                    "'chat_template_kwargs' may not set '\(reserved)': the server sets it from the request.",
+                    param: "chat_template_kwargs")
+            }
         } else if let prompt = try reader.string("prompt") {
             input = .prompt(prompt)
         } else if let content = try reader.string("content") {

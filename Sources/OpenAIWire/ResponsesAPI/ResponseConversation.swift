@@ -54,6 +54,7 @@ extension ChatCompletionRequest {
         toolChoice = request.tools.isEmpty ? nil : request.toolChoice.chatValue
         parallelToolCalls = request.parallelToolCalls
         responseFormat = request.format
+        chatTemplateArguments = JSONObject()
         ignoredFields = request.ignoredFields
     }
 }

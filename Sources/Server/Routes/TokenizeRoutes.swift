@@ -23,7 +23,8 @@ struct TokenizeRoutes: Sendable {
             let prompt: String
             do {
                 prompt = try backend.renderChat(
-                    messages: .array(messages.map(\.templateValue)), tools: nil, addGenerationPrompt: addGenerationPrompt)
+                    messages: .array(messages.map(\.templateValue)), tools: tokenize.tools,
+                    addGenerationPrompt: addGenerationPrompt, templateArguments: tokenize.chatTemplateArguments)
             } catch {
                 throw FleetError.invalidRequest(
                     message: "The messages could not be rendered with the model's chat template: \(error)", param: "messages",

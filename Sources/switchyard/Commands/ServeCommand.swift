@@ -80,6 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "A Jinja chat template file used instead of the models' own (as llama-server's); it also decides the tool-call syntax (Hermes <tool_call>, Llama 3.x JSON).")
+    var chatTemplateFile: String?
+
     func validate() throws {
         if config != nil, !models.isEmpty {
             throw ValidationError("--model and --config are exclusive: list the models in the configuration file")
@@ -94,6 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard contextLength >= 16 else { throw ValidationError("--context-length must be at least 16") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        if config != nil, chatTemplateFile != nil {
+            throw ValidationError("--chat-template-file applies to --model models, not to a --config fleet")
+        }
     }
 
     func run() async throws {
@@ -115,7 +121,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        let engine = EngineConfiguration(contextLength: contextLength, maxConcurrentSequences: maxConcurrent, threadCount: threads)
+        var engine = EngineConfiguration(contextLength: contextLength, maxConcurrentSequences: maxConcurrent, threadCount: threads)
+        if let chatTemplateFile {
+            do {
+                engine.chatTemplate = try String(contentsOfFile: chatTemplateFile, encoding: .utf8)
+            } catch {
+                FileHandle.standardError.write(Data("error: cannot read --chat-template-file '\(chatTemplateFile)': \(error.localizedDescription)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: UpstreamBackend.httpClientConfiguration())
         let catalogue: ModelCatalogue
         do {
