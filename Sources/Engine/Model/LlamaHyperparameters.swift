@@ -1,9 +1,8 @@
 import GGUF
 
 /// The shape of a llama-family model, read from GGUF metadata (`<arch>.*` keys), and the
-/// variations of the block the engine implements: llama/mistral, and gemma3 (scaled
-/// embeddings, per-head Q/K norms, NEOX RoPE with a per-layer base, interleaved sliding-window
-/// layers, post-attention and post-FFN norms, GELU-gated FFN).
+/// variations of the block the engine implements, as data the forward pass reads (which
+/// architecture sets which: `LlamaHyperparameters+Architectures.swift`).
 struct LlamaHyperparameters: Sendable, Equatable {
     /// How RoPE pairs a head's elements: adjacent (`normal`, llama) or halves (`neox`, gemma).
     enum RopeStyle: Sendable, Equatable { case normal, neox }
@@ -34,8 +33,20 @@ struct LlamaHyperparameters: Sendable, Equatable {
     var slidingPatternPeriod = 1
     /// The RoPE base of the sliding layers.
     var ropeFrequencyBaseSliding: Float
-    /// Whether blocks carry Q/K norms and post-attention/post-FFN norms (gemma3).
-    var hasGemmaNorms = false
+    /// Whether blocks carry per-head RMSNorms of queries and keys before RoPE (qwen3, gemma3).
+    var hasQueryKeyNorms = false
+    /// Whether blocks norm the attention and feed-forward outputs before the residual (gemma3).
+    var hasPostNorms = false
+    /// Whether the queries are multiplied by `attentionScale` before attention (ggml_scale),
+    /// which then runs with scale 1 (gemma3, phi3), rather than attention scaling the scores.
+    var scalesQueries = false
+    /// Whether `ffn_up` holds the gate (first half) and the up projection (second half) in
+    /// one tensor, as ggml_swiglu splits it (phi3).
+    var fusedGateUp = false
+    /// Which tensors divide RoPE's angles per dimension pair.
+    var ropeFactors: RopeFactorSource = .none
+    /// Linear, YaRN or LongRoPE scaling of positions.
+    var ropeScaling: RopeScaling
 
     /// Whether layer `index` attends only to the last `slidingWindow` positions.
     func isSliding(layer index: Int) -> Bool {
@@ -51,15 +62,12 @@ struct LlamaHyperparameters: Sendable, Equatable {
     /// Query heads sharing one key/value head (grouped-query attention).
     var queryGroupSize: Int { headCount / kvHeadCount }
 
-    /// Architectures whose tensors and maths this engine implements (no biases, normal RoPE).
-    static let supportedArchitectures: Set<String> = ["llama", "mistral", "gemma3"]
-
     init(metadata: GGUFMetadata, vocabularySize: Int) throws(EngineError) {
         do {
             architecture = try metadata.string("general.architecture")
             guard Self.supportedArchitectures.contains(architecture) else {
                 throw EngineError.unsupportedModel(
-                    "architecture '\(architecture)' (supported: \(Self.supportedArchitectures.sorted().joined(separator: ", ")))")
+                    "architecture '\(architecture)' (supported: \(Self.supportedArchitectures.joined(separator: ", ")))")
             }
             let prefix = architecture + "."
             embeddingLength = try metadata.int(prefix + "embedding_length")
@@ -75,19 +83,12 @@ struct LlamaHyperparameters: Sendable, Equatable {
             self.vocabularySize = vocabularySize
             attentionScale = 1 / Float(headDimension).squareRoot()
             ropeFrequencyBaseSliding = ropeFrequencyBase
-            if architecture == "gemma3" {
-                // llama.cpp's gemma3: NEOX RoPE, GELU, √n_embd embedding scale, 1/√key_length
-                // query scale, sliding layers `il % 6 < 5` with their own RoPE base (default 10,000).
-                ropeStyle = .neox
-                activation = .geluTanh
-                hasGemmaNorms = true
-                embeddingScale = Float(embeddingLength).squareRoot()
-                if let window = metadata[prefix + "attention.sliding_window"]?.intValue, window > 0 {
-                    slidingWindow = window
-                    slidingPatternPeriod = 6
-                    ropeFrequencyBaseSliding = Float(metadata[prefix + "rope.freq_base_swa"]?.doubleValue ?? 10_000)
-                }
+            ropeScaling = try RopeScaling(metadata: metadata, prefix: prefix, trainingContextLength: trainingContextLength)
+            if let valueLength = metadata[prefix + "attention.value_length"]?.intValue, valueLength != headDimension {
+                throw EngineError.unsupportedModel(
+                    "\(architecture) with attention.value_length \(valueLength) ≠ key_length \(headDimension)")
             }
+            try applyArchitecture(metadata: metadata, prefix: prefix)
         } catch let error as GGUFError {
             throw .invalidModel(error.description)
         } catch let error as EngineError {

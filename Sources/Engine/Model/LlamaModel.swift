@@ -2,7 +2,9 @@ import Foundation
 import Kernels
 
 /// The llama forward pass: embeddings, `blockCount` pre-norm transformer blocks (RMSNorm,
-/// grouped-query attention with RoPE, SwiGLU feed-forward), final norm and output projection.
+/// grouped-query attention with RoPE, gated feed-forward), final norm and output projection.
+/// What the architectures add (biases, Q/K norms, post norms, pre-scaled queries, RoPE
+/// factors and scaling) is read from the hyperparameters and the optional weights.
 ///
 /// Works on a batch of tokens from any number of sequences at once; every matrix product
 /// covers the whole batch, so weights stream from memory once per step, not once per token.
@@ -16,6 +18,9 @@ final class LlamaModel: @unchecked Sendable {
     /// Most tokens one `forward` call accepts.
     let maxBatchTokens: Int
     private let scratch: ForwardScratch
+    /// One embedding per RoPE base (gemma3's sliding layers have their own).
+    private let rope: RotaryEmbedding
+    private let slidingRope: RotaryEmbedding
 
     /// Rows of logits one `forward` call may produce.
     let maxLogitRows: Int
@@ -29,6 +34,11 @@ final class LlamaModel: @unchecked Sendable {
         self.maxBatchTokens = maxBatchTokens
         self.maxLogitRows = maxLogitRows
         self.scratch = ForwardScratch(hyperparameters: hyperparameters, maxTokens: maxBatchTokens, maxLogitRows: maxLogitRows)
+        // A sequence's context is the cache's capacity (LongRoPE picks its factors by it).
+        let factors = weights.ropeFactors(contextLength: cache.capacity, hyperparameters: hyperparameters)
+        rope = RotaryEmbedding(hyperparameters: hyperparameters, frequencyFactors: factors)
+        slidingRope = RotaryEmbedding(
+            hyperparameters: hyperparameters, base: hyperparameters.ropeFrequencyBaseSliding, frequencyFactors: factors)
     }
 
     /// Runs `batch` through the model, writing each cache slot's keys and values, and returns
@@ -37,7 +47,6 @@ final class LlamaModel: @unchecked Sendable {
     func forward(_ batch: [BatchToken]) -> UnsafeMutablePointer<Float> {
         precondition(batch.count <= maxBatchTokens && !batch.isEmpty, "batch size out of range")
         let h = hyperparameters
-        let n = batch.count
         let d = h.embeddingLength
         let s = scratch
 
@@ -45,83 +54,93 @@ final class LlamaModel: @unchecked Sendable {
             MatrixMultiply.dequantizeRow(weights.tokenEmbedding, row: item.token, into: s.hidden + index * d)
             if let scale = h.embeddingScale { VectorOps.scale(s.hidden + index * d, by: scale, count: d) }
         }
-        // One table per RoPE base (gemma3's sliding layers have their own), computed once per token.
-        let rope = RotaryEmbedding(hyperparameters: h)
-        let slidingRope = RotaryEmbedding(hyperparameters: h, base: h.ropeFrequencyBaseSliding)
+        // Each token's RoPE table, computed once for every layer.
         for (t, item) in batch.enumerated() {
             rope.table(position: item.position, into: s.rope + t * rope.tableCount)
             if h.slidingWindow != nil {
                 slidingRope.table(position: item.position, into: s.slidingRope + t * rope.tableCount)
             }
         }
-        let queryWidth = h.headCount * h.headDimension
         for (layerIndex, layer) in weights.layers.enumerated() {
-            let sliding = h.isSliding(layer: layerIndex)
-            let layerRope = sliding ? slidingRope : rope
-            let tables = sliding ? s.slidingRope : s.rope
-            forEachToken(n) { t in
-                VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
-                                  output: s.normed + t * d)
-            }
-            // One activation quantization and one parallel region for the three projections.
-            MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
-                                    outputs: [s.query, s.key, s.value], pool: pool)
-            forEachToken(n) { t in
-                let item = batch[t]
-                let table = tables + t * rope.tableCount
-                let query = s.query + t * queryWidth
-                let key = s.key + t * h.kvDimension
-                if let norms = layer.gemma {
-                    for head in 0..<h.headCount {
-                        VectorOps.rmsNorm(query + head * h.headDimension, weight: norms.query, epsilon: h.rmsEpsilon,
-                                          count: h.headDimension, output: query + head * h.headDimension)
-                    }
-                    for head in 0..<h.kvHeadCount {
-                        VectorOps.rmsNorm(key + head * h.headDimension, weight: norms.key, epsilon: h.rmsEpsilon,
-                                          count: h.headDimension, output: key + head * h.headDimension)
-                    }
-                }
-                layerRope.apply(to: query, heads: h.headCount, table: table)
-                layerRope.apply(to: key, heads: h.kvHeadCount, table: table)
-                // gemma scales the queries themselves (ggml_scale) and attends with scale 1.
-                if layer.gemma != nil { VectorOps.scale(query, by: h.attentionScale, count: queryWidth) }
-                let row = cache.row(for: item.position, layer: layerIndex) * h.kvDimension
-                VectorOps.convertToF16(key, cache.keys(slot: item.slot, layer: layerIndex) + row, count: h.kvDimension)
-                VectorOps.convertToF16(s.value + t * h.kvDimension, cache.values(slot: item.slot, layer: layerIndex) + row,
-                                       count: h.kvDimension)
-            }
-            attend(batch, layer: layerIndex, scale: layer.gemma != nil ? 1 : h.attentionScale,
-                   window: sliding ? h.slidingWindow : nil)
-            MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool)
-            if let norms = layer.gemma {
-                forEachToken(n) { t in
-                    VectorOps.rmsNorm(s.normed + t * d, weight: norms.postAttention, epsilon: h.rmsEpsilon, count: d,
-                                      output: s.normed + t * d)
-                }
-            }
-            VectorOps.add(s.hidden, s.normed, count: n * d)
-
-            forEachToken(n) { t in
-                VectorOps.rmsNorm(s.hidden + t * d, weight: layer.feedForwardNorm, epsilon: h.rmsEpsilon, count: d,
-                                  output: s.normed + t * d)
-            }
-            MatrixMultiply.multiply([layer.gate, layer.up], input: s.normed, tokens: n, outputs: [s.gate, s.up],
-                                    pool: pool)
-            switch h.activation {
-            case .silu: VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
-            case .geluTanh: GGMLGELU.geglu(s.gate, s.up, count: n * h.feedForwardLength, pool: pool)
-            }
-            MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool)
-            if let norms = layer.gemma {
-                forEachToken(n) { t in
-                    VectorOps.rmsNorm(s.normed + t * d, weight: norms.postFeedForward, epsilon: h.rmsEpsilon, count: d,
-                                      output: s.normed + t * d)
-                }
-            }
-            VectorOps.add(s.hidden, s.normed, count: n * d)
+            attentionBlock(batch, layer: layer, index: layerIndex)
+            feedForwardBlock(tokens: batch.count, layer: layer)
         }
+        return outputLogits(batch)
+    }
 
-        // Only the tokens whose next-token distribution is needed go through the (large) output projection.
+    /// hidden += attention(norm(hidden)), with the layer's projections, biases, norms and RoPE.
+    private func attentionBlock(_ batch: [BatchToken], layer: LlamaWeights.Layer, index layerIndex: Int) {
+        let h = hyperparameters
+        let n = batch.count
+        let d = h.embeddingLength
+        let s = scratch
+        let queryWidth = h.headCount * h.headDimension
+        let sliding = h.isSliding(layer: layerIndex)
+        let layerRope = sliding ? slidingRope : rope
+        let tables = sliding ? s.slidingRope : s.rope
+        forEachToken(n) { t in
+            VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
+                              output: s.normed + t * d)
+        }
+        // One activation quantization and one parallel region for the three projections.
+        MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
+                                outputs: [s.query, s.key, s.value], pool: pool)
+        forEachToken(n) { t in
+            let item = batch[t]
+            let query = s.query + t * queryWidth
+            let key = s.key + t * h.kvDimension
+            let value = s.value + t * h.kvDimension
+            if let bias = layer.queryBias { VectorOps.add(query, bias, count: queryWidth) }
+            if let bias = layer.keyBias { VectorOps.add(key, bias, count: h.kvDimension) }
+            if let bias = layer.valueBias { VectorOps.add(value, bias, count: h.kvDimension) }
+            if let norm = layer.queryNorm { headNorm(query, heads: h.headCount, weight: norm) }
+            if let norm = layer.keyNorm { headNorm(key, heads: h.kvHeadCount, weight: norm) }
+            let table = tables + t * layerRope.tableCount
+            layerRope.apply(to: query, heads: h.headCount, table: table)
+            layerRope.apply(to: key, heads: h.kvHeadCount, table: table)
+            // ggml_scale on the queries, then attention with scale 1 (gemma3, phi3).
+            if h.scalesQueries { VectorOps.scale(query, by: h.attentionScale, count: queryWidth) }
+            let row = cache.row(for: item.position, layer: layerIndex) * h.kvDimension
+            VectorOps.convertToF16(key, cache.keys(slot: item.slot, layer: layerIndex) + row, count: h.kvDimension)
+            VectorOps.convertToF16(value, cache.values(slot: item.slot, layer: layerIndex) + row, count: h.kvDimension)
+        }
+        attend(batch, layer: layerIndex, scale: h.scalesQueries ? 1 : h.attentionScale,
+               window: sliding ? h.slidingWindow : nil)
+        MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool)
+        addBias(layer.attentionOutputBias, to: s.normed, tokens: n, width: d)
+        if let norm = layer.postAttentionNorm { normRows(s.normed, tokens: n, weight: norm) }
+        VectorOps.add(s.hidden, s.normed, count: n * d)
+    }
+
+    /// hidden += down(act(gate(x)) * up(x)) with x = norm(hidden), plus the layer's biases and post norm.
+    private func feedForwardBlock(tokens n: Int, layer: LlamaWeights.Layer) {
+        let h = hyperparameters
+        let d = h.embeddingLength
+        let s = scratch
+        forEachToken(n) { t in
+            VectorOps.rmsNorm(s.hidden + t * d, weight: layer.feedForwardNorm, epsilon: h.rmsEpsilon, count: d,
+                              output: s.normed + t * d)
+        }
+        MatrixMultiply.multiply([layer.gate, layer.up], input: s.normed, tokens: n, outputs: [s.gate, s.up],
+                                pool: pool)
+        addBias(layer.gateBias, to: s.gate, tokens: n, width: h.feedForwardLength)
+        addBias(layer.upBias, to: s.up, tokens: n, width: h.feedForwardLength)
+        switch h.activation {
+        case .silu: VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
+        case .geluTanh: GGMLGELU.geglu(s.gate, s.up, count: n * h.feedForwardLength, pool: pool)
+        }
+        MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool)
+        addBias(layer.downBias, to: s.normed, tokens: n, width: d)
+        if let norm = layer.postFeedForwardNorm { normRows(s.normed, tokens: n, weight: norm) }
+        VectorOps.add(s.hidden, s.normed, count: n * d)
+    }
+
+    /// The final norm and output projection of the tokens whose next-token distribution is
+    /// needed (only those go through the large output matrix).
+    private func outputLogits(_ batch: [BatchToken]) -> UnsafeMutablePointer<Float> {
+        let h = hyperparameters
+        let d = h.embeddingLength
+        let s = scratch
         var outputCount = 0
         for (t, item) in batch.enumerated() where item.wantsLogits {
             VectorOps.rmsNorm(s.hidden + t * d, weight: weights.outputNorm, epsilon: h.rmsEpsilon, count: d,
@@ -130,8 +149,33 @@ final class LlamaModel: @unchecked Sendable {
         }
         if outputCount > 0 {
             MatrixMultiply.multiply(weights.output, input: s.normed, tokens: outputCount, output: s.logits, pool: pool)
+            addBias(weights.outputBias, to: s.logits, tokens: outputCount, width: h.vocabularySize)
         }
         return s.logits
+    }
+
+    /// RMSNorm of each of `heads` consecutive head vectors in place (qwen3's and gemma3's Q/K norms).
+    private func headNorm(_ vectors: UnsafeMutablePointer<Float>, heads: Int, weight: UnsafePointer<Float>) {
+        let h = hyperparameters
+        for head in 0..<heads {
+            let vector = vectors + head * h.headDimension
+            VectorOps.rmsNorm(vector, weight: weight, epsilon: h.rmsEpsilon, count: h.headDimension, output: vector)
+        }
+    }
+
+    /// RMSNorm of `tokens` rows of `embeddingLength` floats in place.
+    private func normRows(_ rows: UnsafeMutablePointer<Float>, tokens n: Int, weight: UnsafePointer<Float>) {
+        let h = hyperparameters
+        let d = h.embeddingLength
+        forEachToken(n) { t in
+            VectorOps.rmsNorm(rows + t * d, weight: weight, epsilon: h.rmsEpsilon, count: d, output: rows + t * d)
+        }
+    }
+
+    /// Adds `bias` (`width` floats) to each of `tokens` rows (ggml_add broadcasting a bias).
+    private func addBias(_ bias: UnsafePointer<Float>?, to rows: UnsafeMutablePointer<Float>, tokens n: Int, width: Int) {
+        guard let bias else { return }
+        for t in 0..<n { VectorOps.add(rows + t * width, bias, count: width) }
     }
 
     /// Runs `body` for tokens `0..<count`, split across the pool for a prompt's worth of tokens

@@ -7,26 +7,33 @@ import Kernels
 /// AVX2 products read instead.
 struct LlamaWeights: @unchecked Sendable {
     // Safety: every pointer points into `file`'s read-only mapping, which this value keeps alive.
+    /// One block's tensors. The optional ones are what some architectures add (llama.cpp loads
+    /// biases wherever the file has them); fused tensors (`attn_qkv`, phi3's `ffn_up`) are split
+    /// into row ranges here, so the forward pass sees separate matrices either way.
     struct Layer {
         var attentionNorm: UnsafePointer<Float>
         var query: WeightMatrix
         var key: WeightMatrix
         var value: WeightMatrix
+        var queryBias: UnsafePointer<Float>?
+        var keyBias: UnsafePointer<Float>?
+        var valueBias: UnsafePointer<Float>?
+        /// Per-head RMSNorm weights of queries and keys (`headDimension` floats; qwen3, gemma3).
+        var queryNorm: UnsafePointer<Float>?
+        var keyNorm: UnsafePointer<Float>?
         var attentionOutput: WeightMatrix
+        var attentionOutputBias: UnsafePointer<Float>?
+        /// Norm of the attention output before the residual (gemma3).
+        var postAttentionNorm: UnsafePointer<Float>?
         var feedForwardNorm: UnsafePointer<Float>
         var gate: WeightMatrix
         var up: WeightMatrix
         var down: WeightMatrix
-        /// gemma3 only: per-head RMSNorm weights of queries and keys (`headDimension` floats),
-        /// and the norms applied to the attention and feed-forward outputs before the residual.
-        var gemma: GemmaNorms?
-    }
-
-    struct GemmaNorms {
-        var query: UnsafePointer<Float>
-        var key: UnsafePointer<Float>
-        var postAttention: UnsafePointer<Float>
-        var postFeedForward: UnsafePointer<Float>
+        var gateBias: UnsafePointer<Float>?
+        var upBias: UnsafePointer<Float>?
+        var downBias: UnsafePointer<Float>?
+        /// Norm of the feed-forward output before the residual (gemma3).
+        var postFeedForwardNorm: UnsafePointer<Float>?
     }
 
     let file: GGUFFile
@@ -34,13 +41,18 @@ struct LlamaWeights: @unchecked Sendable {
     let outputNorm: UnsafePointer<Float>
     /// The output projection; the token embedding itself when the model ties them.
     let output: WeightMatrix
+    let outputBias: UnsafePointer<Float>?
+    /// RoPE frequency factors (`ropeDimension / 2` floats): `rope_freqs`, or LongRoPE's pair.
+    let ropeFrequencies: UnsafePointer<Float>?
+    let ropeFactorsLong: UnsafePointer<Float>?
+    let ropeFactorsShort: UnsafePointer<Float>?
     let layers: [Layer]
     /// Owners of the repacked copies the layers' matrices point into.
     private let repacked: [RepackedWeights]
 
     init(file: GGUFFile, hyperparameters h: LlamaHyperparameters) throws(EngineError) {
         self.file = file
-        let loader = TensorLoader(file: file)
+        let loader = TensorLoader(file: file, architecture: h.architecture)
         tokenEmbedding = try loader.matrix("token_embd.weight", rows: h.vocabularySize, columns: h.embeddingLength)
         outputNorm = try loader.vector("output_norm.weight", count: h.embeddingLength)
         let untiedOutput = file.tensor(named: "output.weight") != nil
@@ -53,6 +65,19 @@ struct LlamaWeights: @unchecked Sendable {
             tied.repackedInLlama = false
             output = tied
         }
+        outputBias = try loader.optionalVector("output.bias", count: h.vocabularySize)
+        let pairs = h.ropeDimension / 2
+        switch h.ropeFactors {
+        case .none:
+            (ropeFrequencies, ropeFactorsLong, ropeFactorsShort) = (nil, nil, nil)
+        case .frequencies:
+            ropeFrequencies = try loader.optionalVector("rope_freqs.weight", count: pairs)
+            (ropeFactorsLong, ropeFactorsShort) = (nil, nil)
+        case .longShort:
+            ropeFrequencies = nil
+            ropeFactorsLong = try loader.optionalVector("rope_factors_long.weight", count: pairs)
+            ropeFactorsShort = try loader.optionalVector("rope_factors_short.weight", count: pairs)
+        }
         var owners: [RepackedWeights] = []
         func repack(_ matrix: WeightMatrix) -> WeightMatrix {
             guard let copy = RepackedWeights(matrix) else { return matrix }
@@ -63,26 +88,7 @@ struct LlamaWeights: @unchecked Sendable {
         }
         var layers: [Layer] = []
         for index in 0..<h.blockCount {
-            let prefix = "blk.\(index)."
-            layers.append(Layer(
-                attentionNorm: try loader.vector(prefix + "attn_norm.weight", count: h.embeddingLength),
-                query: try loader.matrix(prefix + "attn_q.weight", rows: h.headCount * h.headDimension, columns: h.embeddingLength),
-                key: try loader.matrix(prefix + "attn_k.weight", rows: h.kvDimension, columns: h.embeddingLength),
-                value: try loader.matrix(prefix + "attn_v.weight", rows: h.kvDimension, columns: h.embeddingLength),
-                attentionOutput: try loader.matrix(
-                    prefix + "attn_output.weight", rows: h.embeddingLength, columns: h.headCount * h.headDimension),
-                feedForwardNorm: try loader.vector(prefix + "ffn_norm.weight", count: h.embeddingLength),
-                gate: try loader.matrix(prefix + "ffn_gate.weight", rows: h.feedForwardLength, columns: h.embeddingLength),
-                up: try loader.matrix(prefix + "ffn_up.weight", rows: h.feedForwardLength, columns: h.embeddingLength),
-                down: try loader.matrix(prefix + "ffn_down.weight", rows: h.embeddingLength, columns: h.feedForwardLength),
-                gemma: h.hasGemmaNorms
-                    ? GemmaNorms(
-                        query: try loader.vector(prefix + "attn_q_norm.weight", count: h.headDimension),
-                        key: try loader.vector(prefix + "attn_k_norm.weight", count: h.headDimension),
-                        postAttention: try loader.vector(prefix + "post_attention_norm.weight", count: h.embeddingLength),
-                        postFeedForward: try loader.vector(prefix + "post_ffw_norm.weight", count: h.embeddingLength))
-                    : nil
-            ))
+            layers.append(try Self.layer(index, loader: loader, hyperparameters: h))
         }
         self.layers = layers.map { layer in
             var layer = layer
@@ -98,16 +104,92 @@ struct LlamaWeights: @unchecked Sendable {
         self.output = untiedOutput ? repack(output) : output
         repacked = owners
     }
+
+    /// The frequency factors RoPE uses with a context of `contextLength` tokens a sequence:
+    /// llama_model::get_rope_factors (`rope_freqs` first, then LongRoPE's long factors past
+    /// the original context length, the short ones within it).
+    func ropeFactors(contextLength: Int, hyperparameters h: LlamaHyperparameters) -> UnsafePointer<Float>? {
+        if let ropeFrequencies { return ropeFrequencies }
+        return contextLength > h.ropeScaling.originalContextLength ? ropeFactorsLong : ropeFactorsShort
+    }
+
+    private static func layer(_ index: Int, loader: TensorLoader, hyperparameters h: LlamaHyperparameters)
+        throws(EngineError) -> Layer
+    {
+        let prefix = "blk.\(index)."
+        let d = h.embeddingLength
+        let queryWidth = h.headCount * h.headDimension
+        let widths = [queryWidth, h.kvDimension, h.kvDimension]
+        // Q, K and V: separate tensors, or row ranges of the fused `attn_qkv` (build_qkv's views).
+        let projections: [WeightMatrix]
+        var biases: [UnsafePointer<Float>?]
+        if loader.has(prefix + "attn_qkv.weight") {
+            projections = try loader.rowRanges(prefix + "attn_qkv.weight", rows: widths, columns: d)
+            if let fused = try loader.optionalVector(prefix + "attn_qkv.bias", count: widths.reduce(0, +)) {
+                biases = [fused, fused + widths[0], fused + widths[0] + widths[1]]
+            } else {
+                biases = [nil, nil, nil]
+            }
+        } else {
+            projections = [
+                try loader.matrix(prefix + "attn_q.weight", rows: queryWidth, columns: d),
+                try loader.matrix(prefix + "attn_k.weight", rows: h.kvDimension, columns: d),
+                try loader.matrix(prefix + "attn_v.weight", rows: h.kvDimension, columns: d),
+            ]
+            biases = [nil, nil, nil]
+        }
+        if biases[0] == nil {
+            // Separate biases (also beside a fused weight in legacy files, as create_tensor_qkv allows).
+            let q = try loader.optionalVector(prefix + "attn_q.bias", count: widths[0])
+            let k = try loader.optionalVector(prefix + "attn_k.bias", count: widths[1])
+            let v = try loader.optionalVector(prefix + "attn_v.bias", count: widths[2])
+            biases = [q, k, v]
+        }
+        // Gate and up: separate tensors, or the halves of phi3's `ffn_up` (gate first, as ggml_swiglu reads it).
+        let gate: WeightMatrix, up: WeightMatrix
+        if h.fusedGateUp {
+            let halves = try loader.rowRanges(prefix + "ffn_up.weight", rows: [h.feedForwardLength, h.feedForwardLength], columns: d)
+            (gate, up) = (halves[0], halves[1])
+        } else {
+            gate = try loader.matrix(prefix + "ffn_gate.weight", rows: h.feedForwardLength, columns: d)
+            up = try loader.matrix(prefix + "ffn_up.weight", rows: h.feedForwardLength, columns: d)
+        }
+        func norm(_ name: String, count: Int, required: Bool) throws(EngineError) -> UnsafePointer<Float>? {
+            required ? try loader.vector(prefix + name, count: count) : nil
+        }
+        return Layer(
+            attentionNorm: try loader.vector(prefix + "attn_norm.weight", count: d),
+            query: projections[0], key: projections[1], value: projections[2],
+            queryBias: biases[0], keyBias: biases[1], valueBias: biases[2],
+            queryNorm: try norm("attn_q_norm.weight", count: h.headDimension, required: h.hasQueryKeyNorms),
+            keyNorm: try norm("attn_k_norm.weight", count: h.headDimension, required: h.hasQueryKeyNorms),
+            attentionOutput: try loader.matrix(prefix + "attn_output.weight", rows: d, columns: queryWidth),
+            attentionOutputBias: try loader.optionalVector(prefix + "attn_output.bias", count: d),
+            postAttentionNorm: try norm("post_attention_norm.weight", count: d, required: h.hasPostNorms),
+            feedForwardNorm: try loader.vector(prefix + "ffn_norm.weight", count: d),
+            gate: gate, up: up,
+            down: try loader.matrix(prefix + "ffn_down.weight", rows: d, columns: h.feedForwardLength),
+            gateBias: h.fusedGateUp ? nil : try loader.optionalVector(prefix + "ffn_gate.bias", count: h.feedForwardLength),
+            upBias: h.fusedGateUp ? nil : try loader.optionalVector(prefix + "ffn_up.bias", count: h.feedForwardLength),
+            downBias: try loader.optionalVector(prefix + "ffn_down.bias", count: d),
+            postFeedForwardNorm: try norm("post_ffw_norm.weight", count: d, required: h.hasPostNorms))
+    }
 }
 
 /// Finds tensors by name and checks their shape and type before handing out views.
 private struct TensorLoader {
     let file: GGUFFile
+    /// Named in errors: a tensor one architecture needs may be absent from another's files.
+    let architecture: String
+
+    func has(_ name: String) -> Bool { file.tensor(named: name) != nil }
 
     func tensor(_ name: String, shape: [Int]) throws(EngineError) -> GGUFTensorInfo {
-        guard let tensor = file.tensor(named: name) else { throw .invalidModel("missing tensor '\(name)'") }
+        guard let tensor = file.tensor(named: name) else {
+            throw .invalidModel("missing tensor '\(name)' (architecture \(architecture))")
+        }
         guard tensor.shape == shape else {
-            throw .invalidModel("tensor '\(name)' has shape \(tensor.shape), expected \(shape)")
+            throw .invalidModel("tensor '\(name)' has shape \(tensor.shape), expected \(shape) (architecture \(architecture))")
         }
         return tensor
     }
@@ -121,10 +203,30 @@ private struct TensorLoader {
         return WeightMatrix(format: format, rows: rows, columns: columns, data: base)
     }
 
+    /// Consecutive row ranges of one fused matrix, `rows[i]` rows each, as separate views. Each
+    /// output element is the same dot product either way; the views keep the fused tensor's
+    /// repacking (llama.cpp repacks the whole tensor or none of it).
+    func rowRanges(_ name: String, rows: [Int], columns: Int) throws(EngineError) -> [WeightMatrix] {
+        let whole = try matrix(name, rows: rows.reduce(0, +), columns: columns)
+        var first = 0
+        return rows.map { count in
+            var part = WeightMatrix(format: whole.format, rows: count, columns: columns,
+                                    data: whole.data + first * whole.rowByteCount)
+            part.repackedInLlama = whole.repackedInLlama && count % 8 == 0
+            first += count
+            return part
+        }
+    }
+
     func vector(_ name: String, count: Int) throws(EngineError) -> UnsafePointer<Float> {
         let info = try tensor(name, shape: [count])
         guard info.type == .f32 else { throw .unsupportedModel("tensor '\(name)' is \(info.type.name), expected F32") }
         guard let base = file.tensorData(info).baseAddress else { throw .invalidModel("tensor '\(name)' is empty") }
         return base.assumingMemoryBound(to: Float.self)
+    }
+
+    /// A vector the architecture allows but does not require: nil when absent, an error when malformed.
+    func optionalVector(_ name: String, count: Int) throws(EngineError) -> UnsafePointer<Float>? {
+        has(name) ? try vector(name, count: count) : nil
     }
 }

@@ -13,17 +13,24 @@ struct RotaryEmbedding {
     let ropeDimension: Int
     let thetaScale: Float
     let style: LlamaHyperparameters.RopeStyle
+    let scaling: RopeScaling
+    /// Per-pair divisors of the angles (`rope_freqs.weight`, LongRoPE's long or short factors).
+    let frequencyFactors: UnsafePointer<Float>?
+    private let correction: (low: Float, high: Float)
 
     /// The embedding with RoPE base `base` (layers may differ: gemma3's sliding layers use their own).
-    init(hyperparameters h: LlamaHyperparameters, base: Float) {
+    init(hyperparameters h: LlamaHyperparameters, base: Float, frequencyFactors: UnsafePointer<Float>? = nil) {
         headDimension = h.headDimension
         ropeDimension = h.ropeDimension
         thetaScale = powf(base, -2 / Float(h.ropeDimension))
         style = h.ropeStyle
+        scaling = h.ropeScaling
+        self.frequencyFactors = frequencyFactors
+        correction = h.ropeScaling.correctionDimensions(ropeDimension: h.ropeDimension, base: base)
     }
 
-    init(hyperparameters h: LlamaHyperparameters) {
-        self.init(hyperparameters: h, base: h.ropeFrequencyBase)
+    init(hyperparameters h: LlamaHyperparameters, frequencyFactors: UnsafePointer<Float>? = nil) {
+        self.init(hyperparameters: h, base: h.ropeFrequencyBase, frequencyFactors: frequencyFactors)
     }
 
     /// Floats `table(position:into:)` writes.
@@ -31,12 +38,25 @@ struct RotaryEmbedding {
 
     /// The cosines and sines of `position`'s angles, interleaved, for `apply(to:heads:table:)`.
     /// A token's table serves the queries and keys of every layer, so the trigonometry runs
-    /// once per token, not twice per layer.
+    /// once per token, not twice per layer. ggml's rope cache (`ggml_rope_cache_init` with
+    /// `rope_yarn`): without factors or scaling every step below is an exact identity.
     func table(position: Int, into table: UnsafeMutablePointer<Float>) {
         var theta = Float(position)
+        let s = scaling
         for i in 0..<(ropeDimension / 2) {
-            table[2 * i] = cosf(theta)
-            table[2 * i + 1] = sinf(theta)
+            let extrapolated = theta / (frequencyFactors?[i] ?? 1)
+            let interpolated = s.frequencyScale * extrapolated
+            var angle = interpolated
+            var magnitude = s.attentionFactor
+            if s.extrapolationFactor != 0 {
+                let ramp = 1 - min(1, max(0, (Float(i) - correction.low) / max(0.001, correction.high - correction.low)))
+                let mix = ramp * s.extrapolationFactor
+                // Fused as libggml-cpu's AVX2 build compiles rope_yarn.
+                angle = (extrapolated * mix).addingProduct(interpolated, 1 - mix)
+                magnitude *= Float(1).addingProduct(0.1, logf(1 / s.frequencyScale))
+            }
+            table[2 * i] = cosf(angle) * magnitude
+            table[2 * i + 1] = sinf(angle) * magnitude
             theta *= thetaScale
         }
     }
