@@ -38,6 +38,48 @@ public enum Attention {
                         output: output, backend: backend)
     }
 
+    /// Attention of the `heads` query heads that share one key-value head (grouped-query
+    /// attention) over the rows of `first`, then `second`: the same floats as `attendHeadRuns`
+    /// for each head, in one pass over the rows where the AVX2 group kernel applies (head size
+    /// a multiple of 32), so a row's keys and values are read and converted once for the group.
+    /// - Parameters:
+    ///   - queries: head `g`'s query at `queries + g * headDimension`; `outputs` alike.
+    public static func attendGroupRuns(
+        queries: UnsafePointer<Float>, heads: Int, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>,
+        rowStride: Int, first: Range<Int>, second: Range<Int>, headDimension n: Int, scale: Float,
+        outputs: UnsafeMutablePointer<Float>, backend: KernelBackend = .best
+    ) {
+        #if arch(x86_64)
+        if backend.resolved == .avx2, n % 32 == 0, heads >= 1, heads <= AVX2Attention.maximumGroupHeads {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * heads * n + 2 * heads) { buffer in
+                guard let q = buffer.baseAddress else { return }
+                let accumulators = q + heads * n, maxima = accumulators + heads * n, sums = maxima + heads
+                for i in 0..<(heads * n) { q[i] = Half.rounded(queries[i]) }
+                AVX2Attention.accumulateGroupRuns(
+                    queries: q, heads: heads, keys: keys, values: values, rowStride: rowStride, first: first,
+                    second: second, headDimension: n, scale: scale, accumulators: accumulators, maxima: maxima, sums: sums)
+                for head in 0..<heads {
+                    let output = outputs + head * n, accumulator = accumulators + head * n
+                    // As `attendHeadSplit`'s merge of its single chunk leaves it: `acc·1 + 0·0`, then `· 1/sum`.
+                    let inverse: Float = sums[head] == 0 ? 0 : 1 / sums[head]
+                    for i in 0..<n { output[i] = (sums[head] == 0 ? 0 : accumulator[i] + 0) * inverse }
+                    // A half accumulator that overflowed: the one-head path redoes it in single precision.
+                    if !AttentionOverflow.allFinite(output, n) {
+                        attendHeadRuns(query: queries + head * n, keys: keys, values: values, rowStride: rowStride,
+                                       first: first, second: second, headDimension: n, scale: scale, output: output,
+                                       backend: backend)
+                    }
+                }
+            }
+            return
+        }
+        #endif
+        for head in 0..<heads {
+            attendHeadRuns(query: queries + head * n, keys: keys, values: values, rowStride: rowStride, first: first,
+                           second: second, headDimension: n, scale: scale, output: outputs + head * n, backend: backend)
+        }
+    }
+
     /// The chunks ggml's split-KV path cuts a view of `cells` cache cells into for a batch of
     /// `queryRows` queries on `threads` threads, or nil when it takes the one-pass path.
     public static func splitKVChunks(queryRows: Int, cells: Int, threads: Int) -> [Range<Int>]? {

@@ -45,6 +45,18 @@ final class ConstraintCompiler: Sendable {
         } catch {
             throw .invalidSchema(message: error.message, keyword: error.keyword)
         }
+        let vocabulary = vocabulary
+        // A state first reached while decoding has its mask worked out on the scheduler thread,
+        // a walk of the whole token trie (~10-30 ms at a 262,144-token vocabulary) that stalls
+        // every sequence of the batch; a bounded string (`maxLength`) alone has a state per
+        // length. Computing them here, on the requesting task before it queues, moves that cost
+        // into this request's time to first token. States already known (same signature, e.g.
+        // an earlier request with this schema) cost a lookup. The bound keeps a huge grammar
+        // from delaying its first token without limit; what is left stays lazy.
+        vocabulary.precomputeMasks(for: grammar, until: ContinuousClock.now + Self.precomputeBudget)
         return GrammarMatcher(grammar: grammar, vocabulary: vocabulary)
     }
+
+    /// Longest a request spends computing its grammar's masks before it queues.
+    static let precomputeBudget = Duration.milliseconds(400)
 }

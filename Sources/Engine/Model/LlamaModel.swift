@@ -194,21 +194,27 @@ final class LlamaModel: @unchecked Sendable {
     /// Causal attention of every batch token over its own slot's cached positions 0...position
     /// (the last `window` of them on a sliding-window layer).
     /// Work is split into one task per pool thread, (token, head) pairs interleaved so that the
-    /// longer rows of late prefill positions spread evenly.
+    /// longer rows of late prefill positions spread evenly. Where the group kernel applies, a
+    /// work item is a token's whole group of query heads on one key-value head (one pass over
+    /// the cached rows for the group instead of one per head; the same floats).
     private func attend(_ batch: [BatchToken], layer: Int, scale: Float, window: Int?) {
         let h = hyperparameters
         let s = scratch
-        let pairs = batch.count * h.headCount
+        let registerKernel = window == nil && h.headDimension == 64
+        let grouped = !registerKernel && h.queryGroupSize > 1 && h.headDimension % 32 == 0
+        let headsPerItem = grouped ? h.queryGroupSize : 1
+        let itemsPerToken = h.headCount / headsPerItem
+        let items = batch.count * itemsPerToken
         let threads = pool.threadCount
         pool.parallelFor(threads) { worker in
-            var pair = worker
-            while pair < pairs {
-                let t = pair / h.headCount
-                let head = pair % h.headCount
+            var index = worker
+            while index < items {
+                let t = index / itemsPerToken
+                let firstHead = (index % itemsPerToken) * headsPerItem
                 let item = batch[t]
-                let kvHead = head / h.queryGroupSize
-                let query = s.query + t * h.headCount * h.headDimension + head * h.headDimension
-                let output = s.attention + t * h.headCount * h.headDimension + head * h.headDimension
+                let kvHead = firstHead / h.queryGroupSize
+                let queries = s.query + t * h.headCount * h.headDimension + firstHead * h.headDimension
+                let outputs = s.attention + t * h.headCount * h.headDimension + firstHead * h.headDimension
                 let keys = cache.keys(slot: item.slot, layer: layer) + kvHead * h.headDimension
                 let values = cache.values(slot: item.slot, layer: layer) + kvHead * h.headDimension
                 // The cached rows of positions 0...position (the last `window` on a sliding
@@ -218,20 +224,23 @@ final class LlamaModel: @unchecked Sendable {
                 if let chunks = Attention.splitKVChunks(
                     queryRows: batch.count, cells: cache.viewedCells(position: item.position, layer: layer), threads: threads) {
                     // A lone query over a long view: ggml splits the cells into one chunk per thread.
-                    Attention.attendHeadSplit(query: query, keys: keys, values: values, rowStride: h.kvDimension,
-                                              first: first, second: second, chunks: chunks,
-                                              headDimension: h.headDimension, scale: scale, output: output)
-                } else if window == nil, h.headDimension == 64 {
+                    for head in 0..<headsPerItem {
+                        Attention.attendHeadSplit(query: queries + head * h.headDimension, keys: keys, values: values,
+                                                  rowStride: h.kvDimension, first: first, second: second, chunks: chunks,
+                                                  headDimension: h.headDimension, scale: scale,
+                                                  output: outputs + head * h.headDimension)
+                    }
+                } else if registerKernel {
                     // The register kernel of the common head size.
-                    Attention.attendHead(query: query, keys: keys, values: values, rowStride: h.kvDimension,
+                    Attention.attendHead(query: queries, keys: keys, values: values, rowStride: h.kvDimension,
                                          length: item.position + 1, headDimension: h.headDimension, scale: scale,
-                                         output: output)
+                                         output: outputs)
                 } else {
-                    Attention.attendHeadRuns(query: query, keys: keys, values: values, rowStride: h.kvDimension,
-                                             first: first, second: second, headDimension: h.headDimension,
-                                             scale: scale, output: output)
+                    Attention.attendGroupRuns(queries: queries, heads: headsPerItem, keys: keys, values: values,
+                                              rowStride: h.kvDimension, first: first, second: second,
+                                              headDimension: h.headDimension, scale: scale, outputs: outputs)
                 }
-                pair += threads
+                index += threads
             }
         }
     }
