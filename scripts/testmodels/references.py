@@ -75,14 +75,14 @@ def free_port():
 
 
 class Server:
-    def __init__(self, model, n_ctx, log_path):
+    def __init__(self, model, n_ctx, log_path, extra=()):
         binary = server_binary()
         self.port = free_port()
         env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(binary))
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(
             [binary, "-m", model, "-t", "2", "--parallel", "1", "-c", str(n_ctx), "-fa", "on",
-             "--host", "127.0.0.1", "--port", str(self.port)],
+             "--host", "127.0.0.1", "--port", str(self.port), *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 120
         while time.time() < deadline:
