@@ -200,6 +200,11 @@ final class LlamaModel: @unchecked Sendable {
     private func attend(_ batch: [BatchToken], layer: Int, scale: Float, window: Int?) {
         let h = hyperparameters
         let s = scratch
+        // ggml takes its tiled path for a batch of 64 rows or more: other floats than the one-chunk path's.
+        if TiledAttention.applies(queryRows: batch.count) {
+            attendTiled(batch, layer: layer, scale: scale, window: window, queries: s.query, outputs: s.attention)
+            return
+        }
         let registerKernel = window == nil && h.headDimension == 64
         let grouped = !registerKernel && h.queryGroupSize > 1 && h.headDimension % 32 == 0
         let headsPerItem = grouped ? h.queryGroupSize : 1
