@@ -200,10 +200,12 @@ final class LlamaModel: @unchecked Sendable {
     private func attend(_ batch: [BatchToken], layer: Int, scale: Float, window: Int?) {
         let h = hyperparameters
         let s = scratch
-        // ggml takes its tiled path for a batch of 64 rows or more: other floats than the one-chunk path's.
-        if TiledAttention.applies(queryRows: batch.count) {
-            attendTiled(batch, layer: layer, scale: scale, window: window, queries: s.query, outputs: s.attention)
-            return
+        // A sequence with 64 rows or more in the batch takes ggml's tiled path (`attendTiled`).
+        let tiled = tiledSlots(batch)
+        if !tiled.isEmpty {
+            attendTiled(batch, slots: tiled, layer: layer, scale: scale, window: window, queries: s.query,
+                        outputs: s.attention)
+            if batch.allSatisfy({ tiled.contains($0.slot) }) { return }
         }
         let registerKernel = window == nil && h.headDimension == 64
         let grouped = !registerKernel && h.queryGroupSize > 1 && h.headDimension % 32 == 0
@@ -217,6 +219,10 @@ final class LlamaModel: @unchecked Sendable {
                 let t = index / itemsPerToken
                 let firstHead = (index % itemsPerToken) * headsPerItem
                 let item = batch[t]
+                if tiled.contains(item.slot) {
+                    index += threads
+                    continue
+                }
                 let kvHead = firstHead / h.queryGroupSize
                 let queries = s.query + t * h.headCount * h.headDimension + firstHead * h.headDimension
                 let outputs = s.attention + t * h.headCount * h.headDimension + firstHead * h.headDimension
