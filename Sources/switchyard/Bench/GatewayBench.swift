@@ -23,8 +23,8 @@ struct GatewayBench {
         /// Other proxies in front of the same mock: name and base URL (ending in `/v1`).
         var compare: [(name: String, baseURL: String)]
         var apiKey: String
-        /// Also measure a Switchyard whose request tasks run on Swift's thread pool.
-        var poolExecutor = false
+        /// Also measure a Switchyard whose request tasks run on their connections' event loops.
+        var eventLoopTasks = false
         /// Run the slow-reader soak instead of the table.
         var soak: SlowReaderSoak.Settings?
     }
@@ -80,11 +80,11 @@ struct GatewayBench {
                 configuration: ServerConfiguration(port: 0, apiKeys: [settings.apiKey], maxActive: widest, maxQueue: widest * 2),
                 catalogue: catalogue, accounts: accounts, logger: logger, onListening: { portsContinuation.yield((0, $0)) })
             var services: [any Service] = [application]
-            if settings.poolExecutor {
-                // The same server, but Hummingbird's default: request tasks on Swift's thread pool.
+            if settings.eventLoopTasks {
+                // The same server with each connection's task on its event loop.
                 services.append(SwitchyardApplication.build(
                     configuration: ServerConfiguration(port: 0, apiKeys: [settings.apiKey], maxActive: widest, maxQueue: widest * 2),
-                    catalogue: catalogue, accounts: accounts, logger: logger, onEventLoops: false,
+                    catalogue: catalogue, accounts: accounts, logger: logger, onEventLoops: true,
                     onListening: { portsContinuation.yield((1, $0)) }))
             }
             let group = ServiceGroup(services: services, logger: logger)
@@ -95,7 +95,7 @@ struct GatewayBench {
             guard let port = listening[0], listening.count == services.count else { throw BenchError("the server did not start") }
 
             var targets = [("direct", "http://127.0.0.1:\(mock.port)/v1"), ("switchyard", "http://127.0.0.1:\(port)/v1")]
-            if settings.poolExecutor, let poolPort = listening[1] { targets.append(("sy-pool", "http://127.0.0.1:\(poolPort)/v1")) }
+            if settings.eventLoopTasks, let loopPort = listening[1] { targets.append(("sy-evloop", "http://127.0.0.1:\(loopPort)/v1")) }
             if settings.nginx {
                 guard let executable = NginxProxy.find() else { throw BenchError("--nginx: nginx is not installed (apt-get install nginx-light)") }
                 guard let nginxPort = PortProbe.freePort() else { throw BenchError("no free port for nginx") }

@@ -35,8 +35,8 @@ struct GatewayBenchOptions: ParsableArguments {
         valueName: "name=base-url"))
     var compare: [String] = []
 
-    @Flag(help: "--gateway: also measure a second Switchyard whose request tasks run on Swift's thread pool instead of the event loops.")
-    var poolExecutor = false
+    @Flag(help: "--gateway: also measure a second Switchyard whose request tasks run on their connections' event loops instead of Swift's thread pool.")
+    var eventLoopTasks = false
 
     @Option(help: "--gateway: the API key Switchyard requires (and every proxy is sent).")
     var benchKey = "sk-switchyard-bench"
@@ -60,7 +60,7 @@ struct GatewayBenchOptions: ParsableArguments {
         }
         return GatewayBench.Settings(
             connections: levels, seconds: duration, streamChunks: streamChunks, database: database, mockPort: mockPort, nginx: nginx,
-            compare: others, apiKey: benchKey, poolExecutor: poolExecutor,
+            compare: others, apiKey: benchKey, eventLoopTasks: eventLoopTasks,
             soak: soak.map { SlowReaderSoak.Settings(seconds: $0, readers: slowReaders) })
     }
 }
