@@ -14,8 +14,9 @@ public enum SwitchyardApplication {
     ///   - onListening: called with the bound port once the server listens (useful with port 0).
     ///   - onEventLoops: run each connection's task on its channel's event loop (see
     ///     `EventLoopTaskExecutor`) instead of Swift's thread pool (Hummingbird's way). Measured
-    ///     with `serve-bench --gateway --event-loop-tasks` (README): a third less added latency
-    ///     at one connection, a quarter to a half fewer requests a second at 64, so off by default.
+    ///     with `serve-bench --gateway --event-loop-tasks` (README): more requests a second at one
+    ///     connection, fewer at 64 in most runs, and a long computation in a handler would stall
+    ///     every connection of its loop; so off by default.
     public static func build(
         configuration: ServerConfiguration, catalogue: ModelCatalogue, accounts: ServerAccounts = ServerAccounts(),
         metrics: ServerMetrics = ServerMetrics(), logger: Logger, onEventLoops: Bool = false,

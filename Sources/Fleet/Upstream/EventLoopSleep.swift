@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// A cancelled `Task.sleep` keeps its timer (about 100 bytes, measured on Linux with Swift 6.3)
 /// until its deadline, and a silence limit is ten minutes by default: thousands of requests a
-/// second would pile up millions of timers. This one removes its timer when cancelled, and a wake-up is a job on the event loop
-/// the request already runs on (see the server's `EventLoopTaskExecutor`), not a Dispatch thread.
+/// second would pile up millions of timers. This one removes its timer when cancelled; its timer
+/// runs on a NIO event loop (the current one when the request runs on one), not in Dispatch.
 enum EventLoopSleep {
     /// Sleeps for `duration` on `eventLoop` (by default the current thread's loop, if it is one of
     /// NIO's shared loops, else the next of them). Throws `CancellationError` when cancelled.
