@@ -11,6 +11,32 @@ public final class ServerMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     /// Counters made per label set, reused.
     private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    /// Each model's token counters and timers, made once: making one looks it up in the registry
+    /// under its lock, too much for every streamed chunk.
+    private let modelMetrics = Mutex<[String: ModelMetrics]>([:])
+
+    /// A model's token counters and timers.
+    struct ModelMetrics: Sendable {
+        let promptTokens: CoreMetrics.Counter
+        let generationTokens: CoreMetrics.Counter
+        let timeToFirstToken: CoreMetrics.Timer
+        let timePerOutputToken: CoreMetrics.Timer
+    }
+
+    func metrics(model: String) -> ModelMetrics {
+        modelMetrics.withLock { cache in
+            if let cached = cache[model] { return cached }
+            let dimensions = [("model", model)]
+            let made = ModelMetrics(
+                promptTokens: CoreMetrics.Counter(label: "switchyard_prompt_tokens_total", dimensions: dimensions, factory: factory),
+                generationTokens: CoreMetrics.Counter(label: "switchyard_generation_tokens_total", dimensions: dimensions, factory: factory),
+                timeToFirstToken: CoreMetrics.Timer(label: "switchyard_time_to_first_token_seconds", dimensions: dimensions, factory: factory),
+                timePerOutputToken: CoreMetrics.Timer(
+                    label: "switchyard_time_per_output_token_seconds", dimensions: dimensions, factory: factory))
+            cache[model] = made
+            return made
+        }
+    }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -38,20 +64,17 @@ public final class ServerMetrics: Sendable {
 
     /// Tokens read and written for `model`.
     public func recordTokens(model: String, prompt: Int, completion: Int) {
-        CoreMetrics.Counter(label: "switchyard_prompt_tokens_total", dimensions: [("model", model)], factory: factory)
-            .increment(by: prompt)
-        CoreMetrics.Counter(label: "switchyard_generation_tokens_total", dimensions: [("model", model)], factory: factory)
-            .increment(by: completion)
+        let handles = metrics(model: model)
+        handles.promptTokens.increment(by: prompt)
+        handles.generationTokens.increment(by: completion)
     }
 
     public func recordTimeToFirstToken(model: String, _ duration: Duration) {
-        CoreMetrics.Timer(label: "switchyard_time_to_first_token_seconds", dimensions: [("model", model)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        metrics(model: model).timeToFirstToken.recordNanoseconds(duration.nanoseconds)
     }
 
     public func recordTimePerOutputToken(model: String, _ duration: Duration) {
-        CoreMetrics.Timer(label: "switchyard_time_per_output_token_seconds", dimensions: [("model", model)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        metrics(model: model).timePerOutputToken.recordNanoseconds(duration.nanoseconds)
     }
 
     /// Requests waiting for the model and sequences generating, sampled when scraped.

@@ -12,14 +12,21 @@ public enum SwitchyardApplication {
     ///   - accounts: the key database, rate limiter and usage ledger (none by default).
     ///   - metrics: where metrics go (a fresh registry by default).
     ///   - onListening: called with the bound port once the server listens (useful with port 0).
+    ///   - onEventLoops: run each connection's task on its channel's event loop (see
+    ///     `EventLoopTaskExecutor`) instead of Swift's thread pool (Hummingbird's way). Measured
+    ///     with `serve-bench --gateway --event-loop-tasks` (README): more requests a second at one
+    ///     connection, fewer at 64 in most runs, and a long computation in a handler would stall
+    ///     every connection of its loop; so off by default.
     public static func build(
         configuration: ServerConfiguration, catalogue: ModelCatalogue, accounts: ServerAccounts = ServerAccounts(),
-        metrics: ServerMetrics = ServerMetrics(), logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        metrics: ServerMetrics = ServerMetrics(), logger: Logger, onEventLoops: Bool = false,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = makeRouter(configuration: configuration, catalogue: catalogue, accounts: accounts, metrics: metrics)
+        let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ClientConnectionHandler()])
         return Application(
             router: router,
-            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [ClientConnectionHandler()])),
+            server: onEventLoops ? .http1PinnedToEventLoop(configuration: channel) : .http1(configuration: channel),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "switchyard"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

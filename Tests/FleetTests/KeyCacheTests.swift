@@ -70,6 +70,30 @@ import Testing
         }
     }
 
+    /// A request whose client left (its task cancelled, which the stores honour) may lead a
+    /// batch: its row and the others' are still committed, not spooled.
+    @Test(arguments: StoreEngine.available) func rowsOfACancelledRequestAreCommitted(engine: StoreEngine) async throws {
+        try await StoreScratch.with(engine) { scratch in
+            let files = try DatabaseScratch()
+            let spool = UsageSpool(path: files.directory + "/spool.jsonl")
+            let ledger = UsageLedger(store: scratch.store)
+            let recorder = UsageRecorder(ledger: ledger, spool: spool, logger: Self.quiet)
+            let start = Date(millisecondsSince1970Test: 1_800_000_970_000)
+            let rows = (0..<20).map { UsageFixtures.record($0, time: start) }
+            await withTaskGroup(of: Void.self) { group in
+                for (index, row) in rows.enumerated() {
+                    group.addTask {
+                        if index % 2 == 0 { withUnsafeCurrentTask { $0?.cancel() } }
+                        await recorder.record(row)
+                    }
+                }
+            }
+            #expect(await recorder.spooledRows == 0)
+            #expect(await !recorder.isDegraded)
+            #expect(try await ledger.records(since: start).count == rows.count)
+        }
+    }
+
     @Test(arguments: StoreEngine.available) func rowsSpooledWhileTheStoreIsDownAreReplayedOnce(engine: StoreEngine) async throws {
         try await StoreScratch.with(engine) { scratch in
             let files = try DatabaseScratch()

@@ -11,7 +11,7 @@ import Testing
             let reply = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
                 try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "req-42")
             }
-            guard case .complete(let body, let usage) = reply else {
+            guard case .complete(let body, let usage, _) = reply else {
                 Issue.record("expected a complete reply")
                 return
             }
@@ -41,7 +41,7 @@ import Testing
                 try await backend.send(
                     path: "completions", body: JSONObject(["model": "an-alias", "prompt": "Hi"]), stream: false, requestID: "r")
             }
-            guard case .complete(let body, _) = reply else {
+            guard case .complete(let body, _, _) = reply else {
                 Issue.record("expected a complete reply")
                 return
             }
@@ -83,7 +83,7 @@ import Testing
             let reply = try await withUpstreamBackend([upstreamTarget(dead.baseURL), upstreamTarget(fake.baseURL)]) { backend in
                 try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "r")
             }
-            guard case .complete(let body, _) = reply else {
+            guard case .complete(let body, _, _) = reply else {
                 Issue.record("expected a complete reply")
                 return
             }

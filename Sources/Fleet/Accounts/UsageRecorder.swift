@@ -1,26 +1,32 @@
 import Foundation
 import Logging
+import NIOPosix
 
 /// Writes the request path's ledger rows: each `record` returns once its row is committed (or,
 /// with the database down, safely in the local spool), as before; rows that arrive while a write
 /// is in flight go together in the next one (group commit), so a busy replica makes one round
 /// trip for many rows instead of one each, without loosening that promise.
 ///
+/// The write is made by one of the waiting requests' own tasks (the leader), not by a task of
+/// its own: no hop to another thread and back per commit. A leader writes the batch it found
+/// (its own row in it), wakes that batch's requests, and hands the rows that arrived meanwhile to
+/// the first of their requests, which leads the next batch; so no request waits for more than
+/// the batch in flight and its own.
+///
 /// When the store fails, the batch is appended to the spool file (`UsageSpool`, fsync'd) and the
 /// callers go on; `replaySpool` (run periodically by the server) writes spooled rows back once the
 /// store answers. Rows are idempotent by entry id, so a replay after a half-finished write adds
 /// nothing twice.
 public actor UsageRecorder {
-    private struct Waiter {
-        var record: UsageRecord
-        var done: CheckedContinuation<Void, Never>
-    }
-
     public nonisolated let ledger: UsageLedger
     public nonisolated let spool: UsageSpool?
     private let logger: Logger
-    private var pending: [Waiter] = []
-    private var draining = false
+    /// Rows waiting for the next write; every one but a new leader's has a waiter below.
+    private var pending: [UsageRecord] = []
+    /// Their requests, woken with `true` to lead the next write, `false` once their row is written.
+    private var waiters: [CheckedContinuation<Bool, Never>] = []
+    /// Whether a leader is writing (or has been handed the next batch).
+    private var writing = false
     /// Rows written to the spool because the store failed, since start.
     public private(set) var spooledRows = 0
     /// Spooled rows written back to the store, since start.
@@ -37,29 +43,35 @@ public actor UsageRecorder {
     /// Returns once `record` is committed to the store, or spooled when the store fails (or, with
     /// no spool, once the failure is logged).
     public func record(_ record: UsageRecord) async {
-        await withCheckedContinuation { continuation in
-            pending.append(Waiter(record: record, done: continuation))
-            if !draining {
-                draining = true
-                Task { await self.drain() }
-            }
+        pending.append(record)
+        if writing {
+            let leads = await withCheckedContinuation { waiters.append($0) }
+            guard leads else { return }
+        } else {
+            writing = true
         }
-    }
-
-    private func drain() async {
-        while !pending.isEmpty {
-            let batch = pending
-            pending = []
-            await write(batch.map(\.record))
-            for waiter in batch { waiter.done.resume() }
+        // Lead: write every row pending (this request's among them), meanwhile others queue up.
+        let batch = pending
+        let batchWaiters = waiters
+        pending = []
+        waiters = []
+        await write(batch)
+        for waiter in batchWaiters { waiter.resume(returning: false) }
+        if waiters.isEmpty {
+            writing = false
+        } else {
+            waiters.removeFirst().resume(returning: true)
         }
-        draining = false
     }
 
     private func write(_ records: [UsageRecord]) async {
         do {
             try await ledger.record(records)
             isDegraded = false
+        } catch where Task.isCancelled {
+            // The leader's client left: its task is cancelled, and the store honours that. The
+            // batch (other requests' rows too) is written from a task of its own instead.
+            await Task { await self.write(records) }.value
         } catch {
             isDegraded = true
             guard let spool else {
@@ -67,7 +79,9 @@ public actor UsageRecorder {
                 return
             }
             do {
-                try spool.append(records)
+                // A file append and fsync: on NIO's thread pool, never on the event loop the
+                // leading request runs on.
+                try await NIOThreadPool.singleton.runIfActive { try spool.append(records) }
                 spooledRows += records.count
                 logger.warning(
                     "usage ledger unavailable: rows spooled locally",

@@ -31,7 +31,7 @@ final class UpstreamActivityClock: Sendable {
                 while true {
                     let deadline = clock.lastActivity + limit
                     if ContinuousClock.now >= deadline { throw Silence(limit: limit) }
-                    try await Task.sleep(until: deadline, clock: .continuous)
+                    try await EventLoopSleep.sleep(for: deadline - ContinuousClock.now)
                 }
             }
             defer { group.cancelAll() }

@@ -26,7 +26,18 @@ extension UpstreamBackend {
         if let error = json["error"], !error.isNull, json["choices"] == nil {
             throw .upstream(translator.error(inEvent: json))
         }
-        return .complete(translator.reply(json), usage: UpstreamUsage(json["usage"]))
+        return .complete(translator.reply(json), usage: UpstreamUsage(json["usage"]), text: Self.forwardedBody(bytes, json: json, translator: translator))
+    }
+
+    /// The upstream's reply with only `model` renamed, when that is all `translator.reply` changes;
+    /// `nil` where the value must be encoded instead (a model one level down, text the in-place
+    /// editor does not handle).
+    static func forwardedBody(_ bytes: [UInt8], json: JSONValue, translator: UpstreamTranslator) -> [UInt8]? {
+        guard json["response"] == nil else { return nil }
+        guard let model = json["model"], model != .string(translator.publicName) else { return bytes }
+        guard var text = JSONObjectText(bytes) else { return nil }
+        text.set("model", to: .string(translator.publicName))
+        return text.bytes
     }
 
     /// A streamed 2xx reply: its events, read as the consumer asks for them.

@@ -32,7 +32,7 @@ extension UpstreamBackend {
             }
             let status = Int(response.status.code)
             if (200..<300).contains(status) {
-                guard case .complete(let value, _) = try await completeReply(response, target: target, translator: translator) else {
+                guard case .complete(let value, _, _) = try await completeReply(response, target: target, translator: translator) else {
                     throw .upstream(translator.badResponse("answered \(method) \(path) with a stream."))
                 }
                 return value

@@ -154,7 +154,7 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
             return try await withThrowingTaskGroup(of: ReadResult.self) { group in
                 group.addTask { .read(try await reading.next()) }
                 group.addTask {
-                    try await Task.sleep(for: limit)
+                    try await EventLoopSleep.sleep(for: limit)
                     return .silence
                 }
                 defer { group.cancelAll() }

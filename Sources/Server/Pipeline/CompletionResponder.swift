@@ -30,6 +30,20 @@ struct CompletionResponder: Sendable {
         complete: @escaping @Sendable () async throws -> (JSONValue, HTTPFields),
         startStream: @escaping @Sendable () async throws -> StreamStart
     ) async throws -> Response {
+        try await respond(
+            stream: stream,
+            completeBody: {
+                let (value, headers) = try await complete()
+                return (ByteBuffer(string: value.jsonString), headers)
+            }, startStream: startStream)
+    }
+
+    /// `respond(stream:complete:startStream:)` for work that has its JSON body as text already.
+    func respond(
+        stream: Bool,
+        completeBody complete: @escaping @Sendable () async throws -> (ByteBuffer, HTTPFields),
+        startStream: @escaping @Sendable () async throws -> StreamStart
+    ) async throws -> Response {
         do {
             if stream, let tier = admission.served.tier, !tier.isAwake {
                 return wakingStream(tier: tier, startStream: startStream)
@@ -41,9 +55,11 @@ struct CompletionResponder: Sendable {
             if let wake = accounting.wake { wakeHeaders[.wakeMilliseconds] = String(Int(wake.inMilliseconds.rounded())) }
             let channel = admission.channel
             guard stream else {
-                let (value, headers) = try await ClientDisconnect.shared.run(on: channel) { try await complete() }
+                let (body, headers) = try await ClientDisconnect.shared.run(on: channel) { try await complete() }
                 await accounting.finish(status: 200)
-                return ResponseHeaders.json(value, headers: headers + wakeHeaders)
+                var allHeaders = headers + wakeHeaders
+                allHeaders[.contentType] = "application/json"
+                return Response(status: .ok, headers: allHeaders, body: ResponseBody(byteBuffer: body))
             }
             if admission.queue.wouldWait {
                 return queuedStream(headers: wakeHeaders, startStream: startStream)

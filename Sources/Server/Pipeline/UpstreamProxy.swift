@@ -41,10 +41,10 @@ struct UpstreamProxy: Sendable {
         }
         return try await CompletionResponder(admission: admission).respond(
             stream: stream,
-            complete: {
+            completeBody: {
                 try await start()
                 let reply = try await upstream.send(path: path, body: body, text: text, stream: false, requestID: requestID)
-                guard case .complete(let value, let usage) = reply else {
+                guard case .complete(let value, let usage, let forwarded) = reply else {
                     throw FleetError.upstream(.serverError("The upstream answered a non-streamed request with a stream.", status: 502))
                 }
                 accounting.outputArrived()
@@ -53,7 +53,8 @@ struct UpstreamProxy: Sendable {
                     accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
                     metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
                 }
-                return (value, [:])
+                // The upstream's own bytes when only the model's name changed: not encoded again.
+                return (forwarded.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: value.jsonString), [:])
             },
             startStream: {
                 try await start()

@@ -74,7 +74,7 @@ struct UpstreamResponseBridge: Sendable {
             complete: {
                 try await start()
                 let reply = try await work.upstream.send(path: "chat/completions", body: body, stream: false, requestID: requestID)
-                guard case .complete(let value, let upstreamUsage) = reply else {
+                guard case .complete(let value, let upstreamUsage, _) = reply else {
                     throw FleetError.upstream(.serverError("The upstream answered a non-streamed request with a stream.", status: 502))
                 }
                 accounting.outputArrived()

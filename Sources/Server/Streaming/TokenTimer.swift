@@ -1,15 +1,14 @@
+import CoreMetrics
 import Synchronization
 
 /// Measures time to first token and the gaps between tokens of one request, into the metrics.
 final class TokenTimer: Sendable {
-    private let model: String
-    private let metrics: ServerMetrics
+    private let metrics: ServerMetrics.ModelMetrics
     private let start = ContinuousClock.now
     private let last = Mutex<ContinuousClock.Instant?>(nil)
 
     init(model: String, metrics: ServerMetrics) {
-        self.model = model
-        self.metrics = metrics
+        self.metrics = metrics.metrics(model: model)
     }
 
     func tokenArrived() {
@@ -19,9 +18,9 @@ final class TokenTimer: Sendable {
             return last
         }
         if let previous {
-            metrics.recordTimePerOutputToken(model: model, now - previous)
+            metrics.timePerOutputToken.recordNanoseconds((now - previous).nanoseconds)
         } else {
-            metrics.recordTimeToFirstToken(model: model, now - start)
+            metrics.timeToFirstToken.recordNanoseconds((now - start).nanoseconds)
         }
     }
 }

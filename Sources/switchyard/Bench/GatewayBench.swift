@@ -23,6 +23,10 @@ struct GatewayBench {
         /// Other proxies in front of the same mock: name and base URL (ending in `/v1`).
         var compare: [(name: String, baseURL: String)]
         var apiKey: String
+        /// Also measure a Switchyard whose request tasks run on their connections' event loops.
+        var eventLoopTasks = false
+        /// Run the slow-reader soak instead of the table.
+        var soak: SlowReaderSoak.Settings?
     }
 
     /// One measured cell: a target at a connection count, for one kind of request.
@@ -44,6 +48,7 @@ struct GatewayBench {
         var streamChunks: Int
         var seconds: Int
         var rows: [Row]
+        var soak: SlowReaderSoak.Report?
     }
 
     let settings: Settings
@@ -69,17 +74,28 @@ struct GatewayBench {
                 configuration: FleetConfiguration(models: [ModelEntry(name: Self.model, backend: .upstream([upstream]))]),
                 engine: EngineConfiguration(), httpClient: httpClient, logger: logger
             ) { _ in throw BenchError("the gateway benchmark serves no embedded model") }
-            let widest = settings.connections.max() ?? 1
-            let (ports, portsContinuation) = AsyncStream.makeStream(of: Int.self)
+            let widest = max(settings.connections.max() ?? 1, settings.soak?.readers ?? 1)
+            let (ports, portsContinuation) = AsyncStream.makeStream(of: (server: Int, port: Int).self)
             let application = SwitchyardApplication.build(
                 configuration: ServerConfiguration(port: 0, apiKeys: [settings.apiKey], maxActive: widest, maxQueue: widest * 2),
-                catalogue: catalogue, accounts: accounts, logger: logger, onListening: { portsContinuation.yield($0) })
-            let group = ServiceGroup(services: [application], logger: logger)
+                catalogue: catalogue, accounts: accounts, logger: logger, onListening: { portsContinuation.yield((0, $0)) })
+            var services: [any Service] = [application]
+            if settings.eventLoopTasks {
+                // The same server with each connection's task on its event loop.
+                services.append(SwitchyardApplication.build(
+                    configuration: ServerConfiguration(port: 0, apiKeys: [settings.apiKey], maxActive: widest, maxQueue: widest * 2),
+                    catalogue: catalogue, accounts: accounts, logger: logger, onEventLoops: true,
+                    onListening: { portsContinuation.yield((1, $0)) }))
+            }
+            let group = ServiceGroup(services: services, logger: logger)
             let serverTask = Task { try await group.run() }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw BenchError("the server did not start") }
+            var listening: [Int: Int] = [:]
+            while listening.count < services.count, let next = await iterator.next() { listening[next.server] = next.port }
+            guard let port = listening[0], listening.count == services.count else { throw BenchError("the server did not start") }
 
             var targets = [("direct", "http://127.0.0.1:\(mock.port)/v1"), ("switchyard", "http://127.0.0.1:\(port)/v1")]
+            if settings.eventLoopTasks, let loopPort = listening[1] { targets.append(("sy-evloop", "http://127.0.0.1:\(loopPort)/v1")) }
             if settings.nginx {
                 guard let executable = NginxProxy.find() else { throw BenchError("--nginx: nginx is not installed (apt-get install nginx-light)") }
                 guard let nginxPort = PortProbe.freePort() else { throw BenchError("no free port for nginx") }
@@ -91,7 +107,14 @@ struct GatewayBench {
             targets += settings.compare.map { ($0.name, $0.baseURL) }
 
             var rows: [Row] = []
-            for (kind, stream) in [("completion", false), ("stream", true)] {
+            var soakReport: SlowReaderSoak.Report?
+            if let soak = settings.soak {
+                progress("soak · \(soak.readers) slow readers · \(soak.seconds) s")
+                soakReport = try await SlowReaderSoak(settings: soak).run(
+                    port: port, body: Self.body(stream: true), apiKey: settings.apiKey, streamBytes: mock.streamBytes)
+            }
+            let kinds: [(String, Bool)] = settings.soak == nil ? [("completion", false), ("stream", true)] : []
+            for (kind, stream) in kinds {
                 let body = Self.body(stream: stream)
                 for (_, base) in targets {
                     // Warm-up: connections, the key cache, the upstream pool.
@@ -125,7 +148,9 @@ struct GatewayBench {
             await mock.stop()
             try? FileManager.default.removeItem(at: scratch)
             let shownDatabase = settings.database.map { PostgresLocation.isPostgresURL($0) ? PostgresLocation.redacted($0) : $0 } ?? "SQLite (temporary file)"
-            return Report(driver: driver.name, database: shownDatabase, streamChunks: settings.streamChunks, seconds: settings.seconds, rows: rows)
+            return Report(
+                driver: driver.name, database: shownDatabase, streamChunks: settings.streamChunks, seconds: settings.seconds, rows: rows,
+                soak: soakReport)
         } catch {
             nginx?.stop()
             try? await httpClient.shutdown()

@@ -12,8 +12,14 @@ struct GatewayBenchOptions: ParsableArguments {
     @Option(help: "--gateway: seconds per measurement.")
     var duration = 5
 
-    @Option(help: "--gateway: content chunks in the mock's streamed answer.")
-    var streamChunks = 200
+    @Option(help: "--gateway: content chunks in the mock's streamed answer (default 200; with --soak 20000, about 3 MB).")
+    var streamChunks: Int?
+
+    @Option(help: "--gateway: instead of the table, stream through the gateway for this many seconds with slow readers, sampling resident memory.")
+    var soak: Int?
+
+    @Option(help: "--gateway --soak: clients reading their streams slowly (4 KiB every 10 ms), one stream after another.")
+    var slowReaders = 64
 
     @Option(help: "--gateway: the key and usage database: a SQLite file or postgres://USER@HOST:PORT/DB (default: a fresh SQLite file).")
     var database: String?
@@ -29,6 +35,9 @@ struct GatewayBenchOptions: ParsableArguments {
         valueName: "name=base-url"))
     var compare: [String] = []
 
+    @Flag(help: "--gateway: also measure a second Switchyard whose request tasks run on their connections' event loops instead of Swift's thread pool.")
+    var eventLoopTasks = false
+
     @Option(help: "--gateway: the API key Switchyard requires (and every proxy is sent).")
     var benchKey = "sk-switchyard-bench"
 
@@ -36,7 +45,10 @@ struct GatewayBenchOptions: ParsableArguments {
         let levels = connections.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }) else { throw ValidationError("--connections needs positive counts, e.g. 1,8,64") }
         guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second") }
+        let streamChunks = streamChunks ?? (soak == nil ? 200 : 20_000)
         guard streamChunks >= 1 else { throw ValidationError("--stream-chunks must be at least 1") }
+        if let soak, soak < 10 { throw ValidationError("--soak needs at least 10 seconds (the first sixth is the warm-up)") }
+        guard slowReaders >= 1 else { throw ValidationError("--slow-readers must be at least 1") }
         guard (0...65535).contains(mockPort) else { throw ValidationError("--mock-port must be between 0 and 65535") }
         let others = try compare.map { item -> (name: String, baseURL: String) in
             guard let equals = item.firstIndex(of: "="), item[item.index(after: equals)...].hasPrefix("http") else {
@@ -48,6 +60,7 @@ struct GatewayBenchOptions: ParsableArguments {
         }
         return GatewayBench.Settings(
             connections: levels, seconds: duration, streamChunks: streamChunks, database: database, mockPort: mockPort, nginx: nginx,
-            compare: others, apiKey: benchKey)
+            compare: others, apiKey: benchKey, eventLoopTasks: eventLoopTasks,
+            soak: soak.map { SlowReaderSoak.Settings(seconds: $0, readers: slowReaders) })
     }
 }

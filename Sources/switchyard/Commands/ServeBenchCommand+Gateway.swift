@@ -19,7 +19,25 @@ extension ServeBenchCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        print(Self.table(report))
+        if let soak = report.soak {
+            print(Self.soakSummary(soak))
+        } else {
+            print(Self.table(report))
+        }
+    }
+
+    static func soakSummary(_ soak: SlowReaderSoak.Report) -> String {
+        func mib(_ value: Double) -> String { String(format: "%.1f MiB", value) }
+        func percent(_ value: Double) -> String { String(format: "%+.1f %%", value) }
+        let every = max(1, soak.samples.count / 12)
+        let trend = soak.samples.enumerated().filter { $0.offset % every == every - 1 || $0.offset == soak.samples.count - 1 }
+            .map { "\($0.element.second) s \(String(format: "%.0f", $0.element.residentMiB))" }
+        return [
+            "serve-bench --gateway --soak \(soak.seconds) s: \(soak.readers) slow readers (\(soak.readBytes) B every \(String(format: "%.0f", soak.readIntervalMilliseconds)) ms), streams of \(soak.streamBytes / 1024) KiB",
+            "streams completed \(soak.completedLine)",
+            "resident memory: \(mib(soak.warmUpResidentMiB)) at the end of the warm-up (\(soak.warmUpSeconds) s), \(mib(soak.finalResidentMiB)) at the end (\(percent(soak.growthPercent))), peak after warm-up \(mib(soak.peakResidentMiB)) (\(percent(soak.peakGrowthPercent)))",
+            "resident MiB over time: " + trend.joined(separator: ", "),
+        ].joined(separator: "\n")
     }
 
     static func table(_ report: GatewayBench.Report) -> String {
