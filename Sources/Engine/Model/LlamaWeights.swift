@@ -3,8 +3,8 @@ import Kernels
 
 /// Views on a llama model's tensors inside the memory-mapped GGUF file. Nothing is copied (the
 /// OS pages weights in on first use and shares them between processes), except the Q4_K
-/// matrices llama.cpp also repacks, which get an 8-row tiled copy (`RepackedWeights`) that the
-/// AVX2 products read instead.
+/// matrices llama.cpp also repacks, which get an 8-row tiled copy, and the Q6_K matrices, which
+/// get a rearranged one (`RepackedWeights`), that the AVX2 products read instead.
 struct LlamaWeights: @unchecked Sendable {
     // Safety: every pointer points into `file`'s read-only mapping, which this value keeps alive.
     /// One block's tensors. The optional ones are what some architectures add (llama.cpp loads
@@ -101,7 +101,9 @@ struct LlamaWeights: @unchecked Sendable {
             layer.down = repack(layer.down)
             return layer
         }
-        self.output = untiedOutput ? repack(output) : output
+        // A tied Q4_K output stays as llama.cpp keeps it; a Q6_K one is rearranged either way (the
+        // same results), the embedding's lookups reading the file's rows.
+        self.output = untiedOutput || output.format == .q6_K ? repack(output) : output
         repacked = owners
     }
 
