@@ -48,25 +48,40 @@ public final class RepackedWeights: @unchecked Sendable {
 
     /// Nil when `matrix` is neither a Q4_K matrix llama.cpp repacks nor a Q6_K one, or the AVX2
     /// kernels do not run here.
-    public init?(_ matrix: WeightMatrix) {
+    /// - Parameter release: called as the copy grows with the part of `matrix.data` already copied
+    ///   (always from its start), so a caller can drop the file's pages of it as it goes: a large
+    ///   matrix then never has both forms resident at once.
+    public init?(_ matrix: WeightMatrix, release: ((UnsafeRawBufferPointer) -> Void)? = nil) {
         #if arch(x86_64)
         guard KernelBackend.best == .avx2 else { return nil }
         let blocks = matrix.columns / 256
-        if matrix.format == .q6_K, matrix.rows > 0 {
-            storage = .allocate(byteCount: Q6KRows.byteCount(rows: matrix.rows, blocks: blocks), alignment: 64)
-            Q6KRows.repack(matrix.data, rowBytes: matrix.rowByteCount, rows: matrix.rows, blocks: blocks, into: storage)
-            var view = matrix
-            view.q6KRows = UnsafeRawPointer(storage)
-            self.matrix = view
-            return
-        }
-        guard matrix.format == .q4_K, matrix.repackedInLlama, matrix.rows % 8 == 0 else {
+        let rowBytes = matrix.rowByteCount
+        let rearrange = matrix.format == .q6_K && matrix.rows > 0
+        guard rearrange || (matrix.format == .q4_K && matrix.repackedInLlama && matrix.rows % 8 == 0) else {
             return nil
         }
-        storage = .allocate(byteCount: Q4KTiles.byteCount(rows: matrix.rows, blocks: blocks), alignment: 64)
-        Q4KTiles.repack(matrix.data, rowBytes: matrix.rowByteCount, rows: matrix.rows, blocks: blocks, into: storage)
+        storage = .allocate(
+            byteCount: rearrange
+                ? Q6KRows.byteCount(rows: matrix.rows, blocks: blocks) : Q4KTiles.byteCount(rows: matrix.rows, blocks: blocks),
+            alignment: 64)
+        let chunk = 512  // rows a step (a multiple of Q4KTiles' 8)
+        for first in stride(from: 0, to: matrix.rows, by: chunk) {
+            let rows = min(chunk, matrix.rows - first)
+            if rearrange {
+                Q6KRows.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks,
+                               into: storage + Q6KRows.byteCount(rows: first, blocks: blocks))
+            } else {
+                Q4KTiles.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks,
+                                into: storage + Q4KTiles.byteCount(rows: first, blocks: blocks))
+            }
+            release?(UnsafeRawBufferPointer(start: matrix.data, count: (first + rows) * rowBytes))
+        }
         var view = matrix
-        view.q4KTiles = UnsafeRawPointer(storage)
+        if rearrange {
+            view.q6KRows = UnsafeRawPointer(storage)
+        } else {
+            view.q4KTiles = UnsafeRawPointer(storage)
+        }
         self.matrix = view
         #else
         return nil

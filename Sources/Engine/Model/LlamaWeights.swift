@@ -80,10 +80,10 @@ struct LlamaWeights: @unchecked Sendable {
         }
         var owners: [RepackedWeights] = []
         func repack(_ matrix: WeightMatrix) -> WeightMatrix {
-            guard let copy = RepackedWeights(matrix) else { return matrix }
+            // The AVX2 products read only the copy: the file's pages of the original can go, as
+            // the copy is made.
+            guard let copy = RepackedWeights(matrix, release: ResidentPages.release) else { return matrix }
             owners.append(copy)
-            // The AVX2 products read only the copy: the file's pages of the original can go.
-            ResidentPages.release(UnsafeRawBufferPointer(start: matrix.data, count: matrix.rows * matrix.rowByteCount))
             return copy.matrix
         }
         var layers: [Layer] = []
