@@ -68,6 +68,12 @@ public enum MatrixMultiply {
 
     /// One row of `weights` as floats (an embedding lookup).
     public static func dequantizeRow(_ weights: WeightMatrix, row: Int, into output: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        if let rearranged = weights.q6KRows {
+            Q6KRows.dequantizeRow(rearranged, row: row, blocks: weights.columns / 256, into: output)
+            return
+        }
+        #endif
         ReferenceKernels.dequantizeRow(weights, row: row, into: output)
     }
 

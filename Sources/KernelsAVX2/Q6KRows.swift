@@ -75,6 +75,29 @@ public enum Q6KRows {
         }
     }
 
+    /// Decodes row `row` of a rearranged matrix to floats, as ggml's `dequantize_row_q6_K`:
+    /// `(d · scale) · (q − 32)` per element.
+    public static func dequantizeRow(_ rearranged: UnsafeRawPointer, row: Int, blocks: Int, into output: UnsafeMutablePointer<Float>) {
+        for b in 0..<blocks {
+            let record = rearranged + (row * blocks + b) * recordBytes
+            let d = halfToFloat(record.loadUnaligned(fromByteOffset: dOffset, as: UInt16.self))
+            let y = output + 256 * b
+            for h in 0..<2 {
+                for i in 0..<32 {
+                    let x = record.load(fromByteOffset: 96 * h + i, as: UInt8.self)
+                    let yy = record.load(fromByteOffset: 96 * h + 32 + i, as: UInt8.self)
+                    let z = record.load(fromByteOffset: 96 * h + 64 + i, as: UInt8.self)
+                    let values: InlineArray<4, UInt8> = [x & 0x3F, yy & 0x3F, z & 0x3F, (x >> 6) | (yy >> 6) << 2 | (z >> 6) << 4]
+                    for j in 0..<4 {
+                        let e = element(vector: 4 * h + j, byte: i)
+                        let scale = Float(record.load(fromByteOffset: scaleOffset + e / 16, as: Int8.self))
+                        y[e] = d * scale * Float(Int32(values[j]) - 32)
+                    }
+                }
+            }
+        }
+    }
+
     /// Bytes of the rearranged quants of one token: `256 * blocks`.
     @inline(__always)
     public static func activationStride(blocks: Int) -> Int { 256 * blocks }

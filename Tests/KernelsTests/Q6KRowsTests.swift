@@ -56,6 +56,19 @@ import Testing
         withExtendedLifetime(owners) {}
     }
 
+    /// A rearranged tied output serves the embedding's lookups: its rows decode to the file's values.
+    @Test func rearrangedRowsDecodeToTheFilesValues() throws {
+        guard KernelBackend.best == .avx2 else { return }
+        let random = RandomMatrix(format: .q6_K, rows: 9, columns: 768, seed: 60)
+        let rearranged = try #require(RepackedWeights(random.matrix))
+        var expected = [Float](repeating: .nan, count: 768), decoded = expected
+        for row in 0..<9 {
+            ReferenceKernels.dequantizeRow(random.matrix, row: row, into: &expected)
+            MatrixMultiply.dequantizeRow(rearranged.matrix, row: row, into: &decoded)
+            #expect(decoded.map(\.bitPattern) == expected.map(\.bitPattern), "row \(row)")
+        }
+    }
+
     /// Infinite and NaN activations give garbage, as in llama.cpp, but never a crash.
     @Test func nonFiniteActivationsDoNotTrap() throws {
         guard KernelBackend.best == .avx2 else { return }

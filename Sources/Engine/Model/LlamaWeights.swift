@@ -53,7 +53,7 @@ struct LlamaWeights: @unchecked Sendable {
     init(file: GGUFFile, hyperparameters h: LlamaHyperparameters) throws(EngineError) {
         self.file = file
         let loader = TensorLoader(file: file, architecture: h.architecture)
-        tokenEmbedding = try loader.matrix("token_embd.weight", rows: h.vocabularySize, columns: h.embeddingLength)
+        let embedding = try loader.matrix("token_embd.weight", rows: h.vocabularySize, columns: h.embeddingLength)
         outputNorm = try loader.vector("output_norm.weight", count: h.embeddingLength)
         let untiedOutput = file.tensor(named: "output.weight") != nil
         var output: WeightMatrix
@@ -61,7 +61,7 @@ struct LlamaWeights: @unchecked Sendable {
             output = try loader.matrix("output.weight", rows: h.vocabularySize, columns: h.embeddingLength)
         } else {
             // Tied: llama.cpp keeps the embedding in its plain buffer, never repacked.
-            var tied = tokenEmbedding
+            var tied = embedding
             tied.repackedInLlama = false
             output = tied
         }
@@ -104,6 +104,8 @@ struct LlamaWeights: @unchecked Sendable {
         // A tied Q4_K output stays as llama.cpp keeps it; a Q6_K one is rearranged either way (the
         // same results), the embedding's lookups reading the file's rows.
         self.output = untiedOutput || output.format == .q6_K ? repack(output) : output
+        // A rearranged tied output serves the embedding's lookups too: the file's pages stay dropped.
+        tokenEmbedding = !untiedOutput && self.output.q6KRows != nil ? self.output : embedding
         repacked = owners
     }
 
