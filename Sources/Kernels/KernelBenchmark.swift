@@ -60,6 +60,13 @@ public enum KernelBenchmark {
                 results["ratio qwen3 \(shape)"] = ours / theirs
             }
         }
+        // A whole Qwen3 0.5B decode step's products, streamed from memory.
+        let qwen = QwenDecodeBenchmark.run(reference: reference, seconds: secondsPerCase * 5)
+        results["qwen3 decode products tokens/s threads=1 \(KernelBackend.best)"] = qwen.ours
+        if let theirs = qwen.theirs {
+            results["llama.cpp qwen3 decode products tokens/s threads=1"] = theirs
+            results["ratio qwen3 decode products threads=1"] = qwen.ours / theirs
+        }
         // The tied output projection (embedding matrix): large enough to be memory-bound.
         for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
             results["q8_0 49152x576 tokens=1 threads=\(threads) \(KernelBackend.best)"] = measure(
