@@ -1,4 +1,5 @@
 #if arch(x86_64)
+import _Builtin_intrinsics.intel
 /// Q6_K weights rearranged at load into a layout that `AVX2Q6KRows` multiplies with fewer
 /// instructions than ggml's `block_q6_K`, in the same 210 bytes a super-block (so decode, which
 /// streams every weight once a token, reads no more memory than from the file's layout).
@@ -39,38 +40,40 @@ public enum Q6KRows {
     public static func repack(
         _ weights: UnsafeRawPointer, rowBytes: Int, rows: Int, blocks: Int, into output: UnsafeMutableRawPointer
     ) {
-        withUnsafeTemporaryAllocation(byteCount: 512, alignment: 32) { buffer in
-            guard let natural = buffer.baseAddress else { return }
-            let ordered = natural + 256
-            for r in 0..<rows {
-                for b in 0..<blocks {
-                    let block = weights + r * rowBytes + 210 * b
-                    let record = output + (r * blocks + b) * recordBytes
-                    // ggml's element order (dequantize_row_q6_K), then the weights' order.
-                    for half in 0..<2 {
-                        let ql = block + 64 * half, qh = block + 128 + 32 * half
-                        for i in 0..<32 {
-                            let low0 = ql.load(fromByteOffset: i, as: UInt8.self), low1 = ql.load(fromByteOffset: i + 32, as: UInt8.self)
-                            let high = qh.load(fromByteOffset: i, as: UInt8.self)
-                            let e = natural + 128 * half + i
-                            e.storeBytes(of: (low0 & 0x0F) | (high & 3) << 4, toByteOffset: 0, as: UInt8.self)
-                            e.storeBytes(of: (low1 & 0x0F) | ((high >> 2) & 3) << 4, toByteOffset: 32, as: UInt8.self)
-                            e.storeBytes(of: (low0 >> 4) | ((high >> 4) & 3) << 4, toByteOffset: 64, as: UInt8.self)
-                            e.storeBytes(of: (low1 >> 4) | (high >> 6) << 4, toByteOffset: 96, as: UInt8.self)
-                        }
-                    }
-                    permuteActivations(UnsafeRawPointer(natural), blocks: 1, into: ordered)
-                    for h in 0..<2 {
-                        @inline(__always) func vector(_ v: Int) -> SIMD32<UInt8> {
-                            ordered.loadUnaligned(fromByteOffset: 32 * (4 * h + v), as: SIMD32<UInt8>.self)
-                        }
-                        let w3 = vector(3)
-                        record.storeBytes(of: vector(0) | (w3 & 3) &<< 6, toByteOffset: 96 * h, as: SIMD32<UInt8>.self)
-                        record.storeBytes(of: vector(1) | ((w3 &>> 2) & 3) &<< 6, toByteOffset: 96 * h + 32, as: SIMD32<UInt8>.self)
-                        record.storeBytes(of: vector(2) | (w3 &>> 4) &<< 6, toByteOffset: 96 * h + 64, as: SIMD32<UInt8>.self)
-                    }
-                    (record + scaleOffset).copyMemory(from: block + 192, byteCount: 18)
+        let m3 = _mm256_set1_epi8(3), m15 = _mm256_set1_epi8(15)
+        let low16 = _mm256_set1_epi32(0x0000_FFFF), high16 = _mm256_set1_epi32(-65536)
+        for r in 0..<rows {
+            for b in 0..<blocks {
+                let block = weights + r * rowBytes + 210 * b
+                let record = output + (r * blocks + b) * recordBytes
+                @inline(__always) func load32(_ offset: Int) -> SIMD4<Int64> {
+                    block.loadUnaligned(fromByteOffset: offset, as: SIMD4<Int64>.self)
                 }
+                for h in 0..<2 {
+                    // The half's four chunks in ggml's element order (its AVX2 unpacking)...
+                    let bits1 = load32(64 * h), bits2 = load32(64 * h + 32), high = load32(128 + 32 * h)
+                    let n0 = _mm256_or_si256(_mm256_and_si256(bits1, m15), _mm256_slli_epi16(_mm256_and_si256(high, m3), 4))
+                    let n1 = _mm256_or_si256(
+                        _mm256_and_si256(bits2, m15), _mm256_slli_epi16(_mm256_and_si256(high, _mm256_set1_epi8(12)), 2))
+                    let n2 = _mm256_or_si256(
+                        _mm256_and_si256(_mm256_srli_epi16(bits1, 4), m15), _mm256_and_si256(high, _mm256_set1_epi8(48)))
+                    let n3 = _mm256_or_si256(
+                        _mm256_and_si256(_mm256_srli_epi16(bits2, 4), m15),
+                        _mm256_srli_epi16(_mm256_and_si256(high, _mm256_set1_epi8(-64)), 2))
+                    // ...in the weights' order (as `permuteActivations`)...
+                    let w0 = _mm256_or_si256(_mm256_and_si256(n0, low16), _mm256_slli_epi32(n1, 16))
+                    let w1 = _mm256_or_si256(_mm256_srli_epi32(n0, 16), _mm256_and_si256(n1, high16))
+                    let w2 = _mm256_or_si256(_mm256_and_si256(n2, low16), _mm256_slli_epi32(n3, 16))
+                    let w3 = _mm256_or_si256(_mm256_srli_epi32(n2, 16), _mm256_and_si256(n3, high16))
+                    // ...packed as X, Y, Z (W3's bit pairs in their top bits).
+                    let top0 = _mm256_slli_epi16(_mm256_and_si256(w3, m3), 6)
+                    let top1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(w3, 2), m3), 6)
+                    let top2 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(w3, 4), m3), 6)
+                    record.storeBytes(of: _mm256_or_si256(w0, top0), toByteOffset: 96 * h, as: SIMD4<Int64>.self)
+                    record.storeBytes(of: _mm256_or_si256(w1, top1), toByteOffset: 96 * h + 32, as: SIMD4<Int64>.self)
+                    record.storeBytes(of: _mm256_or_si256(w2, top2), toByteOffset: 96 * h + 64, as: SIMD4<Int64>.self)
+                }
+                (record + scaleOffset).copyMemory(from: block + 192, byteCount: 18)
             }
         }
     }
@@ -107,12 +110,14 @@ public enum Q6KRows {
     public static func permuteActivations(_ quants: UnsafeRawPointer, blocks: Int, into output: UnsafeMutableRawPointer) {
         // Per pair of 32-byte chunks (n0, n1): W[2p] takes the low 16 bits of each 32-bit lane of n0
         // and of n1 (n1's in the high half), W[2p+1] the high 16 bits of both.
-        let low = SIMD8<UInt32>(repeating: 0x0000_FFFF)
+        let low16 = _mm256_set1_epi32(0x0000_FFFF), high16 = _mm256_set1_epi32(-65536)
         for c in 0..<(4 * blocks) {
-            let n0 = quants.loadUnaligned(fromByteOffset: 64 * c, as: SIMD8<UInt32>.self)
-            let n1 = quants.loadUnaligned(fromByteOffset: 64 * c + 32, as: SIMD8<UInt32>.self)
-            output.storeBytes(of: (n0 & low) | (n1 &<< 16), toByteOffset: 64 * c, as: SIMD8<UInt32>.self)
-            output.storeBytes(of: (n0 &>> 16) | (n1 & ~low), toByteOffset: 64 * c + 32, as: SIMD8<UInt32>.self)
+            let n0 = quants.loadUnaligned(fromByteOffset: 64 * c, as: SIMD4<Int64>.self)
+            let n1 = quants.loadUnaligned(fromByteOffset: 64 * c + 32, as: SIMD4<Int64>.self)
+            output.storeBytes(of: _mm256_or_si256(_mm256_and_si256(n0, low16), _mm256_slli_epi32(n1, 16)),
+                              toByteOffset: 64 * c, as: SIMD4<Int64>.self)
+            output.storeBytes(of: _mm256_or_si256(_mm256_srli_epi32(n0, 16), _mm256_and_si256(n1, high16)),
+                              toByteOffset: 64 * c + 32, as: SIMD4<Int64>.self)
         }
     }
 }
