@@ -45,6 +45,28 @@ public enum KernelBenchmark {
                 }
             }
         }
+        // The decode products of the generated Qwen3 0.5B Q4_K_M model (scripts/testmodels): its
+        // tied Q6_K output projection (151,936 rows, 128 MB, streamed from memory every token), a
+        // Q6_K feed-forward down and Q4_K gate/up projections; one token, one thread (CPU time).
+        for (format, rows, columns) in qwenShapes {
+            let shape = "\(format.name) \(rows)x\(columns) tokens=1 threads=1"
+            let ours = measure(format: format, rows: rows, columns: columns, tokens: 1,
+                               pool: pools[1] ?? ComputePool(threadCount: 1), backend: .best, seconds: secondsPerCase)
+            results["qwen3 \(shape) \(KernelBackend.best)"] = ours
+            if let reference {
+                let theirs = measure(format: format, rows: rows, columns: columns, tokens: 1,
+                                     reference: reference, seconds: secondsPerCase)
+                results["llama.cpp qwen3 \(shape)"] = theirs
+                results["ratio qwen3 \(shape)"] = ours / theirs
+            }
+        }
+        // A whole Qwen3 0.5B decode step's products, streamed from memory.
+        let qwen = QwenDecodeBenchmark.run(reference: reference, seconds: secondsPerCase * 5)
+        results["qwen3 decode products tokens/s threads=1 \(KernelBackend.best)"] = qwen.ours
+        if let theirs = qwen.theirs {
+            results["llama.cpp qwen3 decode products tokens/s threads=1"] = theirs
+            results["ratio qwen3 decode products threads=1"] = qwen.ours / theirs
+        }
         // The tied output projection (embedding matrix): large enough to be memory-bound.
         for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
             results["q8_0 49152x576 tokens=1 threads=\(threads) \(KernelBackend.best)"] = measure(
@@ -62,6 +84,9 @@ public enum KernelBenchmark {
     static let gemmaShapes: [(WeightFormat, Int, Int)] = [
         (.q5_0, 2048, 640), (.q8_0, 2048, 640), (.q4_K, 640, 2048), (.q6_K, 640, 2048),
     ]
+
+    /// Decode product shapes of the generated Qwen3 0.5B Q4_K_M model.
+    static let qwenShapes: [(WeightFormat, Int, Int)] = [(.q6_K, 151_936, 1024), (.q6_K, 1024, 3072), (.q4_K, 3072, 1024)]
 
     /// Tokens per second of a SmolLM2-135M decode step's matrix products alone (30 layers of
     /// grouped q/k/v, o, grouped gate/up and down in Q4_1, then the Q8_0 output projection),

@@ -68,6 +68,12 @@ public enum MatrixMultiply {
 
     /// One row of `weights` as floats (an embedding lookup).
     public static func dequantizeRow(_ weights: WeightMatrix, row: Int, into output: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        if let rearranged = weights.q6KRows {
+            Q6KRows.dequantizeRow(rearranged, row: row, blocks: weights.columns / 256, into: output)
+            return
+        }
+        #endif
         ReferenceKernels.dequantizeRow(weights, row: row, into: output)
     }
 
@@ -128,9 +134,13 @@ public enum MatrixMultiply {
         let superBlocks = weights[0].format.usesSuperBlocks
         let stride = superBlocks
             ? SuperBlockActivations.stride(blocks: columns / 256) : QuantizedActivations.stride(blocks: columns / 32)
-        pool.withScratch(bytes: stride * tokens) { scratch, parallel in
+        // Rearranged Q6_K matrices multiply the quants in their own order, made once per token.
+        let permutedStride = Q6KRows.activationStride(blocks: columns / 256)
+        let permute = superBlocks && backend == .avx2 && weights.contains { $0.q6KRows != nil }
+        pool.withScratch(bytes: stride * tokens + (permute ? permutedStride * tokens : 0)) { scratch, parallel in
+            let permuted = permute ? scratch + stride * tokens : nil
             quantize(input, tokens: tokens, columns: columns, superBlocks: superBlocks, into: scratch,
-                     parallel: parallel, backend: backend)
+                     permuted: permuted, parallel: parallel, backend: backend)
             let activations = UnsafeRawPointer(scratch)
             withUnsafeTemporaryAllocation(of: TilePlan.self, capacity: weights.count) { plans in
                 var taskCount = 0
@@ -150,16 +160,18 @@ public enum MatrixMultiply {
                     }
                     let (rows, tokenRange) = plans[matrix].task(index)
                     compute(weights[matrix], rows: rows, tokens: tokenRange, activations: activations, stride: stride,
-                            output: outputs[matrix], backend: backend, gemmTokens: gemmTokens,
-                            tiled: tokens >= tiledMinimumTokens)
+                            permuted: permuted.map(UnsafeRawPointer.init), output: outputs[matrix], backend: backend,
+                            gemmTokens: gemmTokens, tiled: tokens >= tiledMinimumTokens)
                 }
             }
         }
     }
 
+    /// Quantizes each token's row into `scratch`; with `permuted`, also writes each token's quants
+    /// in `Q6KRows`' order there (rows `Q6KRows.activationStride` apart).
     private static func quantize(
         _ input: UnsafePointer<Float>, tokens: Int, columns: Int, superBlocks: Bool, into scratch: UnsafeMutableRawPointer,
-        parallel: ParallelRunner, backend: KernelBackend
+        permuted: UnsafeMutableRawPointer? = nil, parallel: ParallelRunner, backend: KernelBackend
     ) {
         let blocks = columns / 32
         let stride = superBlocks
@@ -169,6 +181,10 @@ public enum MatrixMultiply {
                 #if arch(x86_64)
                 if backend == .avx2 {
                     AVX2KQuants.quantizeRow(input + t * columns, blocks: columns / 256, into: scratch + t * stride)
+                    if let permuted {
+                        Q6KRows.permuteActivations(scratch + t * stride, blocks: columns / 256,
+                                                   into: permuted + t * Q6KRows.activationStride(blocks: columns / 256))
+                    }
                     return
                 }
                 #endif
@@ -201,11 +217,12 @@ public enum MatrixMultiply {
 
     private static func compute(
         _ weights: WeightMatrix, rows: Range<Int>, tokens: Range<Int>, activations: UnsafeRawPointer, stride: Int,
-        output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int, tiled: Bool
+        permuted: UnsafeRawPointer?, output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int,
+        tiled: Bool
     ) {
         if weights.format.usesSuperBlocks {
             computeSuperBlocks(weights, rows: rows, tokens: tokens, activations: activations, stride: stride,
-                               output: output, backend: backend, gemmTokens: gemmTokens, tiled: tiled)
+                               permuted: permuted, output: output, backend: backend, gemmTokens: gemmTokens, tiled: tiled)
             return
         }
         let blocks = weights.columns / 32
@@ -237,10 +254,17 @@ public enum MatrixMultiply {
     /// The K formats' products against Q8_K activations.
     private static func computeSuperBlocks(
         _ weights: WeightMatrix, rows: Range<Int>, tokens: Range<Int>, activations: UnsafeRawPointer, stride: Int,
-        output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int, tiled: Bool
+        permuted: UnsafeRawPointer?, output: UnsafeMutablePointer<Float>, backend: KernelBackend, gemmTokens: Int,
+        tiled: Bool
     ) {
         let blocks = weights.columns / 256
         #if arch(x86_64)
+        if backend == .avx2, let rearranged = weights.q6KRows, let permuted {
+            AVX2Q6KRows.multiply(
+                weights: rearranged, blocks: blocks, rows: rows, activations: activations, activationStride: stride,
+                permuted: permuted, tokens: tokens, output: output, outputStride: weights.rows, tiled: tiled)
+            return
+        }
         if backend == .avx2, let tiles = weights.q4KTiles {
             AVX2Q4KTiles.multiply(
                 tiles: tiles, blocks: blocks, rows: rows, activations: activations, activationStride: stride,

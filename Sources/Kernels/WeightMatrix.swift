@@ -14,6 +14,9 @@ public struct WeightMatrix: @unchecked Sendable {
     /// The same Q4_K matrix repacked into 8-row tiles (`Q4KTiles`, made by `RepackedWeights`),
     /// which the AVX2 products read instead of `data`; nil when not repacked.
     public var q4KTiles: UnsafeRawPointer?
+    /// The same Q6_K matrix rearranged (`Q6KRows`, made by `RepackedWeights`), which the AVX2
+    /// products read instead of `data`; nil when not rearranged.
+    public var q6KRows: UnsafeRawPointer?
 
     /// - Parameters:
     ///   - columns: elements per row; a multiple of `format.blockSize`.
@@ -34,25 +37,51 @@ public struct WeightMatrix: @unchecked Sendable {
     func rowPointer(_ row: Int) -> UnsafeRawPointer { data + row * rowByteCount }
 }
 
-/// Owns a Q4_K matrix's repacked copy (`Q4KTiles`) and hands out the matrix view that uses it.
-/// Only matrices llama.cpp also repacks are repacked (their rounding is the repacked kernels'),
-/// and only where the AVX2 kernels run.
+/// Owns a Q4_K matrix's repacked copy (`Q4KTiles`) or a Q6_K matrix's rearranged one (`Q6KRows`)
+/// and hands out the matrix view that uses it. Only Q4_K matrices llama.cpp also repacks are
+/// repacked (their rounding is the repacked kernels'); every Q6_K matrix is rearranged (same
+/// size, same results, fewer instructions). Only where the AVX2 kernels run.
 public final class RepackedWeights: @unchecked Sendable {
     // Safety: the storage is written once, in init, and only read afterwards.
     public let matrix: WeightMatrix
     private let storage: UnsafeMutableRawPointer
 
-    /// Nil when `matrix` is not a Q4_K matrix llama.cpp repacks, or the AVX2 kernels do not run here.
-    public init?(_ matrix: WeightMatrix) {
+    /// Nil when `matrix` is neither a Q4_K matrix llama.cpp repacks nor a Q6_K one, or the AVX2
+    /// kernels do not run here.
+    /// - Parameter release: called as the copy grows with the part of `matrix.data` already copied
+    ///   (always from its start), so a caller can drop the file's pages of it as it goes: a large
+    ///   matrix then never has both forms resident at once.
+    public init?(_ matrix: WeightMatrix, release: ((UnsafeRawBufferPointer) -> Void)? = nil) {
         #if arch(x86_64)
-        guard matrix.format == .q4_K, matrix.repackedInLlama, matrix.rows % 8 == 0, KernelBackend.best == .avx2 else {
+        guard KernelBackend.best == .avx2 else { return nil }
+        let blocks = matrix.columns / 256
+        let rowBytes = matrix.rowByteCount
+        let rearrange = matrix.format == .q6_K && matrix.rows > 0
+        guard rearrange || (matrix.format == .q4_K && matrix.repackedInLlama && matrix.rows % 8 == 0) else {
             return nil
         }
-        let blocks = matrix.columns / 256
-        storage = .allocate(byteCount: Q4KTiles.byteCount(rows: matrix.rows, blocks: blocks), alignment: 64)
-        Q4KTiles.repack(matrix.data, rowBytes: matrix.rowByteCount, rows: matrix.rows, blocks: blocks, into: storage)
+        storage = .allocate(
+            byteCount: rearrange
+                ? Q6KRows.byteCount(rows: matrix.rows, blocks: blocks) : Q4KTiles.byteCount(rows: matrix.rows, blocks: blocks),
+            alignment: 64)
+        let chunk = 512  // rows a step (a multiple of Q4KTiles' 8)
+        for first in stride(from: 0, to: matrix.rows, by: chunk) {
+            let rows = min(chunk, matrix.rows - first)
+            if rearrange {
+                Q6KRows.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks,
+                               into: storage + Q6KRows.byteCount(rows: first, blocks: blocks))
+            } else {
+                Q4KTiles.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks,
+                                into: storage + Q4KTiles.byteCount(rows: first, blocks: blocks))
+            }
+            release?(UnsafeRawBufferPointer(start: matrix.data, count: (first + rows) * rowBytes))
+        }
         var view = matrix
-        view.q4KTiles = UnsafeRawPointer(storage)
+        if rearrange {
+            view.q6KRows = UnsafeRawPointer(storage)
+        } else {
+            view.q4KTiles = UnsafeRawPointer(storage)
+        }
         self.matrix = view
         #else
         return nil

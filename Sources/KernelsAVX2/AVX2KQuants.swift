@@ -23,7 +23,8 @@ import KernelsShim
 /// - Q5_K: not repacked on AVX2, so `ggml_vec_dot_q5_K_q8_K`: eight int32 lanes of scaled
 ///   sub-block sums, `acc = fma(d8·d, float(lanes), acc)`, the min terms as one integer per
 ///   super-block fused into a scalar `summs` with `-d8·dmin`, then `hsum_float_8(acc) + summs`.
-/// - Q6_K: not repacked on AVX2, so `ggml_vec_dot_q6_K_q8_K`: eight int32 lanes per super-block
+/// - Q6_K (here in the file's layout; the engine's loaded matrices take `AVX2Q6KRows`, the same
+///   values): not repacked on AVX2, so `ggml_vec_dot_q6_K_q8_K`: eight int32 lanes per super-block
 ///   (lane k: bytes 4k..<4k+4 of every 32-byte chunk times its scale, minus 32·(scale·bsum) for
 ///   sums 2k and 2k+1), `acc = fma(d8·d, float(lanes), acc)` per lane, then `hsum_float_8`.
 public enum AVX2KQuants {

@@ -52,16 +52,17 @@ import Testing
         let cases = try Self.cases()
         #expect(Set(cases.map(\.format)) == [.bf16, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
         let pool = ComputePool(threadCount: 2)
-        // Q4_K matrices also as the engine loads them: repacked into 8-row tiles (AVX2 only).
+        // Q4_K and Q6_K matrices also as the engine loads them: Q4_K repacked into 8-row tiles,
+        // Q6_K rearranged (`Q6KRows`); AVX2 only.
         let variants = cases.flatMap { c in
-            c.format == .q4_K && backend == .avx2 && c.rows % 8 == 0 ? [(c, false), (c, true)] : [(c, false)]
+            backend == .avx2 && ((c.format == .q4_K && c.rows % 8 == 0) || c.format == .q6_K) ? [(c, false), (c, true)] : [(c, false)]
         }
         for (c, repack) in variants {
             var output = [Float](repeating: .nan, count: c.tokens * c.rows)
             c.weights.withUnsafeBytes { raw in
                 let plain = WeightMatrix(format: c.format, rows: c.rows, columns: c.columns, data: raw.baseAddress!)
                 let repacked = repack ? RepackedWeights(plain) : nil
-                #expect(repacked != nil || !repack, "Q4_K \(c.rows)x\(c.columns) was not repacked")
+                #expect(repacked != nil || !repack, "\(c.format) \(c.rows)x\(c.columns) was not repacked")
                 let matrix = repacked?.matrix ?? plain
                 // Mode 1: one llama.cpp batch (the default split); mode 0: token by token.
                 if c.mode == 1 {

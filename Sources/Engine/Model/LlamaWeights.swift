@@ -3,8 +3,8 @@ import Kernels
 
 /// Views on a llama model's tensors inside the memory-mapped GGUF file. Nothing is copied (the
 /// OS pages weights in on first use and shares them between processes), except the Q4_K
-/// matrices llama.cpp also repacks, which get an 8-row tiled copy (`RepackedWeights`) that the
-/// AVX2 products read instead.
+/// matrices llama.cpp also repacks, which get an 8-row tiled copy, and the Q6_K matrices, which
+/// get a rearranged one (`RepackedWeights`), that the AVX2 products read instead.
 struct LlamaWeights: @unchecked Sendable {
     // Safety: every pointer points into `file`'s read-only mapping, which this value keeps alive.
     /// One block's tensors. The optional ones are what some architectures add (llama.cpp loads
@@ -53,7 +53,7 @@ struct LlamaWeights: @unchecked Sendable {
     init(file: GGUFFile, hyperparameters h: LlamaHyperparameters) throws(EngineError) {
         self.file = file
         let loader = TensorLoader(file: file, architecture: h.architecture)
-        tokenEmbedding = try loader.matrix("token_embd.weight", rows: h.vocabularySize, columns: h.embeddingLength)
+        let embedding = try loader.matrix("token_embd.weight", rows: h.vocabularySize, columns: h.embeddingLength)
         outputNorm = try loader.vector("output_norm.weight", count: h.embeddingLength)
         let untiedOutput = file.tensor(named: "output.weight") != nil
         var output: WeightMatrix
@@ -61,7 +61,7 @@ struct LlamaWeights: @unchecked Sendable {
             output = try loader.matrix("output.weight", rows: h.vocabularySize, columns: h.embeddingLength)
         } else {
             // Tied: llama.cpp keeps the embedding in its plain buffer, never repacked.
-            var tied = tokenEmbedding
+            var tied = embedding
             tied.repackedInLlama = false
             output = tied
         }
@@ -80,10 +80,10 @@ struct LlamaWeights: @unchecked Sendable {
         }
         var owners: [RepackedWeights] = []
         func repack(_ matrix: WeightMatrix) -> WeightMatrix {
-            guard let copy = RepackedWeights(matrix) else { return matrix }
+            // The AVX2 products read only the copy: the file's pages of the original can go, as
+            // the copy is made.
+            guard let copy = RepackedWeights(matrix, release: ResidentPages.release) else { return matrix }
             owners.append(copy)
-            // The AVX2 products read only the copy: the file's pages of the original can go.
-            ResidentPages.release(UnsafeRawBufferPointer(start: matrix.data, count: matrix.rows * matrix.rowByteCount))
             return copy.matrix
         }
         var layers: [Layer] = []
@@ -101,7 +101,11 @@ struct LlamaWeights: @unchecked Sendable {
             layer.down = repack(layer.down)
             return layer
         }
-        self.output = untiedOutput ? repack(output) : output
+        // A tied Q4_K output stays as llama.cpp keeps it; a Q6_K one is rearranged either way (the
+        // same results), the embedding's lookups reading the file's rows.
+        self.output = untiedOutput || output.format == .q6_K ? repack(output) : output
+        // A rearranged tied output serves the embedding's lookups too: the file's pages stay dropped.
+        tokenEmbedding = !untiedOutput && self.output.q6KRows != nil ? self.output : embedding
         repacked = owners
     }
 

@@ -9,11 +9,13 @@ struct KernelBenchCommand: ParsableCommand {
         commandName: "kernel-bench",
         abstract: "Measure the matrix-product kernels (GFLOP/s), optionally against llama.cpp's.",
         discussion: """
-            Times every weight format's products at SmolLM2's and Gemma 3's shapes (one token and \
-            prompt chunks, 1 and 2 threads). With --ggml-lib PATH (libggml-cpu.so of an AVX2 build \
-            of llama.cpp 0c1e570) it also times llama.cpp's kernels for Gemma's Q5_0, Q8_0, Q4_K and \
-            Q6_K products in the same process and prints the ratios (ours / llama.cpp's; above 1 is \
-            faster). Build with -c release; on a shared machine compare only ratios from one run.
+            Times every weight format's products at SmolLM2's, Gemma 3's and Qwen3 0.5B's shapes (one \
+            token and prompt chunks, 1 and 2 threads), and a whole Qwen3 0.5B Q4_K_M decode step's \
+            products streamed from memory. With --ggml-lib PATH (libggml-cpu.so of an AVX2 build of \
+            llama.cpp 0c1e570) it also times llama.cpp's kernels for Gemma's Q5_0, Q8_0, Q4_K and Q6_K \
+            products and Qwen3's Q4_K and Q6_K ones in the same process and prints the ratios (ours / \
+            llama.cpp's; above 1 is faster). Build with -c release; on a shared machine compare only \
+            ratios from one run.
             """)
 
     @Option(name: .customLong("ggml-lib"), help: "Path of llama.cpp's libggml-cpu.so to time as the reference.")
