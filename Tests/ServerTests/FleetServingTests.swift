@@ -90,7 +90,9 @@ private func temporaryAccounts() throws -> (ServerAccounts, KeyStore, UsageLedge
     }
 
     @Test func aWakingStreamGetsHeadersAtOnceAndCommentsUntilTheTierIsUp() async throws {
-        let waker = ScriptedWaker(.ready(after: .milliseconds(700)))
+        // Twenty intervals of wake for three comments: on CI's two loaded cores a 100 ms timer can
+        // fire hundreds of milliseconds late (seven intervals once gave one comment).
+        let waker = ScriptedWaker(.ready(after: .seconds(2)))
         try await withTieredServer(waker, settings: TierSettings(keepAliveInterval: .milliseconds(100))) { client, _ in
             let response = try await client.post("/v1/chat/completions", tieredStreamBody)
             #expect(response.status == .ok)
