@@ -57,7 +57,7 @@ struct BatchedPromptTeacherForcingTests {
         for (index, prompt) in prompts.enumerated() {
             let tokens = try #require(prompt["prompt_tokens"] as? [Int])
             #expect(tokens.count >= 64, "a batch of 64 rows or more")
-            let steps = try #require(prompt["steps"] as? [[String: Any]]).map { step in
+            let steps = try #require(prompt["steps"] as? [[String: Any]]).map { step -> ReferenceStep in
                 (id: step["id"] as? Int ?? -1,
                  top: (step["top"] as? [[Double]] ?? []).map { (id: Int($0[0]), logprob: Float($0[1])) })
             }
@@ -68,27 +68,10 @@ struct BatchedPromptTeacherForcingTests {
                 configuration: EngineConfiguration(contextLength: entry.contextLength, threadCount: 2,
                                                    prefillChunkTokens: 512))
             #expect(engine.modelInfo.architecture == entry.architecture)
-            var worst: Float = 0
-            var idsAgreed = 0
-            var entries = 0
-            for (stepIndex, step) in steps.enumerated() {
-                let prefix = tokens + steps.prefix(stepIndex).map(\.id)
-                let request = GenerationRequest(
-                    promptTokens: prefix, sampling: SamplingParameters(temperature: 0), maxTokens: 1, logprobs: 5)
-                var ours: [TokenAlternative] = []
-                for try await event in engine.generate(request) {
-                    if case .token(let token) = event { ours = token.logprob?.top ?? [] }
-                }
-                try #require(ours.count == 5 && step.top.count == 5)
-                for rank in 0..<5 {
-                    if ours[rank].id == step.top[rank].id { idsAgreed += 1 }
-                    worst = max(worst, abs(ours[rank].logprob - step.top[rank].logprob))
-                    entries += 1
-                }
-            }
-            print("\(id) batched teacher forcing, prompt \(index) (\(tokens.count) tokens): worst |Δ| \(worst), ids \(idsAgreed)/\(entries)")
-            #expect(idsAgreed == entries, "\(id) prompt \(index): every top-5 id in llama.cpp's order")
-            #expect(worst <= 0.001, "\(id) prompt \(index): within 0.001 nats")
+            let score = try await TeacherForcing.score(engine, prompt: tokens, steps: steps)
+            print("\(id) batched teacher forcing, prompt \(index) (\(tokens.count) tokens): worst |Δ| \(score.worst), ids \(score.idsAgreed)/\(score.entries)")
+            #expect(score.idsAgreed == score.entries, "\(id) prompt \(index): every top-5 id in llama.cpp's order")
+            #expect(score.worst <= 0.001, "\(id) prompt \(index): within 0.001 nats")
         }
     }
 }

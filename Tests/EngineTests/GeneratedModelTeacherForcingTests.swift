@@ -33,18 +33,13 @@ struct GeneratedModelTeacherForcingTests {
         return chosen.split(separator: ",").map { String($0) }
     }()
 
-    struct Step {
-        var id: Int
-        var top: [(id: Int, logprob: Float)]
-    }
-
-    static func load(_ reference: GeneratedModels.Reference) throws -> [(prompt: [Int], steps: [Step])] {
+    static func load(_ reference: GeneratedModels.Reference) throws -> [(prompt: [Int], steps: [ReferenceStep])] {
         let list = try #require(try GeneratedModels.json(reference.referenceFile) as? [[String: Any]])
         return try list.map { entry in
             let prompt = try #require(entry["prompt_tokens"] as? [Int])
             let steps = try #require(entry["steps"] as? [[String: Any]]).map { step in
-                Step(id: step["id"] as? Int ?? -1,
-                     top: (step["top"] as? [[Double]] ?? []).map { (id: Int($0[0]), logprob: Float($0[1])) })
+                (id: step["id"] as? Int ?? -1,
+                 top: (step["top"] as? [[Double]] ?? []).map { (id: Int($0[0]), logprob: Float($0[1])) })
             }
             return (prompt, steps)
         }
@@ -67,27 +62,12 @@ struct GeneratedModelTeacherForcingTests {
                 modelPath: path,
                 configuration: EngineConfiguration(contextLength: reference.contextLength, threadCount: 2))
             #expect(engine.modelInfo.architecture == reference.architecture)
-            var worst: Float = 0
-            var idsAgreed = 0
-            var entries = 0
-            for (stepIndex, step) in steps.enumerated() {
-                let prefix = prompt + steps.prefix(stepIndex).map(\.id)
-                let request = GenerationRequest(
-                    promptTokens: prefix, sampling: SamplingParameters(temperature: 0), maxTokens: 1, logprobs: 5)
-                var ours: [TokenAlternative] = []
-                for try await event in engine.generate(request) {
-                    if case .token(let token) = event { ours = token.logprob?.top ?? [] }
-                }
-                try #require(ours.count == 5 && step.top.count == 5)
-                for rank in 0..<5 {
-                    if Self.sameCandidate(rank, ours: ours, reference: step.top) { idsAgreed += 1 }
-                    worst = max(worst, abs(ours[rank].logprob - step.top[rank].logprob))
-                    entries += 1
-                }
+            let score = try await TeacherForcing.score(engine, prompt: prompt, steps: steps) { rank, ours, theirs in
+                Self.sameCandidate(rank, ours: ours, reference: theirs)
             }
-            print("\(id) teacher forcing, prompt \(index) (\(prompt.count) tokens): worst |Δ| \(worst), ids \(idsAgreed)/\(entries)")
-            #expect(idsAgreed == entries, "\(id) prompt \(index): every top-5 id in llama.cpp's order (ties aside)")
-            #expect(worst <= 0.001, "\(id) prompt \(index): within 0.001 nats")
+            print("\(id) teacher forcing, prompt \(index) (\(prompt.count) tokens): worst |Δ| \(score.worst), ids \(score.idsAgreed)/\(score.entries)")
+            #expect(score.idsAgreed == score.entries, "\(id) prompt \(index): every top-5 id in llama.cpp's order (ties aside)")
+            #expect(score.worst <= 0.001, "\(id) prompt \(index): within 0.001 nats")
         }
     }
 
