@@ -69,14 +69,6 @@ public final class ServerMetrics: Sendable {
         handles.generationTokens.increment(by: completion)
     }
 
-    public func recordTimeToFirstToken(model: String, _ duration: Duration) {
-        metrics(model: model).timeToFirstToken.recordNanoseconds(duration.nanoseconds)
-    }
-
-    public func recordTimePerOutputToken(model: String, _ duration: Duration) {
-        metrics(model: model).timePerOutputToken.recordNanoseconds(duration.nanoseconds)
-    }
-
     /// Requests waiting for the model and sequences generating, sampled when scraped.
     public func recordLoad(model: String, queued: Int, active: Int) {
         CoreMetrics.Gauge(label: "switchyard_queue_depth", dimensions: [("model", model)], factory: factory).record(queued)
