@@ -12,7 +12,7 @@ import Tokenization
     }
 
     @Test func greedyIsDeterministicAndRespectsMaxTokens() async throws {
-        let engine = try SharedEngine.get()
+        let engine = try SharedEngine.fresh()
         let request = GenerationRequest(promptTokens: try prompt("Name a fruit."), sampling: .greedy, maxTokens: 12,
                                         ignoreEOS: true)
         let first = try await SharedEngine.collect(request, on: engine)
@@ -26,7 +26,7 @@ import Tokenization
     }
 
     @Test func sameSeedSameTextDifferentSeedsVary() async throws {
-        let engine = try SharedEngine.get()
+        let engine = try SharedEngine.fresh()
         let tokens = try prompt("Write a sentence about the sea.")
         func run(_ seed: UInt64) async throws -> [Int] {
             try await SharedEngine.collect(GenerationRequest(
@@ -110,7 +110,7 @@ import Tokenization
     }
 
     @Test func concurrentSequencesMatchSoloRuns() async throws {
-        let engine = try SharedEngine.get()
+        let engine = try SharedEngine.fresh()
         let prompts = try ["Name a color.", "Name an animal.", "Name a planet.", "Name a city."].map(prompt)
         var solo: [[Int]] = []
         for tokens in prompts {

@@ -10,6 +10,16 @@ enum SharedEngine {
 
     static func get() throws -> InferenceEngine { try engine.get() }
 
+    /// An engine of its own, for tests that compare one run's floats with another's. The shared
+    /// engine reuses cached prompt prefixes across tests (as llama-server's `cache_prompt` does),
+    /// and a prefix that another test computed in a batch of 64 rows or more went through
+    /// ggml's tiled attention, whose floats differ from the one-chunk path's in the last bits:
+    /// enough to flip a near-tie in greedy decoding.
+    static func fresh() throws -> InferenceEngine {
+        try InferenceEngine(modelPath: SharedFixtures.modelPath,
+                            configuration: EngineConfiguration(contextLength: 2048, maxConcurrentSequences: 4))
+    }
+
     /// Collects a whole generation: text, token ids, finish reason, usage.
     struct Outcome {
         var text = ""
