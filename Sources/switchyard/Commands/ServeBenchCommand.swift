@@ -22,9 +22,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
             loopback (time to first token and tokens per second; the ratio is the server's \
             overhead), and N concurrent streamed chat completions for each --concurrency level \
             (tokens per second in all). Every completion is --max-tokens long (ignore_eos, greedy). \
-            llama-server's figures on this machine kind (../shared/fixtures/smollm2/README.md, \
-            128 tokens): 1 stream 73 tok/s, 4 concurrent 110 tok/s, 8 concurrent 141 tok/s. \
-            Build with -c release.
+            With --llama-server PATH, llama.cpp's llama-server is started on the same model file \
+            (one slot per stream of the largest level, the same threads, flash attention on) and \
+            measured the same way in the same run; without it the figures are llama-server's on \
+            this machine kind (../shared/fixtures/smollm2/README.md, 128 tokens): 1 stream 73 tok/s, \
+            4 concurrent 110 tok/s, 8 concurrent 141 tok/s. --sampled measures every level again at \
+            temperature 0.8, top_p 0.95 (the sampler's cost). Build with -c release.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -38,12 +41,18 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "Compute threads (default: one per core).")
     var threads: Int?
 
+    @Option(help: "A llama-server binary (e.g. the AVX2 build of scripts/peers/llama-server.sh) to measure on the same model in the same run.")
+    var llamaServer: String?
+
+    @Flag(help: "Also measure every level at temperature 0.8, top_p 0.95.")
+    var sampled = false
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     @OptionGroup var gatewayOptions: GatewayBenchOptions
 
-    static let llamaServer: [Int: Double] = [1: 73, 4: 110, 8: 141]
+    static let llamaServerOnThisKind: [Int: Double] = [1: 73, 4: 110, 8: 141]
     static let messages: JSONValue = [["role": "user", "content": "Write a long story about a lighthouse keeper and the sea."]]
 
     struct Measurement: Codable {
@@ -54,7 +63,6 @@ struct ServeBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if gatewayOptions.gateway { return try await runGateway() }
-        let levels = concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
         guard !levels.isEmpty else { throw ValidationError("--concurrency needs at least one positive count") }
         var logger = Logger(label: "switchyard.serve-bench")
         logger.logLevel = .warning
@@ -77,32 +85,82 @@ struct ServeBenchCommand: AsyncParsableCommand {
         guard let port = await ports.next() else { throw ValidationError("the server did not start") }
         let url = "http://127.0.0.1:\(port)/v1/chat/completions"
 
+        let ours = try await measureServer(url: url)
+        await group.triggerGracefulShutdown()
+        var peer: ServerLevels?
+        if let llamaServer {
+            guard let peerPort = PortProbe.freePort() else { throw BenchError("no free port for llama-server") }
+            let server = try LlamaServerPeer.start(
+                executable: llamaServer, model: path, port: peerPort, slots: max(levels.max() ?? 1, 1),
+                contextPerSlot: max(1024, maxTokens + 512), threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            defer { server.stop() }
+            try await server.waitUntilReady()
+            peer = try await measureServer(url: "http://127.0.0.1:\(peerPort)/v1/chat/completions")
+        }
+        report(engine: engine, ours: ours, peer: peer)
+    }
+
+    /// One server's figures: a single stream (after a warm-up that fills its prompt cache) and
+    /// every concurrency level, greedy and (with --sampled) sampled.
+    struct ServerLevels {
+        var single: Measurement
+        var greedy: [(streams: Int, tokensPerSecond: Double)]
+        var sampled: [(streams: Int, tokensPerSecond: Double)]
+    }
+
+    func measureServer(url: String) async throws -> ServerLevels {
         _ = try await streamOnce(url: url)  // warm-up: connection and prompt cache
         let single = try await streamOnce(url: url)
-        var levelResults: [(Int, Double)] = []
+        let greedy = try await measureLevels(url: url, sampled: false)
+        let sampled = self.sampled ? try await measureLevels(url: url, sampled: true) : []
+        return ServerLevels(single: single, greedy: greedy, sampled: sampled)
+    }
+
+    func measureLevels(url: String, sampled: Bool) async throws -> [(streams: Int, tokensPerSecond: Double)] {
+        var results: [(streams: Int, tokensPerSecond: Double)] = []
         for level in levels {
             let start = ContinuousClock.now
             let tokens = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<level { group.addTask { try await streamOnce(url: url).tokens } }
+                for _ in 0..<level { group.addTask { try await streamOnce(url: url, sampled: sampled).tokens } }
                 return try await group.reduce(0, +)
             }
-            levelResults.append((level, Double(tokens) / (ContinuousClock.now - start).inSeconds))
+            results.append((level, Double(tokens) / (ContinuousClock.now - start).inSeconds))
         }
-        await group.triggerGracefulShutdown()
-        report(engine: engine, http: single, levels: levelResults)
+        return results
     }
 
-    func report(engine: Measurement, http: Measurement, levels: [(Int, Double)]) {
-        let overhead = engine.tokensPerSecond / http.tokensPerSecond
+    var levels: [Int] {
+        concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+    }
+
+    func report(engine: Measurement, ours: ServerLevels, peer: ServerLevels?) {
+        let overhead = engine.tokensPerSecond / ours.single.tokensPerSecond
+        // llama-server's rate at a level: measured in this run, else its figure on this machine kind.
+        func peerRate(_ level: Int) -> Double? {
+            peer.map { $0.greedy.first { $0.streams == level }?.tokensPerSecond } ?? Self.llamaServerOnThisKind[level]
+        }
+        func sampledRate(_ levels: ServerLevels?, _ level: Int) -> Double? {
+            levels?.sampled.first { $0.streams == level }?.tokensPerSecond
+        }
         if json {
             var object: [String: Any] = [
                 "max_tokens": maxTokens,
                 "engine": ["ttft_ms": engine.timeToFirstTokenMilliseconds, "tokens_per_second": engine.tokensPerSecond],
-                "http_single_stream": ["ttft_ms": http.timeToFirstTokenMilliseconds, "tokens_per_second": http.tokensPerSecond],
+                "http_single_stream": ["ttft_ms": ours.single.timeToFirstTokenMilliseconds, "tokens_per_second": ours.single.tokensPerSecond],
                 "engine_to_http_ratio": overhead,
+                "llama_server_measured": peer != nil,
             ]
-            object["concurrent"] = levels.map { level, rate in
-                ["streams": level, "tokens_per_second": rate, "llama_server_tokens_per_second": Self.llamaServer[level] as Any]
+            if let peer {
+                object["llama_server_single_stream"] = [
+                    "ttft_ms": peer.single.timeToFirstTokenMilliseconds, "tokens_per_second": peer.single.tokensPerSecond,
+                ]
+            }
+            object["concurrent"] = ours.greedy.map { level, rate in
+                [
+                    "streams": level, "tokens_per_second": rate, "llama_server_tokens_per_second": peerRate(level) as Any,
+                    "sampled_tokens_per_second": sampledRate(ours, level) as Any,
+                    "llama_server_sampled_tokens_per_second": sampledRate(peer, level) as Any,
+                ]
             }
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
@@ -110,12 +168,25 @@ struct ServeBenchCommand: AsyncParsableCommand {
             return
         }
         func format(_ value: Double) -> String { String(format: "%7.1f", value) }
+        func ratio(_ value: Double) -> String { String(format: "%.2fx", value) }
         print("serve-bench (\(maxTokens) tokens per completion, greedy, ignore_eos)")
         print("  engine alone      TTFT \(format(engine.timeToFirstTokenMilliseconds)) ms  \(format(engine.tokensPerSecond)) tok/s")
-        print("  through HTTP      TTFT \(format(http.timeToFirstTokenMilliseconds)) ms  \(format(http.tokensPerSecond)) tok/s  (engine/HTTP \(String(format: "%.3f", overhead))x)")
-        for (level, rate) in levels {
-            let reference = Self.llamaServer[level].map { " (llama-server \(Int($0)) tok/s: \(String(format: "%.2f", rate / $0))x)" } ?? ""
-            print("  \(level) concurrent streams: \(format(rate)) tok/s in all\(reference)")
+        print("  through HTTP      TTFT \(format(ours.single.timeToFirstTokenMilliseconds)) ms  \(format(ours.single.tokensPerSecond)) tok/s  (engine/HTTP \(String(format: "%.3f", overhead))x)")
+        if let peer {
+            print("  llama-server      TTFT \(format(peer.single.timeToFirstTokenMilliseconds)) ms  \(format(peer.single.tokensPerSecond)) tok/s  (measured in this run)")
+        }
+        let single = ours.greedy.first { $0.streams == 1 }?.tokensPerSecond
+        for (level, rate) in ours.greedy {
+            var line = "  \(level) concurrent streams: \(format(rate)) tok/s in all"
+            if let single, level > 1 { line += " (\(ratio(rate / single)) one stream)" }
+            if let reference = peerRate(level) {
+                line += "; llama-server \(format(reference))\(peer == nil ? " (this kind's figure)" : ""): \(ratio(rate / reference))"
+            }
+            if let sampled = sampledRate(ours, level) {
+                line += "; T 0.8 top_p 0.95 \(format(sampled)) (\(ratio(sampled / rate)) greedy)"
+                if let peerSampled = sampledRate(peer, level) { line += ", llama-server \(format(peerSampled))" }
+            }
+            print(line)
         }
     }
 
@@ -146,16 +217,21 @@ struct ServeBenchCommand: AsyncParsableCommand {
             timeToFirstTokenMilliseconds: (first?.inSeconds ?? total) * 1000, tokensPerSecond: Double(tokens) / total, tokens: tokens)
     }
 
-    /// One streamed chat completion over HTTP: time to the first content chunk, and tokens from the usage chunk.
-    func streamOnce(url: String) async throws -> Measurement {
+    /// One streamed chat completion over HTTP (greedy, or at temperature 0.8 / top_p 0.95): time to the
+    /// first content chunk, and tokens from the usage chunk.
+    func streamOnce(url: String, sampled: Bool = false) async throws -> Measurement {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        let body: JSONValue = [
+        var body = JSONObject([
             "model": "bench", "messages": Self.messages, "max_tokens": .int(maxTokens), "temperature": 0, "ignore_eos": true,
             "stream": true, "stream_options": ["include_usage": true],
-        ]
-        request.body = .bytes(ByteBuffer(string: body.jsonString))
+        ])
+        if sampled {
+            body["temperature"] = 0.8
+            body["top_p"] = 0.95
+        }
+        request.body = .bytes(ByteBuffer(string: JSONValue.object(body).jsonString))
         let start = ContinuousClock.now
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
         guard response.status == .ok else { throw ValidationError("the server answered \(response.status)") }
