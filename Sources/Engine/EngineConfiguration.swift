@@ -6,8 +6,11 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var maxConcurrentSequences: Int
     /// Compute threads, the engine's own thread included. `nil` uses every core.
     public var threadCount: Int?
-    /// Prompt tokens processed per step at most, so long prompts do not stall other streams.
+    /// Prompt tokens processed per step at most.
     public var prefillChunkTokens: Int
+    /// Prompt tokens a step takes at most while other sequences are decoding, so that a long new
+    /// prompt delays their next tokens by a small chunk's time (see `PromptChunking`).
+    public var prefillChunkTokensWhileDecoding: Int
     /// A pool shared with other engines of this process, taken in turns step by step; nil
     /// gives the engine a pool of its own (`threadCount` threads).
     public var sharedCompute: SharedCompute?
@@ -16,11 +19,13 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var chatTemplate: String?
 
     public init(contextLength: Int? = nil, maxConcurrentSequences: Int = 8, threadCount: Int? = nil,
-                prefillChunkTokens: Int = 256, sharedCompute: SharedCompute? = nil, chatTemplate: String? = nil) {
+                prefillChunkTokens: Int = 256, prefillChunkTokensWhileDecoding: Int = 64,
+                sharedCompute: SharedCompute? = nil, chatTemplate: String? = nil) {
         self.contextLength = contextLength
         self.maxConcurrentSequences = maxConcurrentSequences
         self.threadCount = threadCount
         self.prefillChunkTokens = prefillChunkTokens
+        self.prefillChunkTokensWhileDecoding = prefillChunkTokensWhileDecoding
         self.sharedCompute = sharedCompute
         self.chatTemplate = chatTemplate
     }

@@ -64,6 +64,7 @@ public final class InferenceEngine: Sendable {
         let prefillChunk = max(1, configuration.prefillChunkTokens)
         let resolved = Scheduler.ResolvedConfiguration(
             contextLength: contextLength, slotCount: slotCount, prefillChunkTokens: prefillChunk,
+            prefillChunkTokensWhileDecoding: max(1, configuration.prefillChunkTokensWhileDecoding),
             maxLogitRows: slotCount + 64)
         let maxBatchTokens = prefillChunk + slotCount
         let cache = try KVCache(

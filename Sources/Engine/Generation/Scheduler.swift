@@ -30,13 +30,14 @@ final class Scheduler: @unchecked Sendable {
     private let rawLogits: UnsafeMutablePointer<Float>
     /// The logits a constrained draw may have to restore (allocated once: a 262k vocabulary is 1 MiB a step).
     private let savedLogits: UnsafeMutablePointer<Float>
-    /// Where a prompt batch ends early, as llama-server batches it.
-    private let promptBreaks: PromptBatchBreaks
+    /// How many prompt tokens each step takes (llama-server's early batch ends included).
+    private let chunking: PromptChunking
 
     struct ResolvedConfiguration {
         var contextLength: Int
         var slotCount: Int
         var prefillChunkTokens: Int
+        var prefillChunkTokensWhileDecoding: Int
         /// Rows of logits one step may produce (decode rows plus prompt-scoring rows).
         var maxLogitRows: Int
     }
@@ -55,8 +56,10 @@ final class Scheduler: @unchecked Sendable {
         slots = SlotTable(count: configuration.slotCount, reuseOverhang: model.cache.reuseOverhang)
         rawLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
         savedLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
-        promptBreaks = model.hyperparameters.slidingWindow != nil
-            ? .llamaServerSlidingWindow(batch: configuration.prefillChunkTokens) : .none
+        chunking = PromptChunking(
+            capacity: configuration.prefillChunkTokens, whileDecoding: configuration.prefillChunkTokensWhileDecoding,
+            breaks: model.hyperparameters.slidingWindow != nil
+                ? .llamaServerSlidingWindow(batch: configuration.prefillChunkTokens) : .none)
     }
 
     deinit {
@@ -187,10 +190,13 @@ final class Scheduler: @unchecked Sendable {
             owners.append(sequence)
             logitRows += 1
         }
-        var budget = configuration.prefillChunkTokens
+        var budget = chunking.budget(decoding: !batch.isEmpty)
+        var room = configuration.prefillChunkTokens
         for sequence in active where sequence.isPrefilling && budget > 0 {
             let scoring = sequence.request.promptLogprobs != nil
-            var take = promptBreaks.tokensToTake(remaining: sequence.promptCount - sequence.processed, limit: budget)
+            var take = chunking.tokensToTake(
+                evaluated: sequence.processed - sequence.cachedPromptTokens,
+                remaining: sequence.promptCount - sequence.processed, limit: budget, room: room)
             if scoring { take = min(take, configuration.maxLogitRows - logitRows) }
             guard take > 0 else { continue }
             for offset in 0..<take {
@@ -201,7 +207,8 @@ final class Scheduler: @unchecked Sendable {
                 owners.append(sequence)
                 if isLast || scoring { logitRows += 1 }
             }
-            budget -= take
+            budget = max(0, budget - take)
+            room -= take
         }
         guard !batch.isEmpty else { return }
 

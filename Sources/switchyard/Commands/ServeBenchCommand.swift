@@ -47,6 +47,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Flag(help: "Also measure every level at temperature 0.8, top_p 0.95.")
     var sampled = false
 
+    @Option(help: "Also measure the largest level's inter-token latency while a prompt of about this many words (~1.3 tokens each) arrives, against the same streams alone.")
+    var longPrompt: Int?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -70,13 +73,14 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let backend = try EmbeddedBackend(
             modelPath: path, id: "bench",
             configuration: EngineConfiguration(
-                contextLength: 4096, maxConcurrentSequences: max(8, levels.max() ?? 1), threadCount: threads),
+                contextLength: max(4096, (longPrompt ?? 0) * 2 + 256),
+                maxConcurrentSequences: max(8, (levels.max() ?? 1) + (longPrompt == nil ? 0 : 1)), threadCount: threads),
             logger: logger)
 
         let engine = try await measureEngine(backend)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = SwitchyardApplication.build(
-            configuration: ServerConfiguration(port: 0, maxActive: max(8, levels.max() ?? 1)),
+            configuration: ServerConfiguration(port: 0, maxActive: max(8, (levels.max() ?? 1) + 1)),
             catalogue: ModelCatalogue([backend]), logger: logger, onListening: { portContinuation.yield($0) })
         let group = ServiceGroup(services: [application], logger: logger)
         let serverTask = Task { try await group.run() }
@@ -91,8 +95,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
         if let llamaServer {
             guard let peerPort = PortProbe.freePort() else { throw BenchError("no free port for llama-server") }
             let server = try LlamaServerPeer.start(
-                executable: llamaServer, model: path, port: peerPort, slots: max(levels.max() ?? 1, 1),
-                contextPerSlot: max(1024, maxTokens + 512), threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                executable: llamaServer, model: path, port: peerPort, slots: (levels.max() ?? 1) + (longPrompt == nil ? 0 : 1),
+                contextPerSlot: max(1024, maxTokens + 512, (longPrompt ?? 0) * 2 + 256), threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             defer { server.stop() }
             try await server.waitUntilReady()
             peer = try await measureServer(url: "http://127.0.0.1:\(peerPort)/v1/chat/completions")
@@ -106,6 +110,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         var single: Measurement
         var greedy: [(streams: Int, tokensPerSecond: Double)]
         var sampled: [(streams: Int, tokensPerSecond: Double)]
+        var interference: InterTokenLatency?
     }
 
     func measureServer(url: String) async throws -> ServerLevels {
@@ -113,7 +118,11 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let single = try await streamOnce(url: url)
         let greedy = try await measureLevels(url: url, sampled: false)
         let sampled = self.sampled ? try await measureLevels(url: url, sampled: true) : []
-        return ServerLevels(single: single, greedy: greedy, sampled: sampled)
+        var interference: InterTokenLatency?
+        if let longPrompt {
+            interference = try await measureInterference(url: url, streams: levels.max() ?? 1, promptWords: longPrompt)
+        }
+        return ServerLevels(single: single, greedy: greedy, sampled: sampled, interference: interference)
     }
 
     func measureLevels(url: String, sampled: Bool) async throws -> [(streams: Int, tokensPerSecond: Double)] {
@@ -162,6 +171,11 @@ struct ServeBenchCommand: AsyncParsableCommand {
                     "llama_server_sampled_tokens_per_second": sampledRate(peer, level) as Any,
                 ]
             }
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            for (key, latency) in [("inter_token_latency", ours.interference), ("llama_server_inter_token_latency", peer?.interference)] {
+                if let latency, let data = try? encoder.encode(latency) { object[key] = try? JSONSerialization.jsonObject(with: data) }
+            }
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
             }
@@ -187,6 +201,11 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 if let peerSampled = sampledRate(peer, level) { line += ", llama-server \(format(peerSampled))" }
             }
             print(line)
+        }
+        for (name, latency) in [("Switchyard", ours.interference), ("llama-server", peer?.interference)] {
+            guard let latency else { continue }
+            func ms(_ value: Double) -> String { String(format: "%.1f", value) }
+            print("  \(name): \(latency.streams) streams' inter-token latency p50/p99/max \(ms(latency.aloneP50Milliseconds))/\(ms(latency.aloneP99Milliseconds))/\(ms(latency.aloneMaxMilliseconds)) ms alone, \(ms(latency.withPromptP50Milliseconds))/\(ms(latency.withPromptP99Milliseconds))/\(ms(latency.withPromptMaxMilliseconds)) ms while a \(latency.promptTokens)-token prompt arrives (its first token after \(ms(latency.promptTimeToFirstTokenMilliseconds)) ms)")
         }
     }
 
