@@ -58,35 +58,45 @@ package struct Sampler: Sendable {
     /// most words are mixed, and visiting their rejected bits one by one cost ~0.3 ms a step at
     /// a 262,144-token vocabulary).
     package static func apply(_ mask: TokenMask, to logits: UnsafeMutablePointer<Float>, count: Int) {
-        let laneBits = SIMD8<UInt32>(1, 2, 4, 8, 16, 32, 64, 128)
-        let rejected = LogitVector.Lanes(repeating: -.infinity)
+        let rejected = SIMD8<UInt32>(repeating: (-Float.infinity).bitPattern)
         mask.words.withUnsafeBufferPointer { words in
-            for (wordIndex, word) in words.enumerated() where word != .max {
-                let base = wordIndex * 64
-                guard base < count else { break }
-                if word == 0 {
-                    (logits + base).update(repeating: -.infinity, count: min(64, count - base))
-                    continue
-                }
-                guard base + 64 <= count else {
-                    var rejectedBits = ~word
-                    while rejectedBits != 0 {
-                        let id = base + rejectedBits.trailingZeroBitCount
-                        if id < count { logits[id] = -.infinity }
-                        rejectedBits &= rejectedBits - 1
+            laneMasks.withUnsafeBufferPointer { laneMasks in
+                for (wordIndex, word) in words.enumerated() where word != .max {
+                    let base = wordIndex * 64
+                    guard base < count else { break }
+                    if word == 0 {
+                        (logits + base).update(repeating: -.infinity, count: min(64, count - base))
+                        continue
                     }
-                    continue
-                }
-                for byteIndex in 0..<8 {
-                    let byte = UInt32(truncatingIfNeeded: word >> UInt64(8 * byteIndex))
-                    guard byte & 0xFF != 0xFF else { continue }
-                    let lanes = UnsafeMutableRawPointer(logits + base + 8 * byteIndex)
-                    let allowed = laneBits & SIMD8(repeating: byte) .!= 0
-                    let blended = rejected.replacing(with: lanes.loadUnaligned(as: LogitVector.Lanes.self), where: allowed)
-                    lanes.storeBytes(of: blended, as: LogitVector.Lanes.self)
+                    guard base + 64 <= count else {
+                        var rejectedBits = ~word
+                        while rejectedBits != 0 {
+                            let id = base + rejectedBits.trailingZeroBitCount
+                            if id < count { logits[id] = -.infinity }
+                            rejectedBits &= rejectedBits - 1
+                        }
+                        continue
+                    }
+                    for byteIndex in 0..<8 {
+                        let byte = Int(truncatingIfNeeded: word >> UInt64(8 * byteIndex)) & 0xFF
+                        guard byte != 0xFF else { continue }
+                        let lanes = UnsafeMutableRawPointer(logits + base + 8 * byteIndex)
+                        let keep = laneMasks[byte]
+                        let blended = (lanes.loadUnaligned(as: SIMD8<UInt32>.self) & keep) | (rejected & ~keep)
+                        lanes.storeBytes(of: blended, as: SIMD8<UInt32>.self)
+                    }
                 }
             }
         }
+    }
+
+    /// For each byte of a mask word, the lanes (all bits set) whose token the byte allows: a
+    /// blend by integer and/or, which compiles to vector instructions (a lane comparison of
+    /// SIMD8<UInt32> compiled to a loop over the lanes).
+    private static let laneMasks: [SIMD8<UInt32>] = (0..<256).map { byte in
+        var lanes = SIMD8<UInt32>(repeating: 0)
+        for lane in 0..<8 where byte & (1 << lane) != 0 { lanes[lane] = .max }
+        return lanes
     }
 
     private func applyAdjustments(_ logits: UnsafeMutablePointer<Float>) {
