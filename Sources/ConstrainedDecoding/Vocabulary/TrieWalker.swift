@@ -45,7 +45,7 @@ struct TrieWalker {
                     if live { walk(node: child, range: base..<buffer.count) }
                 }
             }
-            buffer.removeSubrange(base...)
+            buffer.removeLast(buffer.count - base)
         }
     }
 }
