@@ -1,12 +1,14 @@
-/// Whole-vocabulary passes over one row of logits, eight lanes at a time: the maximum, and the
+/// Whole-vocabulary passes over one row of logits, sixteen lanes at a time: the maximum, and the
 /// softmax mass `Σ exp((logit - max) / T)`. At 262,144 logits a scalar `expf` per token cost
-/// milliseconds a step; these passes cost a fraction of one.
+/// milliseconds a step; these passes cost a fraction of one. (Sixteen lanes are four SSE
+/// registers: the exp polynomial is a chain of dependent multiply-adds, and four independent
+/// chains hide its latency where two left the pass latency-bound.)
 ///
 /// The exponential is Cephes' `expf` polynomial (as in most SIMD math libraries): within 2 ulp of
 /// the correctly rounded value, exactly 1 at 0, and the same in every lane and every pass, so a
 /// weight computed while gathering candidates equals the one the mass pass added up.
 package enum LogitVector {
-    package typealias Lanes = SIMD8<Float>
+    package typealias Lanes = SIMD16<Float>
     static let width = Lanes.scalarCount
 
     /// The largest logit (`-inf` when `count` is 0 or all are `-inf`).
@@ -65,7 +67,7 @@ package enum LogitVector {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         p = p * (r * r) + r + 1
-        let bits = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000
+        let bits = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &- 0x4B40_0000
         let power = unsafeBitCast((bits &+ 127) &<< 23, to: Lanes.self)
         return p * power
     }
@@ -79,8 +81,8 @@ package enum LogitVector {
         -> (mass: Float, count: Int)
     {
         var sum = Lanes(repeating: 0)
-        var counted = SIMD8<Int32>(repeating: 0)
-        let zero = SIMD8<Int32>(repeating: 0)
+        var counted = SIMD16<Int32>(repeating: 0)
+        let zero = SIMD16<Int32>(repeating: 0)
         var index = 0
         while index + width <= count {
             let x = exponent(load(logits, index), maximum: maximum, scale: scale)
