@@ -45,7 +45,8 @@ struct TrieWalker {
                     if live { walk(node: child, range: base..<buffer.count) }
                 }
             }
-            buffer.removeSubrange(base...)
+            // One removeLast at a time: the counted form goes through `replaceSubrange`.
+            while buffer.count > base { buffer.removeLast() }
         }
     }
 }

@@ -1,9 +1,9 @@
 /// xoshiro256** seeded through SplitMix64: fast, good quality, and the same stream for the
 /// same seed on every platform (the standard library's generator promises no such thing).
-struct RandomGenerator: RandomNumberGenerator, Sendable {
+package struct RandomGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         var splitMix = seed
         func next() -> UInt64 {
             splitMix &+= 0x9E37_79B9_7F4A_7C15
@@ -15,7 +15,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
         state = (next(), next(), next(), next())
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
         state.2 ^= state.0
@@ -28,7 +28,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform Float in [0, 1).
-    mutating func nextUnitFloat() -> Float {
+    package mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * (1.0 / Float(1 << 24))
     }
 

@@ -28,7 +28,19 @@ package enum TopCandidates {
     /// top-p is active the kept prefix is in rank order; otherwise it stays in id order (a draw's
     /// distribution does not depend on the order). `topK` 0 and `topP` 1 mean off.
     package static func keep(_ candidates: inout [SamplingCandidate], topK: Int, topP: Float, minP: Float) -> Int {
-        candidates.withUnsafeMutableBufferPointer { items in
+        keep(&candidates, topK: topK, topP: topP, minP: minP, totalMass: nil) ?? 0
+    }
+
+    /// `keep` over the best-ranked part of a larger candidate set: every candidate left out ranks
+    /// after every one given, and `totalMass` is the weight of the whole set, which top-p's share
+    /// is taken of. Returns nil when top-p's cut lies beyond the given candidates (the caller
+    /// gathers more). With `totalMass` nil this is `keep` over all of them. Pass nil as well when
+    /// top-k cuts the whole set (`0 < topK < whole count`): top-p then shares out the mass of the
+    /// top k, which must all be among the given candidates.
+    package static func keep(
+        _ candidates: inout [SamplingCandidate], topK: Int, topP: Float, minP: Float, totalMass: Float?
+    ) -> Int? {
+        candidates.withUnsafeMutableBufferPointer { items -> Int? in
             var limit = items.count
             guard limit > 0 else { return 0 }
             var sorted = 0
@@ -38,9 +50,16 @@ package enum TopCandidates {
                 sorted = topK
             }
             if topP < 1 {
+                // Top-k, when it cut, leaves the mass of its own k to share out.
+                let ofWholeSet = sorted == 0 ? totalMass : nil
                 var total: Float = 0
-                for index in 0..<limit { total += items[index].weight }
+                if let ofWholeSet {
+                    total = ofWholeSet
+                } else {
+                    for index in 0..<limit { total += items[index].weight }
+                }
                 let wanted = topP * total
+                var reached = false
                 var prefix = min(limit, 64)
                 var cumulative: Float = 0
                 var scanned = 0
@@ -54,12 +73,14 @@ package enum TopCandidates {
                         scanned += 1
                         if cumulative >= wanted {
                             limit = scanned
+                            reached = true
                             break search
                         }
                     }
                     if prefix == limit { break }
                     prefix = min(limit, prefix * 4)
                 }
+                if !reached, ofWholeSet != nil { return nil }
             }
             if minP > 0 {
                 // The best candidate's weight is exp(0) = 1, so min-p's threshold is minP itself.
