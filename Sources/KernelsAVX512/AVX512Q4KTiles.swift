@@ -78,9 +78,11 @@ public enum AVX512Q4KTiles {
             var isum = InlineArray<4, SIMD4<Int64>>(repeating: .zero)
             var imin = InlineArray<4, SIMD4<Int64>>(repeating: .zero)
             for p in 0..<4 {
-                // lows[c * 4 + i]: chain c of token i, lane r = row r's sum over sub-block 2p.
-                var lows = InlineArray<16, SIMD4<Int64>>(repeating: .zero)
-                var highs = InlineArray<16, SIMD4<Int64>>(repeating: .zero)
+                // lows[c * n + i]: chain c of token i, lane r = row r's sum over sub-block 2p
+                // (chains · n ≤ 4). Literals, not `init(repeating:)`, which the optimizer left as
+                // a call here, and the arrays in memory (0.55x AVX2).
+                var lows: InlineArray<4, SIMD4<Int64>> = [.zero, .zero, .zero, .zero]
+                var highs: InlineArray<4, SIMD4<Int64>> = [.zero, .zero, .zero, .zero]
                 let quants = record + Q4KTiles.quantOffset + 256 * p
                 if !grouped && n == 1 {
                     let ahead = record + prefetchDistance + 296 * p
@@ -94,8 +96,8 @@ public enum AVX512Q4KTiles {
                         let q = a + i * stride + 256 * b + 64 * p + 4 * g
                         let xl = _mm256_set1_epi32(q.loadUnaligned(as: Int32.self))
                         let xh = _mm256_set1_epi32(q.loadUnaligned(fromByteOffset: 32, as: Int32.self))
-                        lows[c * 4 + i] = switchyard_dpbusd(lows[c * 4 + i], wl, xl)
-                        highs[c * 4 + i] = switchyard_dpbusd(highs[c * 4 + i], wh, xh)
+                        lows[c * n + i] = switchyard_dpbusd(lows[c * n + i], wl, xl)
+                        highs[c * n + i] = switchyard_dpbusd(highs[c * n + i], wh, xh)
                     }
                 }
                 // The rows' scales of sub-blocks 2p and 2p + 1 as int32 lanes; mins as AVX2's.
@@ -107,8 +109,8 @@ public enum AVX512Q4KTiles {
                 for i in 0..<n {
                     var lowSum = lows[i], highSum = highs[i]
                     for c in 1..<max(chains, 1) {
-                        lowSum = _mm256_add_epi32(lowSum, lows[c * 4 + i])
-                        highSum = _mm256_add_epi32(highSum, highs[c * 4 + i])
+                        lowSum = _mm256_add_epi32(lowSum, lows[c * n + i])
+                        highSum = _mm256_add_epi32(highSum, highs[c * n + i])
                     }
                     let sum = _mm256_add_epi32(_mm256_mullo_epi32(lowSum, scaleLow), _mm256_mullo_epi32(highSum, scaleHigh))
                     let minTerms = _mm256_madd_epi16(mins, _mm256_set1_epi32(pairs[i][p]))
