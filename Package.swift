@@ -18,6 +18,14 @@ let avx2Settings: [SwiftSetting] = kernelSettings + [
     .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"]),
 ]
 
+/// The AVX-512 kernels see the AVX-512 and VNNI intrinsics as well; they only run after a check of
+/// CPUID and XCR0 (`KernelBackend.avx512`). Nothing else may be built with these flags.
+let avx512Settings: [SwiftSetting] = avx2Settings + [
+    .unsafeFlags([
+        "-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl", "-Xcc", "-mavx512dq", "-Xcc", "-mavx512vnni",
+    ]),
+]
+
 let package = Package(
     name: "switchyard",
     platforms: [.macOS(.v14)],
@@ -48,7 +56,8 @@ let package = Package(
         // Header-only C helpers the kernels need and Swift lacks (software prefetch).
         .target(name: "KernelsShim"),
         .target(name: "KernelsAVX2", dependencies: ["KernelsShim"], swiftSettings: avx2Settings),
-        .target(name: "Kernels", dependencies: ["KernelsAVX2"], swiftSettings: kernelSettings),
+        .target(name: "KernelsAVX512", dependencies: ["KernelsShim", "KernelsAVX2"], swiftSettings: avx512Settings),
+        .target(name: "Kernels", dependencies: ["KernelsAVX2", "KernelsAVX512"], swiftSettings: kernelSettings),
         .target(name: "Tokenization", dependencies: ["GGUF"], swiftSettings: sharedSettings),
         .target(name: "Templating", swiftSettings: sharedSettings),
         // Sentence embeddings (BERT over safetensors): its loops run per token and element, so

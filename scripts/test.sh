@@ -31,6 +31,18 @@ postgres_start
 # on a socket or a timer were starved for over 10 s by the compute-bound engine tests.
 swift test -c release --skip-build --experimental-maximum-parallelization-width 4
 
+# Where the CPU has AVX-512 (F, BW, VL, DQ, VNNI) the run above took the AVX-512 kernel set;
+# the teacher-forcing suites (exact log-probabilities against llama.cpp) run once more under
+# the AVX2 set, so every run proves both sets the machine can execute.
+if [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
+    flags=$(grep -m1 '^flags' /proc/cpuinfo)
+    if [[ " $flags " == *" avx512f "* && " $flags " == *" avx512bw "* && " $flags " == *" avx512vl "* \
+          && " $flags " == *" avx512dq "* && " $flags " == *" avx512_vnni "* ]]; then
+        SWITCHYARD_KERNELS=avx2 swift test -c release --skip-build --filter TeacherForcing \
+            --experimental-maximum-parallelization-width 4
+    fi
+fi
+
 # The migration kit's real peers (Tests/Live/test_kit_peers.py): llama.cpp's llama-server built
 # from the PyPI sdist and a LiteLLM proxy, each installed once and cached.
 scripts/peers/llama-server.sh >/dev/null

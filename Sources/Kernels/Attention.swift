@@ -14,7 +14,7 @@ public enum Attention {
         length: Int, headDimension: Int, scale: Float, output: UnsafeMutablePointer<Float>, backend: KernelBackend = .best
     ) {
         #if arch(x86_64)
-        if backend.resolved == .avx2, headDimension == 64 {
+        if backend.resolved.usesAVX2, headDimension == 64 {
             AVX2Attention.attendHead64(query: query, keys: keys, values: values, rowStride: rowStride, length: length,
                                        scale: scale, output: output)
             return
@@ -50,7 +50,7 @@ public enum Attention {
         outputs: UnsafeMutablePointer<Float>, backend: KernelBackend = .best
     ) {
         #if arch(x86_64)
-        if backend.resolved == .avx2, n % 32 == 0, heads >= 1, heads <= AVX2Attention.maximumGroupHeads {
+        if backend.resolved.usesAVX2, n % 32 == 0, heads >= 1, heads <= AVX2Attention.maximumGroupHeads {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * heads * n + 2 * heads) { buffer in
                 guard let q = buffer.baseAddress else { return }
                 let accumulators = q + heads * n, maxima = accumulators + heads * n, sums = maxima + heads
@@ -127,7 +127,7 @@ public enum Attention {
         accumulator: UnsafeMutablePointer<Float>, halfAccumulator: Bool, backend: KernelBackend
     ) -> (maximum: Float, sum: Float) {
         #if arch(x86_64)
-        if backend.resolved == .avx2, n % 8 == 0 {
+        if backend.resolved.usesAVX2, n % 8 == 0 {
             return AVX2Attention.accumulateRuns(
                 query: q, keys: keys, values: values, rowStride: rowStride, first: first, second: second,
                 headDimension: n, scale: scale, accumulator: accumulator, halfAccumulator: halfAccumulator)

@@ -52,7 +52,7 @@ public enum TiledAttention {
         let tokens = cells.count
         let rows = tokens * heads
         guard rows > 0, n > 0 else { return }
-        let avx2 = backend.resolved == .avx2 && n % 16 == 0
+        let avx2 = backend.resolved.usesAVX2 && n % 16 == 0
         // Scratch: queries, weights, output accumulators, maxima, sums, transposed keys, values.
         let floats = rows * n + rows * tile + rows * n + 2 * rows + 2 * tile * n
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: floats)

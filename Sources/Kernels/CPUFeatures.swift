@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import KernelsShim
 
 /// What the CPU (and the operating system) supports, read once.
 enum CPUFeatures {
@@ -17,6 +18,16 @@ enum CPUFeatures {
         guard sysctlbyname("hw.optional.avx2_0", &value, &size, nil, 0) == 0, value == 1 else { return false }
         guard sysctlbyname("hw.optional.fma", &value, &size, nil, 0) == 0, value == 1 else { return false }
         return true
+        #else
+        return false
+        #endif
+    }()
+
+    /// AVX-512 F, BW, VL, DQ and VNNI with the operating system saving the opmask and zmm state
+    /// (read from CPUID and XCR0), and AVX2: what the KernelsAVX512 target is compiled for.
+    static let hasAVX512VNNI: Bool = {
+        #if arch(x86_64)
+        return hasAVX2 && switchyard_has_avx512_vnni() != 0
         #else
         return false
         #endif

@@ -15,12 +15,12 @@ public enum KernelBenchmark {
         let reference = try ggmlLibrary.map { path throws(KernelReferenceError) in try GGMLKernelReference(path: path) }
         var results: [String: Double] = [:]
         let pools = [1: ComputePool(threadCount: 1), 2: ComputePool(threadCount: 2)]
-        let backends: [KernelBackend] = KernelBackend.best == .avx2 ? [.avx2, .portable] : [.portable]
+        let backends = KernelBackend.allCases.reversed().filter(\.isSupported)
         let shapes = [(1536, 576), (576, 1536)]
         for backend in backends {
             for (rows, columns) in shapes {
                 for threads in [1, 2] {
-                    for tokens in [1, 64, 512] where backend == .avx2 || tokens == 1 {
+                    for tokens in [1, 64, 512] where backend.usesAVX2 || tokens == 1 {
                         guard let pool = pools[threads] else { continue }
                         let name = "q4_1 \(rows)x\(columns) tokens=\(tokens) threads=\(threads) \(backend)"
                         results[name] = measure(format: .q4_1, rows: rows, columns: columns, tokens: tokens,

@@ -1,4 +1,5 @@
 import KernelsAVX2
+import KernelsAVX512
 
 /// Products of a weight matrix with one token's activations (decode) or many (prefill and
 /// batched decode), split across a `ComputePool`.
@@ -51,7 +52,7 @@ public enum MatrixMultiply {
         pool.parallelFor(plan.taskCount) { task in
             let (rows, tokenRange) = plan.task(task)
             #if arch(x86_64)
-            if backend == .avx2 {
+            if backend.usesAVX2 {
                 AVX2FloatMatrixMultiply.multiply(
                     weights: data, rows: rows, input: input, tokens: tokenRange, columns: n, output: output,
                     outputStride: weights.rows)
@@ -136,7 +137,7 @@ public enum MatrixMultiply {
             ? SuperBlockActivations.stride(blocks: columns / 256) : QuantizedActivations.stride(blocks: columns / 32)
         // Rearranged Q6_K matrices multiply the quants in their own order, made once per token.
         let permutedStride = Q6KRows.activationStride(blocks: columns / 256)
-        let permute = superBlocks && backend == .avx2 && weights.contains { $0.q6KRows != nil }
+        let permute = superBlocks && backend.usesAVX2 && weights.contains { $0.q6KRows != nil }
         pool.withScratch(bytes: stride * tokens + (permute ? permutedStride * tokens : 0)) { scratch, parallel in
             let permuted = permute ? scratch + stride * tokens : nil
             quantize(input, tokens: tokens, columns: columns, superBlocks: superBlocks, into: scratch,
@@ -146,7 +147,7 @@ public enum MatrixMultiply {
                 var taskCount = 0
                 for (i, matrix) in weights.enumerated() {
                     let plan = TilePlan(rows: matrix.rows, tokens: tokens, threads: parallel.width,
-                                        rowMultiple: matrix.q4KTiles != nil && backend == .avx2 ? 8 : 4)
+                                        rowMultiple: matrix.q4KTiles != nil && backend.usesAVX2 ? 8 : 4)
                     plans.initializeElement(at: i, to: plan)
                     taskCount += plan.taskCount
                 }
@@ -179,7 +180,7 @@ public enum MatrixMultiply {
         let quantizeToken = { (t: Int) in
             if superBlocks {
                 #if arch(x86_64)
-                if backend == .avx2 {
+                if backend.usesAVX2 {
                     AVX2KQuants.quantizeRow(input + t * columns, blocks: columns / 256, into: scratch + t * stride)
                     if let permuted {
                         Q6KRows.permuteActivations(scratch + t * stride, blocks: columns / 256,
@@ -192,7 +193,7 @@ public enum MatrixMultiply {
                 return
             }
             #if arch(x86_64)
-            if backend == .avx2 {
+            if backend.usesAVX2 {
                 AVX2Quantizer.quantizeRow(input + t * columns, blocks: blocks, into: scratch + t * stride)
                 return
             }
@@ -227,13 +228,20 @@ public enum MatrixMultiply {
         }
         let blocks = weights.columns / 32
         #if arch(x86_64)
-        if backend == .avx2 {
+        if backend.usesAVX2 {
             let kind: AVX2BlockKind = switch weights.format {
             case .q4_0: .q4_0
             case .q4_1: .q4_1
             case .q5_0: .q5_0
             case .q5_1: .q5_1
             default: .q8_0
+            }
+            if backend == .avx512 {
+                AVX512MatrixMultiply.multiply(
+                    kind: kind, weights: weights.data, rowBytes: weights.rowByteCount, rows: rows,
+                    activations: activations, activationStride: stride, tokens: tokens, blocks: blocks,
+                    output: output, outputStride: weights.rows)
+                return
             }
             AVX2MatrixMultiply.multiply(
                 kind: kind, weights: weights.data, rowBytes: weights.rowByteCount, rows: rows,
@@ -259,19 +267,31 @@ public enum MatrixMultiply {
     ) {
         let blocks = weights.columns / 256
         #if arch(x86_64)
-        if backend == .avx2, let rearranged = weights.q6KRows, let permuted {
+        if backend == .avx512, let rearranged = weights.q6KRows, let permuted {
+            AVX512Q6KRows.multiply(
+                weights: rearranged, blocks: blocks, rows: rows, activations: activations, activationStride: stride,
+                permuted: permuted, tokens: tokens, output: output, outputStride: weights.rows, tiled: tiled)
+            return
+        }
+        if backend.usesAVX2, let rearranged = weights.q6KRows, let permuted {
             AVX2Q6KRows.multiply(
                 weights: rearranged, blocks: blocks, rows: rows, activations: activations, activationStride: stride,
                 permuted: permuted, tokens: tokens, output: output, outputStride: weights.rows, tiled: tiled)
             return
         }
-        if backend == .avx2, let tiles = weights.q4KTiles {
+        if backend == .avx512, let tiles = weights.q4KTiles {
+            AVX512Q4KTiles.multiply(
+                tiles: tiles, blocks: blocks, rows: rows, activations: activations, activationStride: stride,
+                tokens: tokens, output: output, outputStride: weights.rows, gemmTokens: gemmTokens)
+            return
+        }
+        if backend.usesAVX2, let tiles = weights.q4KTiles {
             AVX2Q4KTiles.multiply(
                 tiles: tiles, blocks: blocks, rows: rows, activations: activations, activationStride: stride,
                 tokens: tokens, output: output, outputStride: weights.rows, gemmTokens: gemmTokens)
             return
         }
-        if backend == .avx2 {
+        if backend.usesAVX2 {
             let kind: AVX2KQuants.Kind = switch weights.format {
             case .q2_K: .q2_K
             case .q3_K: .q3_K
@@ -307,7 +327,7 @@ public enum MatrixMultiply {
         let plan = TilePlan(rows: weights.rows, tokens: tokens, threads: pool.threadCount)
         let n = weights.columns
         #if arch(x86_64)
-        if backend == .avx2, weights.format == .f32 {
+        if backend.usesAVX2, weights.format == .f32 {
             // llama.cpp's two F32 kernels (GGMLFloat32), so F32 models round as they do there.
             let prompt = GGMLFloat32.usesPromptKernel(tokens: tokens, rows: weights.rows, columns: n)
             pool.parallelFor(plan.taskCount) { task in

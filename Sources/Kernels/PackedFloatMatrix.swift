@@ -45,7 +45,7 @@ extension MatrixMultiply {
         guard tokens > 0, matrix.rows > 0 else { return }
         let backend = backend.resolved
         #if arch(x86_64)
-        if backend == .avx2 {
+        if backend.usesAVX2 {
             // Tasks of a few panels × up to 48 tokens, enough for the threads to balance.
             let tokensPerTask = 48
             let tokenTasks = (tokens + tokensPerTask - 1) / tokensPerTask

@@ -136,7 +136,7 @@ enum PortableKernels {
         _ w: UnsafePointer<UInt16>, _ x: UnsafePointer<UInt16>, count n: Int, prompt: Bool, backend: KernelBackend
     ) -> Float {
         #if arch(x86_64)
-        if backend == .avx2 {
+        if backend.usesAVX2 {
             return prompt ? GGMLBF16.dotPromptAVX2(w, x, count: n) : GGMLBF16.dotDecodeAVX2(w, x, count: n)
         }
         #endif

@@ -6,7 +6,7 @@ public enum VectorOps {
     /// `sum a[i] * b[i]`.
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int, backend: KernelBackend = .best) -> Float {
         #if arch(x86_64)
-        if backend.resolved == .avx2 { return AVX2VectorOps.dot(a, b, count: count) }
+        if backend.resolved.usesAVX2 { return AVX2VectorOps.dot(a, b, count: count) }
         #endif
         return PortableKernels.dot(a, b, count: count)
     }
@@ -14,7 +14,7 @@ public enum VectorOps {
     /// `sum a[i] * b[i]` where `b` holds IEEE half bits (the KV cache).
     public static func dotF16(_ a: UnsafePointer<Float>, _ b: UnsafePointer<UInt16>, count: Int, backend: KernelBackend = .best) -> Float {
         #if arch(x86_64)
-        if backend.resolved == .avx2 { return AVX2VectorOps.dotF16(a, b, count: count) }
+        if backend.resolved.usesAVX2 { return AVX2VectorOps.dotF16(a, b, count: count) }
         #endif
         return PortableKernels.dotF16(a, b, count: count)
     }
@@ -47,7 +47,7 @@ public enum VectorOps {
     public static func siluMultiply(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int,
                                     backend: KernelBackend = .best) {
         #if arch(x86_64)
-        if backend.resolved == .avx2 { return AVX2Activation.swiglu(gate, up, count: count) }
+        if backend.resolved.usesAVX2 { return AVX2Activation.swiglu(gate, up, count: count) }
         #endif
         PortableActivation.swiglu(gate, up, count: count)
     }
@@ -59,7 +59,7 @@ public enum VectorOps {
         table: UnsafePointer<Float>, backend: KernelBackend = .best
     ) {
         #if arch(x86_64)
-        if backend.resolved == .avx2 {
+        if backend.resolved.usesAVX2 {
             return AVX2Rotary.rotate(vectors, heads: heads, headDimension: headDimension, ropeDimension: ropeDimension, table: table)
         }
         #endif

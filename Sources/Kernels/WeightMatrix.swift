@@ -40,7 +40,7 @@ public struct WeightMatrix: @unchecked Sendable {
 /// Owns a Q4_K matrix's repacked copy (`Q4KTiles`) or a Q6_K matrix's rearranged one (`Q6KRows`)
 /// and hands out the matrix view that uses it. Only Q4_K matrices llama.cpp also repacks are
 /// repacked (their rounding is the repacked kernels'); every Q6_K matrix is rearranged (same
-/// size, same results, fewer instructions). Only where the AVX2 kernels run.
+/// size, same results, fewer instructions). Only where the AVX2 (or AVX-512) kernels run.
 public final class RepackedWeights: @unchecked Sendable {
     // Safety: the storage is written once, in init, and only read afterwards.
     public let matrix: WeightMatrix
@@ -53,7 +53,7 @@ public final class RepackedWeights: @unchecked Sendable {
     ///   matrix then never has both forms resident at once.
     public init?(_ matrix: WeightMatrix, release: ((UnsafeRawBufferPointer) -> Void)? = nil) {
         #if arch(x86_64)
-        guard KernelBackend.best == .avx2 else { return nil }
+        guard KernelBackend.best.usesAVX2 else { return nil }
         let blocks = matrix.columns / 256
         let rowBytes = matrix.rowByteCount
         let rearrange = matrix.format == .q6_K && matrix.rows > 0

@@ -67,16 +67,16 @@ public enum AVX2Q6KRows {
 
     /// How far ahead of the record being multiplied decode prefetches the weights: a row's
     /// records stream from memory, and the hardware prefetcher alone leaves the loads waiting.
-    static let prefetchDistance = 2048
+    @inlinable public static var prefetchDistance: Int { 2048 }
 
-    @inline(__always)
-    private static func load32(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD4<Int64> {
+    @inlinable @inline(__always)
+    public static func load32(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD4<Int64> {
         p.loadUnaligned(fromByteOffset: offset, as: SIMD4<Int64>.self)
     }
 
     /// The eight value vectors of a record (see `Q6KRows`).
-    @inline(__always)
-    private static func unpack(_ record: UnsafeRawPointer) -> InlineArray<8, SIMD4<Int64>> {
+    @inlinable @inline(__always)
+    public static func unpack(_ record: UnsafeRawPointer) -> InlineArray<8, SIMD4<Int64>> {
         let m6 = _mm256_set1_epi8(0x3F), c0 = _mm256_set1_epi8(-64)
         var w = InlineArray<8, SIMD4<Int64>>(repeating: .zero)
         for h in 0..<2 {
@@ -95,8 +95,8 @@ public enum AVX2Q6KRows {
 
     /// The record's scales: `natural` = the sixteen as int16 lanes (for the sums' correction), and
     /// per pair `p` the int16 lanes `2k + m` = scale of sub-block `4p + 2m + (k >= 4)`.
-    @inline(__always)
-    private static func scales(_ record: UnsafeRawPointer) -> (natural: SIMD4<Int64>, pairs: InlineArray<4, SIMD4<Int64>>) {
+    @inlinable @inline(__always)
+    public static func scales(_ record: UnsafeRawPointer) -> (natural: SIMD4<Int64>, pairs: InlineArray<4, SIMD4<Int64>>) {
         let bytes = record.loadUnaligned(fromByteOffset: Q6KRows.scaleOffset, as: SIMD2<Int64>.self)
         let natural = _mm256_cvtepi8_epi16(bytes)
         // Even scales to the low 128 bits, odd ones to the high: lane i of each half is then the
@@ -158,11 +158,11 @@ public enum AVX2Q6KRows {
 
     /// Bytes of one unpacked super-block: eight value vectors, four pair scale vectors, the
     /// sixteen scales times −32 as int16 (the offset correction), the scale `d` (padded to 32).
-    static let unpackedBytes = 14 * 32
+    @inlinable public static var unpackedBytes: Int { 14 * 32 }
 
     /// Unpacks a row's `blocks` records for `prompt`.
-    @inline(__always)
-    private static func unpackRow(_ w: UnsafeRawPointer, _ blocks: Int, into buffer: UnsafeMutableRawPointer) {
+    @inlinable @inline(__always)
+    public static func unpackRow(_ w: UnsafeRawPointer, _ blocks: Int, into buffer: UnsafeMutableRawPointer) {
         for b in 0..<blocks {
             let record = w + Q6KRows.recordBytes * b
             switchyard_prefetch(record + prefetchDistance)

@@ -10,7 +10,7 @@ import Darwin
 /// llama.cpp's outputs means adding in the same order, not just the same terms.
 public enum GGMLSums {
     /// `hsum_float_8`: `((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7))`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func horizontal(_ v: SIMD8<Float>) -> Float {
         let quad = v.highHalf + v.lowHalf
         let pair = quad.lowHalf + quad.highHalf

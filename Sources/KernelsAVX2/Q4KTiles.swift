@@ -13,11 +13,11 @@
 ///   2p; high nibbles: 64p + 32 + 4g…, sub-block 2p+1). One vector of a group then multiplies
 ///   the same four activation bytes in all eight rows.
 public enum Q4KTiles {
-    public static let recordBytes = 1184
-    static let dOffset = 0
-    static let dminOffset = 16
-    static let scaleOffset = 32
-    static let quantOffset = 160
+    @inlinable public static var recordBytes: Int { 1184 }
+    @inlinable public static var dOffset: Int { 0 }
+    @inlinable public static var dminOffset: Int { 16 }
+    @inlinable public static var scaleOffset: Int { 32 }
+    @inlinable public static var quantOffset: Int { 160 }
 
     /// Bytes the repacked form of a `rows` × `256 * blocks` matrix takes (`rows` a multiple of 8).
     public static func byteCount(rows: Int, blocks: Int) -> Int { rows / 8 * blocks * recordBytes }

@@ -21,9 +21,9 @@ import _Builtin_intrinsics.intel
 /// 16-bit half of it one chunk's four bytes, with that chunk's scale). The activations
 /// multiply in the same order (`permuteActivations`), made once per token and product.
 public enum Q6KRows {
-    public static let recordBytes = 210
-    static let scaleOffset = 192
-    static let dOffset = 208
+    @inlinable public static var recordBytes: Int { 210 }
+    @inlinable public static var scaleOffset: Int { 192 }
+    @inlinable public static var dOffset: Int { 208 }
 
     /// Bytes the rearranged form of a `rows` × `256 * blocks` matrix takes (as many as the file's).
     public static func byteCount(rows: Int, blocks: Int) -> Int { rows * blocks * recordBytes }

@@ -5,14 +5,14 @@
 /// half-precision values, as in ggml's `block_q8_1`, kept as floats so the kernels skip a conversion.
 public enum QuantizedActivations {
     /// Bytes per token.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func stride(blocks: Int) -> Int { blocks * 40 }
 
     /// Byte offset of the scales within a token's row.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func scaleOffset(blocks: Int) -> Int { blocks * 32 }
 
     /// Byte offset of the sums within a token's row.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func sumOffset(blocks: Int) -> Int { blocks * 36 }
 }

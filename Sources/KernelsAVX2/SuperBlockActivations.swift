@@ -4,15 +4,15 @@
 /// bytes `q`, then `blocks` Float scales `d`, then `16 * blocks` Int16 sums of 16 quants each.
 public enum SuperBlockActivations {
     /// Bytes per token.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func stride(blocks: Int) -> Int { blocks * 292 }
 
     /// Byte offset of the scales within a token's row.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func scaleOffset(blocks: Int) -> Int { blocks * 256 }
 
     /// Byte offset of the 16-element sums within a token's row.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func sumOffset(blocks: Int) -> Int { blocks * 260 }
 
     /// Quantizes `blocks * 256` floats into one token's row at `output`, exactly as ggml's

@@ -47,7 +47,7 @@ import Testing
         return cases
     }
 
-    @Test(arguments: [KernelBackend.portable, .avx2])
+    @Test(arguments: [KernelBackend.portable, .avx2, .avx512])
     func productsEqualLlamaCppBitForBit(backend: KernelBackend) throws {
         let cases = try Self.cases()
         #expect(Set(cases.map(\.format)) == [.bf16, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
@@ -55,7 +55,7 @@ import Testing
         // Q4_K and Q6_K matrices also as the engine loads them: Q4_K repacked into 8-row tiles,
         // Q6_K rearranged (`Q6KRows`); AVX2 only.
         let variants = cases.flatMap { c in
-            backend == .avx2 && ((c.format == .q4_K && c.rows % 8 == 0) || c.format == .q6_K) ? [(c, false), (c, true)] : [(c, false)]
+            backend != .portable && ((c.format == .q4_K && c.rows % 8 == 0) || c.format == .q6_K) ? [(c, false), (c, true)] : [(c, false)]
         }
         for (c, repack) in variants {
             var output = [Float](repeating: .nan, count: c.tokens * c.rows)
@@ -86,7 +86,7 @@ import Testing
 
 @Suite struct SuperBlockQuantizationTests {
     /// Infinite and NaN activations give garbage products, as in llama.cpp, but never a crash.
-    @Test(arguments: [KernelBackend.portable, .avx2])
+    @Test(arguments: [KernelBackend.portable, .avx2, .avx512])
     func nonFiniteActivationsDoNotTrap(backend: KernelBackend) {
         let pool = ComputePool(threadCount: 1)
         let weights = RandomMatrix(format: .q4_K, rows: 8, columns: 512, seed: 3)
