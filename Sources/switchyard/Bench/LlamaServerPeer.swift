@@ -52,12 +52,14 @@ struct LlamaServerPeer {
         throw BenchError("llama-server was not ready within 60 s:\n\(lastLines())")
     }
 
-    /// Ends the server and removes its log.
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+    /// Ends the server (SIGTERM, then SIGKILL after 5 s: llama-server's graceful shutdown can
+    /// wait on its HTTP threads indefinitely) and removes its log.
+    func stop() async {
+        if process.isRunning { process.terminate() }
+        for _ in 0..<50 where process.isRunning {
+            try? await Task.sleep(for: .milliseconds(100))
         }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: log)
     }
 

@@ -64,7 +64,9 @@ struct EngineBenchCommand: AsyncParsableCommand {
                   decode tg\(decodeTokens):            \(String(format: "%7.1f", result.decodeTokensPerSecond)) tok/s  \
                 (\(String(format: "%.2f", decodeRatio))x llama.cpp \(String(format: "%.0f", baseline.decode)))
                   decode with a JSON schema:  \(String(format: "%7.1f", result.constrainedDecodeTokensPerSecond)) tok/s  \
-                (\(String(format: "%.2f", result.constrainedDecodeTokensPerSecond / result.decodeTokensPerSecond))x unconstrained)
+                (\(String(format: "%.2f", result.constrainedDecodeTokensPerSecond / result.decodeTokensPerSecond))x unconstrained; \
+                first request with the schema \(String(format: "%.1f", result.firstConstrainedDecodeTokensPerSecond)) tok/s, \
+                \(String(format: "%.2f", result.firstConstrainedDecodeTokensPerSecond / result.decodeTokensPerSecond))x)
                   decode at T 0.8, top_p 0.95: \(String(format: "%6.1f", result.sampledDecodeTokensPerSecond)) tok/s  \
                 (\(String(format: "%.2f", result.sampledDecodeTokensPerSecond / result.decodeTokensPerSecond))x greedy)
                   peak resident memory:     \(result.peakRSSBytes >> 20) MiB

@@ -109,6 +109,9 @@ extension ServeBenchCommand {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        // A connection per stream: llama-server (cpp-httplib) left a reused keep-alive
+        // connection's next request unanswered, which hung the run.
+        request.headers.add(name: "Connection", value: "close")
         let body: JSONValue = [
             "model": "bench", "messages": messages, "max_tokens": .int(maxTokens), "temperature": 0, "ignore_eos": true,
             "stream": true, "stream_options": ["include_usage": true],

@@ -97,9 +97,14 @@ struct ServeBenchCommand: AsyncParsableCommand {
             let server = try LlamaServerPeer.start(
                 executable: llamaServer, model: path, port: peerPort, slots: (levels.max() ?? 1) + (longPrompt == nil ? 0 : 1),
                 contextPerSlot: max(1024, maxTokens + 512, (longPrompt ?? 0) * 2 + 256), threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-            defer { server.stop() }
-            try await server.waitUntilReady()
-            peer = try await measureServer(url: "http://127.0.0.1:\(peerPort)/v1/chat/completions")
+            do {
+                try await server.waitUntilReady()
+                peer = try await measureServer(url: "http://127.0.0.1:\(peerPort)/v1/chat/completions")
+                await server.stop()
+            } catch {
+                await server.stop()
+                throw error
+            }
         }
         report(engine: engine, ours: ours, peer: peer)
     }
@@ -242,6 +247,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        // A connection per stream: llama-server (cpp-httplib) left a reused keep-alive
+        // connection's next request unanswered, which hung the run.
+        request.headers.add(name: "Connection", value: "close")
         var body = JSONObject([
             "model": "bench", "messages": Self.messages, "max_tokens": .int(maxTokens), "temperature": 0, "ignore_eos": true,
             "stream": true, "stream_options": ["include_usage": true],
