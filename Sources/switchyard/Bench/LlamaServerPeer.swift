@@ -52,8 +52,8 @@ struct LlamaServerPeer {
         throw BenchError("llama-server was not ready within 60 s:\n\(lastLines())")
     }
 
-    /// Ends the server (SIGTERM, then SIGKILL after 5 s: llama-server's graceful shutdown can
-    /// wait on its HTTP threads indefinitely) and removes its log.
+    /// Ends the server (SIGTERM, then SIGKILL after 5 s: idle llama-servers were seen still
+    /// running after SIGTERM) and removes its log.
     func stop() async {
         if process.isRunning { process.terminate() }
         for _ in 0..<50 where process.isRunning {
