@@ -136,14 +136,7 @@ public enum KernelBenchmark {
         }
         step()
         let clock = pool.threadCount == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
-        var best = Double.infinity
-        let deadline = now(CLOCK_MONOTONIC) + seconds
-        repeat {
-            let start = now(clock)
-            step()
-            best = min(best, now(clock) - start)
-        } while now(CLOCK_MONOTONIC) < deadline
-        return 1 / best
+        return 1 / BenchmarkTiming.fastest(seconds: seconds, clock: clock, step)
     }
 
     /// GFLOP/s of the best of several timed batches of one product (wall time; CPU time for one thread).
@@ -188,15 +181,9 @@ public enum KernelBenchmark {
         let repetitions = max(1, Int(2e7 / flops))
         // One thread: its CPU time, which other processes on a shared machine do not inflate.
         let clock = pool.threadCount == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
-        var best = Double.infinity
-        let deadline = now(CLOCK_MONOTONIC) + seconds
-        repeat {
-            let start = now(clock)
-            for _ in 0..<repetitions {
-                MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
-            }
-            best = min(best, (now(clock) - start) / Double(repetitions))
-        } while now(CLOCK_MONOTONIC) < deadline
+        let best = BenchmarkTiming.fastest(seconds: seconds, clock: clock, repetitions: repetitions) {
+            MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)
+        }
         return flops / best / 1e9
     }
 
@@ -233,19 +220,8 @@ public enum KernelBenchmark {
         }
         run()
         let repetitions = max(1, Int(2e7 / flops))
-        var best = Double.infinity
-        let deadline = now(CLOCK_MONOTONIC) + seconds
-        repeat {
-            let start = now(CLOCK_THREAD_CPUTIME_ID)
-            for _ in 0..<repetitions { run() }
-            best = min(best, (now(CLOCK_THREAD_CPUTIME_ID) - start) / Double(repetitions))
-        } while now(CLOCK_MONOTONIC) < deadline
+        let best = BenchmarkTiming.fastest(
+            seconds: seconds, clock: CLOCK_THREAD_CPUTIME_ID, repetitions: repetitions, run)
         return flops / best / 1e9
-    }
-
-    private static func now(_ clock: clockid_t) -> Double {
-        var time = timespec()
-        clock_gettime(clock, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 }

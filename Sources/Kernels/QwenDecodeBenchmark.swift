@@ -66,14 +66,7 @@ enum QwenDecodeBenchmark {
         for i in 0..<widest { input[i] = Float(i % 97) / 97 - 0.5 }
         func best(_ step: () -> Void) -> Double {
             step()
-            var fastest = Double.infinity
-            let deadline = now(CLOCK_MONOTONIC) + seconds
-            repeat {
-                let start = now(CLOCK_THREAD_CPUTIME_ID)
-                step()
-                fastest = min(fastest, now(CLOCK_THREAD_CPUTIME_ID) - start)
-            } while now(CLOCK_MONOTONIC) < deadline
-            return 1 / fastest
+            return 1 / BenchmarkTiming.fastest(seconds: seconds, clock: CLOCK_THREAD_CPUTIME_ID, step)
         }
         let ours = best {
             for matrix in engineMatrices {
@@ -90,11 +83,5 @@ enum QwenDecodeBenchmark {
         }
         withExtendedLifetime(copies) {}
         return (ours, theirs)
-    }
-
-    private static func now(_ clock: clockid_t) -> Double {
-        var time = timespec()
-        clock_gettime(clock, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 }
