@@ -166,10 +166,10 @@ def bytes_to_unicode():
     return dict(zip(bs, (chr(c) for c in cs)))
 
 
-def greedy_reference(server, prompt, forbidden):
-    tokens = server.tokenize(prompt, True, True)
-    assert len(tokens) < 64, f"prompt of {len(tokens)} tokens: references stay under 64 (one-chunk kernels)"
-    r = server.post("/completion", {"prompt": tokens, "n_predict": STEPS, "temperature": -1, "n_probs": 5,
+def greedy_steps(server, tokens, forbidden, steps_wanted):
+    """`steps_wanted` greedy steps after the prompt `tokens` (ids), each with its top-5 log-probabilities,
+    tokens in `forbidden` never chosen."""
+    r = server.post("/completion", {"prompt": tokens, "n_predict": steps_wanted, "temperature": -1, "n_probs": 5,
                                     "cache_prompt": False, "ignore_eos": True, "return_tokens": True,
                                     "logit_bias": [[i, False] for i in forbidden]})
     steps = []
@@ -178,8 +178,15 @@ def greedy_reference(server, prompt, forbidden):
         # The chosen token's log-probability, where it is among the top 5 (llama-server reports 0 otherwise).
         chosen = next((lp for i, lp in top if i == p["id"]), None)
         steps.append({"id": p["id"], "token": p["token"], "logprob": chosen, "top": top})
-    assert len(steps) == STEPS, f"{len(steps)} steps"
-    assert [s["id"] for s in steps] == r["tokens"][:STEPS], "the probabilities belong to the generated tokens"
+    assert len(steps) == steps_wanted, f"{len(steps)} steps"
+    assert [s["id"] for s in steps] == r["tokens"][:steps_wanted], "the probabilities belong to the generated tokens"
+    return steps
+
+
+def greedy_reference(server, prompt, forbidden):
+    tokens = server.tokenize(prompt, True, True)
+    assert len(tokens) < 64, f"prompt of {len(tokens)} tokens: references stay under 64 (one-chunk kernels)"
+    steps = greedy_steps(server, tokens, forbidden, STEPS)
     completion = "".join(s["token"] for s in steps)
     return {"prompt": prompt, "prompt_tokens": tokens, "completion": completion, "steps": steps}
 

@@ -47,16 +47,7 @@ def long_text():
 
 
 def greedy_reference(server, tokens, forbidden):
-    r = server.post("/completion", {"prompt": tokens, "n_predict": STEPS, "temperature": -1, "n_probs": 5,
-                                    "cache_prompt": False, "ignore_eos": True, "return_tokens": True,
-                                    "logit_bias": [[i, False] for i in forbidden]})
-    steps = []
-    for p in r["completion_probabilities"]:
-        top = [[t["id"], t["logprob"]] for t in p["top_logprobs"]]
-        chosen = next((lp for i, lp in top if i == p["id"]), None)
-        steps.append({"id": p["id"], "token": p["token"], "logprob": chosen, "top": top})
-    assert len(steps) == STEPS, f"{len(steps)} steps"
-    assert [s["id"] for s in steps] == r["tokens"][:STEPS], "the probabilities belong to the generated tokens"
+    steps = base.greedy_steps(server, tokens, forbidden, STEPS)
     return {"prompt_tokens": tokens, "completion": "".join(s["token"] for s in steps), "steps": steps}
 
 
