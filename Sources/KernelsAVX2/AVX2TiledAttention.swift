@@ -20,21 +20,8 @@ public enum AVX2TiledAttention {
         queries: UnsafePointer<Float>, rows: Int, depth: Int, keysT: UnsafePointer<Float>,
         scores: UnsafeMutablePointer<Float>
     ) {
-        var r = 0
-        while r + 4 <= rows {
-            for column in stride(from: 0, to: tile, by: 16) {
-                product4(a: queries + r * depth, aStride: depth, depth: depth, b: keysT + column, bStride: tile,
-                         c: scores + r * tile + column, cStride: tile, accumulate: false)
-            }
-            r += 4
-        }
-        while r < rows {
-            for column in stride(from: 0, to: tile, by: 16) {
-                product1(a: queries + r * depth, depth: depth, b: keysT + column, bStride: tile,
-                         c: scores + r * tile + column, accumulate: false)
-            }
-            r += 1
-        }
+        product(rows: rows, a: queries, aStride: depth, depth: depth, b: keysT, columns: tile, c: scores,
+                accumulate: false)
     }
 
     /// `output[r][j] += Σ_k weights[r][k] · values[k][j]` over the tile's 64 rows of values, in
@@ -47,18 +34,29 @@ public enum AVX2TiledAttention {
         weights: UnsafePointer<Float>, rows: Int, values: UnsafePointer<Float>, width: Int,
         output: UnsafeMutablePointer<Float>
     ) {
+        product(rows: rows, a: weights, aStride: tile, depth: tile, b: values, columns: width, c: output,
+                accumulate: true)
+    }
+
+    /// `C (+)= A·B` for `rows` rows of A (`aStride` apart, `depth` floats used) and `columns` columns
+    /// of B and C (their row stride; a multiple of 16): four rows at a time, then one.
+    @inline(__always)
+    private static func product(
+        rows: Int, a: UnsafePointer<Float>, aStride: Int, depth: Int, b: UnsafePointer<Float>, columns: Int,
+        c: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
         var r = 0
         while r + 4 <= rows {
-            for column in stride(from: 0, to: width, by: 16) {
-                product4(a: weights + r * tile, aStride: tile, depth: tile, b: values + column, bStride: width,
-                         c: output + r * width + column, cStride: width, accumulate: true)
+            for column in stride(from: 0, to: columns, by: 16) {
+                product4(a: a + r * aStride, aStride: aStride, depth: depth, b: b + column, bStride: columns,
+                         c: c + r * columns + column, cStride: columns, accumulate: accumulate)
             }
             r += 4
         }
         while r < rows {
-            for column in stride(from: 0, to: width, by: 16) {
-                product1(a: weights + r * tile, depth: tile, b: values + column, bStride: width,
-                         c: output + r * width + column, accumulate: true)
+            for column in stride(from: 0, to: columns, by: 16) {
+                product1(a: a + r * aStride, depth: depth, b: b + column, bStride: columns,
+                         c: c + r * columns + column, accumulate: accumulate)
             }
             r += 1
         }
