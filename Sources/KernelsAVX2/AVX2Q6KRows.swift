@@ -23,45 +23,63 @@ public enum AVX2Q6KRows {
         weights: UnsafeRawPointer, blocks: Int, rows: Range<Int>, activations: UnsafeRawPointer, activationStride: Int,
         permuted: UnsafeRawPointer, tokens: Range<Int>, output: UnsafeMutablePointer<Float>, outputStride: Int, tiled: Bool
     ) {
+        forEachGroup(
+            weights: weights, blocks: blocks, rows: rows, activations: activations, activationStride: activationStride,
+            permuted: permuted, tokens: tokens, output: output, outputStride: outputStride, tiled: tiled,
+            prompt: { n, row, a, ap, o in
+                prompt(n, row, blocks, a, activationStride, ap, Q6KRows.activationStride(blocks: blocks), o, outputStride)
+            },
+            decode: { n, row, a, ap, o in
+                decode(n, row, blocks, a, activationStride, ap, Q6KRows.activationStride(blocks: blocks), o, outputStride)
+            })
+    }
+
+    /// One row against a group of consecutive tokens: the group's size (a literal 1...4, so that
+    /// the kernel inlined into the closure is specialized for it), the row (its records, or for
+    /// prompts the row unpacked by `unpackRow`), the first token's activations and permuted
+    /// quants, and its output.
+    public typealias GroupKernel = (
+        Int, UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer, UnsafeMutablePointer<Float>
+    ) -> Void
+
+    /// The loops over rows and groups of up to four tokens that every kernel set's Q6_K product
+    /// runs (the arguments of `multiply`): prompts unpack each row once into a buffer and run
+    /// `prompt`, decode runs `decode` on the records.
+    @inlinable @inline(__always)
+    public static func forEachGroup(
+        weights: UnsafeRawPointer, blocks: Int, rows: Range<Int>, activations: UnsafeRawPointer, activationStride: Int,
+        permuted: UnsafeRawPointer, tokens: Range<Int>, output: UnsafeMutablePointer<Float>, outputStride: Int,
+        tiled: Bool, prompt: GroupKernel, decode: GroupKernel
+    ) {
         let rowBytes = blocks * Q6KRows.recordBytes
         let permutedStride = Q6KRows.activationStride(blocks: blocks)
-        if tiled {
-            withUnsafeTemporaryAllocation(byteCount: blocks * unpackedBytes, alignment: 32) { buffer in
-                guard let unpacked = buffer.baseAddress else { return }
-                for r in rows {
-                    unpackRow(weights + r * rowBytes, blocks, into: unpacked)
-                    var t = tokens.lowerBound
-                    while t < tokens.upperBound {
-                        let n = min(4, tokens.upperBound - t)
-                        let a = activations + t * activationStride, ap = permuted + t * permutedStride
-                        let o = output + t * outputStride + r
-                        switch n {
-                        case 4: prompt(4, unpacked, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                        case 3: prompt(3, unpacked, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                        case 2: prompt(2, unpacked, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                        default: prompt(1, unpacked, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                        }
-                        t += n
-                    }
-                }
-            }
-            return
-        }
-        for r in rows {
-            let w = weights + r * rowBytes
+        func groups(_ row: UnsafeRawPointer, _ r: Int, _ kernel: GroupKernel) {
             var t = tokens.lowerBound
             while t < tokens.upperBound {
                 let n = min(4, tokens.upperBound - t)
                 let a = activations + t * activationStride, ap = permuted + t * permutedStride
                 let o = output + t * outputStride + r
                 switch n {
-                case 4: decode(4, w, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                case 3: decode(3, w, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                case 2: decode(2, w, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                default: decode(1, w, blocks, a, activationStride, ap, permutedStride, o, outputStride)
+                case 4: kernel(4, row, a, ap, o)
+                case 3: kernel(3, row, a, ap, o)
+                case 2: kernel(2, row, a, ap, o)
+                default: kernel(1, row, a, ap, o)
                 }
                 t += n
             }
+        }
+        if tiled {
+            withUnsafeTemporaryAllocation(byteCount: blocks * unpackedBytes, alignment: 32) { buffer in
+                guard let unpacked = buffer.baseAddress else { return }
+                for r in rows {
+                    unpackRow(weights + r * rowBytes, blocks, into: unpacked)
+                    groups(UnsafeRawPointer(unpacked), r, prompt)
+                }
+            }
+            return
+        }
+        for r in rows {
+            groups(weights + r * rowBytes, r, decode)
         }
     }
 
@@ -185,7 +203,7 @@ public enum AVX2Q6KRows {
     /// pairs), `acc = fma(d · float(sum), d8, acc)` per token.
     @inline(__always)
     private static func prompt(
-        _ n: Int, _ unpacked: UnsafeMutableRawPointer, _ blocks: Int, _ a: UnsafeRawPointer, _ stride: Int,
+        _ n: Int, _ unpacked: UnsafeRawPointer, _ blocks: Int, _ a: UnsafeRawPointer, _ stride: Int,
         _ ap: UnsafeRawPointer, _ permutedStride: Int, _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
     ) {
         let scaleOffset = SuperBlockActivations.scaleOffset(blocks: blocks)

@@ -17,46 +17,15 @@ public enum AVX512Q6KRows {
         weights: UnsafeRawPointer, blocks: Int, rows: Range<Int>, activations: UnsafeRawPointer, activationStride: Int,
         permuted: UnsafeRawPointer, tokens: Range<Int>, output: UnsafeMutablePointer<Float>, outputStride: Int, tiled: Bool
     ) {
-        let rowBytes = blocks * Q6KRows.recordBytes
-        let permutedStride = Q6KRows.activationStride(blocks: blocks)
-        if tiled {
-            withUnsafeTemporaryAllocation(byteCount: blocks * AVX2Q6KRows.unpackedBytes, alignment: 32) { buffer in
-                guard let unpacked = buffer.baseAddress else { return }
-                for r in rows {
-                    AVX2Q6KRows.unpackRow(weights + r * rowBytes, blocks, into: unpacked)
-                    var t = tokens.lowerBound
-                    while t < tokens.upperBound {
-                        let n = min(4, tokens.upperBound - t)
-                        let a = activations + t * activationStride, ap = permuted + t * permutedStride
-                        let o = output + t * outputStride + r
-                        switch n {
-                        case 4: prompt(4, unpacked, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                        case 3: prompt(3, unpacked, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                        case 2: prompt(2, unpacked, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                        default: prompt(1, unpacked, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                        }
-                        t += n
-                    }
-                }
-            }
-            return
-        }
-        for r in rows {
-            let w = weights + r * rowBytes
-            var t = tokens.lowerBound
-            while t < tokens.upperBound {
-                let n = min(4, tokens.upperBound - t)
-                let a = activations + t * activationStride, ap = permuted + t * permutedStride
-                let o = output + t * outputStride + r
-                switch n {
-                case 4: decode(4, w, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                case 3: decode(3, w, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                case 2: decode(2, w, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                default: decode(1, w, blocks, a, activationStride, ap, permutedStride, o, outputStride)
-                }
-                t += n
-            }
-        }
+        AVX2Q6KRows.forEachGroup(
+            weights: weights, blocks: blocks, rows: rows, activations: activations, activationStride: activationStride,
+            permuted: permuted, tokens: tokens, output: output, outputStride: outputStride, tiled: tiled,
+            prompt: { n, row, a, ap, o in
+                prompt(n, row, blocks, a, activationStride, ap, Q6KRows.activationStride(blocks: blocks), o, outputStride)
+            },
+            decode: { n, row, a, ap, o in
+                decode(n, row, blocks, a, activationStride, ap, Q6KRows.activationStride(blocks: blocks), o, outputStride)
+            })
     }
 
     @inline(__always)
@@ -115,7 +84,7 @@ public enum AVX512Q6KRows {
     /// `acc = fma(d · float(sum), d8, acc)` per token.
     @inline(__always)
     private static func prompt(
-        _ n: Int, _ unpacked: UnsafeMutableRawPointer, _ blocks: Int, _ a: UnsafeRawPointer, _ stride: Int,
+        _ n: Int, _ unpacked: UnsafeRawPointer, _ blocks: Int, _ a: UnsafeRawPointer, _ stride: Int,
         _ ap: UnsafeRawPointer, _ permutedStride: Int, _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
     ) {
         let scaleOffset = SuperBlockActivations.scaleOffset(blocks: blocks)
