@@ -19,6 +19,28 @@ public enum AVX2Q4KTiles {
         tiles: UnsafeRawPointer, blocks: Int, rows: Range<Int>, activations: UnsafeRawPointer, activationStride: Int,
         tokens: Range<Int>, output: UnsafeMutablePointer<Float>, outputStride: Int, gemmTokens: Int
     ) {
+        forEachGroup(
+            tiles: tiles, blocks: blocks, rows: rows, activations: activations, activationStride: activationStride,
+            tokens: tokens, output: output, outputStride: outputStride, gemmTokens: gemmTokens
+        ) { n, grouped, w, a, o in
+            multiplyTile(n, grouped, w, a, activationStride, blocks, o, outputStride)
+        }
+    }
+
+    /// One tile against a group of consecutive tokens: the group's size and whether its tokens are
+    /// gemm tokens (literals, so that the kernel inlined into the closure is specialized for
+    /// them), the tile's records, the first token's activations, and its output.
+    public typealias TileKernel = (Int, Bool, UnsafeRawPointer, UnsafeRawPointer, UnsafeMutablePointer<Float>) -> Void
+
+    /// The loops over tiles and token groups that every kernel set's Q4_K tile product runs (the
+    /// arguments of `multiply`): four tokens at a time, gemm tokens in fours or, at a caller's
+    /// odd split, one at a time.
+    @inlinable @inline(__always)
+    public static func forEachGroup(
+        tiles: UnsafeRawPointer, blocks: Int, rows: Range<Int>, activations: UnsafeRawPointer, activationStride: Int,
+        tokens: Range<Int>, output: UnsafeMutablePointer<Float>, outputStride: Int, gemmTokens: Int,
+        _ kernel: TileKernel
+    ) {
         let tileBytes = blocks * Q4KTiles.recordBytes
         var tile = rows.lowerBound / 8
         while 8 * tile < rows.upperBound {
@@ -29,15 +51,14 @@ public enum AVX2Q4KTiles {
                 let n = min(4, tokens.upperBound - t, grouped ? gemmTokens - t : 4)
                 let a = activations + t * activationStride
                 let o = output + t * outputStride + 8 * tile
-                let s = activationStride
                 switch (n, grouped) {
-                case (4, true): multiplyTile(4, true, w, a, s, blocks, o, outputStride)
-                case (4, false): multiplyTile(4, false, w, a, s, blocks, o, outputStride)
-                case (3, false): multiplyTile(3, false, w, a, s, blocks, o, outputStride)
-                case (2, false): multiplyTile(2, false, w, a, s, blocks, o, outputStride)
-                case (_, false): multiplyTile(1, false, w, a, s, blocks, o, outputStride)
+                case (4, true): kernel(4, true, w, a, o)
+                case (4, false): kernel(4, false, w, a, o)
+                case (3, false): kernel(3, false, w, a, o)
+                case (2, false): kernel(2, false, w, a, o)
+                case (_, false): kernel(1, false, w, a, o)
                 // A gemm token without three more (a caller's odd split): one at a time.
-                case (_, true): multiplyTile(1, true, w, a, s, blocks, o, outputStride)
+                case (_, true): kernel(1, true, w, a, o)
                 }
                 t += n == 4 ? 4 : (grouped ? 1 : n)
             }

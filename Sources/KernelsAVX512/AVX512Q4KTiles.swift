@@ -16,28 +16,11 @@ public enum AVX512Q4KTiles {
         tiles: UnsafeRawPointer, blocks: Int, rows: Range<Int>, activations: UnsafeRawPointer, activationStride: Int,
         tokens: Range<Int>, output: UnsafeMutablePointer<Float>, outputStride: Int, gemmTokens: Int
     ) {
-        let tileBytes = blocks * Q4KTiles.recordBytes
-        var tile = rows.lowerBound / 8
-        while 8 * tile < rows.upperBound {
-            let w = tiles + tile * tileBytes
-            var t = tokens.lowerBound
-            while t < tokens.upperBound {
-                let grouped = t < gemmTokens
-                let n = min(4, tokens.upperBound - t, grouped ? gemmTokens - t : 4)
-                let a = activations + t * activationStride
-                let o = output + t * outputStride + 8 * tile
-                let s = activationStride
-                switch (n, grouped) {
-                case (4, true): multiplyTile(4, true, w, a, s, blocks, o, outputStride)
-                case (4, false): multiplyTile(4, false, w, a, s, blocks, o, outputStride)
-                case (3, false): multiplyTile(3, false, w, a, s, blocks, o, outputStride)
-                case (2, false): multiplyTile(2, false, w, a, s, blocks, o, outputStride)
-                case (_, false): multiplyTile(1, false, w, a, s, blocks, o, outputStride)
-                case (_, true): multiplyTile(1, true, w, a, s, blocks, o, outputStride)
-                }
-                t += n == 4 ? 4 : (grouped ? 1 : n)
-            }
-            tile += 1
+        AVX2Q4KTiles.forEachGroup(
+            tiles: tiles, blocks: blocks, rows: rows, activations: activations, activationStride: activationStride,
+            tokens: tokens, output: output, outputStride: outputStride, gemmTokens: gemmTokens
+        ) { n, grouped, w, a, o in
+            multiplyTile(n, grouped, w, a, activationStride, blocks, o, outputStride)
         }
     }
 
