@@ -1,7 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
 import OpenAIWire
 
 /// `serve-bench --long-prompt N`: what a long new prompt does to the streams already running.
@@ -52,16 +49,13 @@ extension ServeBenchCommand {
         return try await withThrowingTaskGroup(of: TimedStream.self) { group in
             for _ in 0..<streams {
                 group.addTask {
-                    try await timedStream(url: url, messages: Self.messages, maxTokens: maxTokens, long: false) {
-                        await started.arrive()
-                    }
+                    try await timedStream(url: url, messages: Self.messages, maxTokens: maxTokens) { await started.arrive() }
                 }
             }
             if let longPromptWords {
                 group.addTask {
                     await started.wait()
-                    return try await timedStream(
-                        url: url, messages: Self.longPrompt(words: longPromptWords), maxTokens: 1, long: true) {}
+                    return try await timedStream(url: url, messages: Self.longPrompt(words: longPromptWords), maxTokens: 1, long: true)
                 }
             }
             var decoding: [TimedStream] = []
@@ -90,50 +84,6 @@ extension ServeBenchCommand {
         var text = "Note \(UInt64.random(in: 0..<UInt64.max)): "
         for index in 0..<words { text += pieces[index % pieces.count] + (index % 16 == 15 ? ". " : " ") }
         return [["role": "user", "content": .string(text + "\nSummarize the note in one word.")]]
-    }
-
-    struct TimedStream: Sendable {
-        var start: ContinuousClock.Instant
-        /// When each chunk with content arrived.
-        var arrivals: [ContinuousClock.Instant]
-        var promptTokens: Int
-        /// The long request, not one of the decoding streams.
-        var long: Bool
-    }
-
-    /// One streamed greedy completion, timing each buffer that carried content; `onFirst` runs
-    /// when the first content arrives.
-    private func timedStream(
-        url: String, messages: JSONValue, maxTokens: Int, long: Bool, onFirst: @Sendable () async -> Void
-    ) async throws -> TimedStream {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        // A connection per stream: llama-server (cpp-httplib) left a reused keep-alive
-        // connection's next request unanswered, which hung the run.
-        request.headers.add(name: "Connection", value: "close")
-        let body: JSONValue = [
-            "model": "bench", "messages": messages, "max_tokens": .int(maxTokens), "temperature": 0, "ignore_eos": true,
-            "stream": true, "stream_options": ["include_usage": true],
-        ]
-        request.body = .bytes(ByteBuffer(string: body.jsonString))
-        let start = ContinuousClock.now
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
-        guard response.status == .ok else { throw BenchError("the server answered \(response.status)") }
-        var arrivals: [ContinuousClock.Instant] = []
-        var text = ""
-        for try await buffer in response.body {
-            let piece = String(buffer: buffer)
-            text += piece
-            if piece.contains("\"content\":\"") {
-                arrivals.append(.now)
-                if arrivals.count == 1 { await onFirst() }
-            }
-        }
-        if arrivals.isEmpty { await onFirst() }
-        let usage = ServerSentEvents.payloads(in: text).compactMap { try? JSONValue.parse($0) }.compactMap { $0["usage"] }.last
-        return TimedStream(
-            start: start, arrivals: arrivals, promptTokens: usage?["prompt_tokens"]?.intValue ?? 0, long: long)
     }
 }
 

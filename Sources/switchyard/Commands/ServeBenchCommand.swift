@@ -242,38 +242,13 @@ struct ServeBenchCommand: AsyncParsableCommand {
     }
 
     /// One streamed chat completion over HTTP (greedy, or at temperature 0.8 / top_p 0.95): time to the
-    /// first content chunk, and tokens from the usage chunk.
+    /// first content chunk, and tokens (from the usage chunk) per second.
     func streamOnce(url: String, sampled: Bool = false) async throws -> Measurement {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        // A connection per stream: llama-server (cpp-httplib) left a reused keep-alive
-        // connection's next request unanswered, which hung the run.
-        request.headers.add(name: "Connection", value: "close")
-        var body = JSONObject([
-            "model": "bench", "messages": Self.messages, "max_tokens": .int(maxTokens), "temperature": 0, "ignore_eos": true,
-            "stream": true, "stream_options": ["include_usage": true],
-        ])
-        if sampled {
-            body["temperature"] = 0.8
-            body["top_p"] = 0.95
-        }
-        request.body = .bytes(ByteBuffer(string: JSONValue.object(body).jsonString))
-        let start = ContinuousClock.now
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
-        guard response.status == .ok else { throw ValidationError("the server answered \(response.status)") }
-        var first: Duration?
-        var text = ""
-        for try await buffer in response.body {
-            text += String(buffer: buffer)
-            if first == nil, text.contains("\"content\":\""), text.range(of: #""content":"[^"]"#, options: .regularExpression) != nil {
-                first = ContinuousClock.now - start
-            }
-        }
-        let total = (ContinuousClock.now - start).inSeconds
-        let tokens = ServerSentEvents.payloads(in: text).compactMap { try? JSONValue.parse($0) }
-            .compactMap { $0["usage"]?["completion_tokens"]?.intValue }.last ?? 0
+        let stream = try await timedStream(url: url, messages: Self.messages, maxTokens: maxTokens, sampled: sampled)
+        let total = (stream.end - stream.start).inSeconds
+        let first = stream.arrivals.first.map { ($0 - stream.start).inSeconds } ?? total
         return Measurement(
-            timeToFirstTokenMilliseconds: (first?.inSeconds ?? total) * 1000, tokensPerSecond: Double(tokens) / total, tokens: tokens)
+            timeToFirstTokenMilliseconds: first * 1000, tokensPerSecond: Double(stream.completionTokens) / total,
+            tokens: stream.completionTokens)
     }
 }
