@@ -38,6 +38,8 @@ struct EngineBenchCommand: AsyncParsableCommand {
             prefillChunkTokens: promptTokens))
         let result = try await EngineBenchmark(promptTokens: promptTokens, decodeTokens: decodeTokens).run(on: engine)
         engine.shutdown()
+        // Measured with the engine stopped, before llama-bench runs: the machine is otherwise idle.
+        let ceiling = try DecodeMemoryCeiling.measure(modelPath: path, threads: result.threads)
 
         var baseline = Self.fixtureBaseline(architecture: engine.modelInfo.architecture)
         var baselineSource = "fixtures README (llama-bench -t 2 on this machine kind)"
@@ -54,6 +56,9 @@ struct EngineBenchCommand: AsyncParsableCommand {
                                   "decode_tokens_per_second": baseline.decode]
             object["prefill_ratio"] = prefillRatio
             object["decode_ratio"] = decodeRatio
+            object["decode_memory_ceiling"] = [
+                "bytes_per_token": ceiling.bytesPerToken, "read_bytes_per_second": ceiling.readBytesPerSecond,
+                "tokens_per_second": ceiling.tokensPerSecond]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
@@ -69,6 +74,10 @@ struct EngineBenchCommand: AsyncParsableCommand {
                 \(String(format: "%.2f", result.firstConstrainedDecodeTokensPerSecond / result.decodeTokensPerSecond))x)
                   decode at T 0.8, top_p 0.95: \(String(format: "%6.1f", result.sampledDecodeTokensPerSecond)) tok/s  \
                 (\(String(format: "%.2f", result.sampledDecodeTokensPerSecond / result.decodeTokensPerSecond))x greedy)
+                  decode memory ceiling:    \(String(format: "%7.1f", ceiling.tokensPerSecond)) tok/s  \
+                (\(ceiling.bytesPerToken >> 20) MiB of weights a token at \(String(format: "%.1f", ceiling.readBytesPerSecond / 1e9)) GB/s \
+                read by \(result.threads) threads; engine \(String(format: "%.0f", 100 * result.decodeTokensPerSecond / ceiling.tokensPerSecond))%, \
+                llama.cpp \(String(format: "%.0f", 100 * baseline.decode / ceiling.tokensPerSecond))%)
                   peak resident memory:     \(result.peakRSSBytes >> 20) MiB
                   baseline: \(baselineSource)
                 """)
