@@ -3,7 +3,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// Tokens each sequence may hold (prompt + output). `nil` uses the model's training context.
     public var contextLength: Int?
     /// Sequences generated concurrently (continuous batching); more requests wait in FIFO order.
-    public var maxConcurrentSequences: Int
+    /// `nil` chooses from the model and the machine (`AutomaticSlots`).
+    public var maxConcurrentSequences: Int?
     /// Compute threads, the engine's own thread included. `nil` uses every core.
     public var threadCount: Int?
     /// Prompt tokens processed per step at most.
@@ -18,7 +19,7 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// `--chat-template-file`); it also decides the tool-call syntax.
     public var chatTemplate: String?
 
-    public init(contextLength: Int? = nil, maxConcurrentSequences: Int = 8, threadCount: Int? = nil,
+    public init(contextLength: Int? = nil, maxConcurrentSequences: Int? = 8, threadCount: Int? = nil,
                 prefillChunkTokens: Int = 256, prefillChunkTokensWhileDecoding: Int = 64,
                 sharedCompute: SharedCompute? = nil, chatTemplate: String? = nil) {
         self.contextLength = contextLength

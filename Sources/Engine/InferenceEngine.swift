@@ -20,6 +20,8 @@ public final class InferenceEngine: Sendable {
     public let configuration: EngineConfiguration
     /// Compute threads in use, the engine thread included.
     public let threadCount: Int
+    /// Sequences generated at once (the configured count, or `AutomaticSlots`' choice).
+    public let slotCount: Int
     private let scheduler: Scheduler
     private let chatRenderer: ChatRenderer
     private let constraintCompiler: ConstraintCompiler
@@ -57,7 +59,10 @@ public final class InferenceEngine: Sendable {
         let contextLength = min(configuration.contextLength ?? hyperparameters.trainingContextLength,
                                 hyperparameters.trainingContextLength)
         guard contextLength > 0 else { throw .invalidRequest("context length must be positive") }
-        let slotCount = max(1, configuration.maxConcurrentSequences)
+        let slotCount = configuration.maxConcurrentSequences.map { max(1, $0) } ?? AutomaticSlots.count(
+            kvBytesPerSlot: Self.cacheBytesPerSlot(hyperparameters, configuration: configuration),
+            weightBytes: file.tensors.reduce(0) { $0 + $1.byteCount }, memoryBytes: MachineMemory.bytes())
+        self.slotCount = slotCount
         let threads = configuration.sharedCompute?.threadCount
             ?? max(1, configuration.threadCount ?? ProcessInfo.processInfo.activeProcessorCount)
         threadCount = threads
@@ -69,10 +74,7 @@ public final class InferenceEngine: Sendable {
         let maxBatchTokens = prefillChunk + slotCount
         let cache = try KVCache(
             slotCount: slotCount, layerCount: hyperparameters.blockCount, capacity: contextLength,
-            kvDimension: hyperparameters.kvDimension,
-            slidingWindows: (0..<hyperparameters.blockCount).map {
-                hyperparameters.isSliding(layer: $0) ? hyperparameters.slidingWindow : nil
-            },
+            kvDimension: hyperparameters.kvDimension, slidingWindows: Self.slidingWindows(hyperparameters),
             ringLength: Self.slidingRingLength(window: hyperparameters.slidingWindow, chunk: prefillChunk))
         let model = LlamaModel(weights: weights, hyperparameters: hyperparameters, cache: cache,
                                pool: configuration.sharedCompute?.pool ?? ComputePool(threadCount: threads),
@@ -97,6 +99,21 @@ public final class InferenceEngine: Sendable {
 
     deinit {
         scheduler.stop()
+    }
+
+    /// Per layer, the window of a sliding layer (nil: full attention).
+    static func slidingWindows(_ hyperparameters: LlamaHyperparameters) -> [Int?] {
+        (0..<hyperparameters.blockCount).map { hyperparameters.isSliding(layer: $0) ? hyperparameters.slidingWindow : nil }
+    }
+
+    /// Bytes one slot's keys and values take at its full context under `configuration`.
+    static func cacheBytesPerSlot(_ hyperparameters: LlamaHyperparameters, configuration: EngineConfiguration) -> Int {
+        let contextLength = min(configuration.contextLength ?? hyperparameters.trainingContextLength,
+                                hyperparameters.trainingContextLength)
+        return KVCache.bytesPerSlot(
+            layerCount: hyperparameters.blockCount, capacity: contextLength, kvDimension: hyperparameters.kvDimension,
+            slidingWindows: slidingWindows(hyperparameters),
+            ringLength: slidingRingLength(window: hyperparameters.slidingWindow, chunk: max(1, configuration.prefillChunkTokens)))
     }
 
     /// Rows of a sliding-window layer's ring: llama.cpp's SWA cell count for a ubatch of our

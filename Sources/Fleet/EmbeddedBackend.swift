@@ -21,10 +21,12 @@ public final class EmbeddedBackend: ModelBackend {
         let stem = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
         let attributes = try? FileManager.default.attributesOfItem(atPath: modelPath)
         let created = (attributes?[.modificationDate] as? Date).map { Int($0.timeIntervalSince1970) } ?? 0
-        descriptor = ModelDescriptor(
+        var descriptor = ModelDescriptor(
             id: id ?? stem, contextLength: info.contextLength, vocabularySize: info.vocabularySize,
             fingerprint: info.fingerprint, created: created, aliases: aliases + [stem],
             supportsToolCalls: true)
+        descriptor.concurrency = .slots(engine.slotCount)
+        self.descriptor = descriptor
     }
 
     public var load: BackendLoad { BackendLoad(queued: engine.queueDepth, active: engine.activeSequences) }

@@ -17,7 +17,12 @@ struct ServingState: Sendable {
         self.accounts = accounts
         var queues: [String: AdmissionQueue] = [:]
         for descriptor in catalogue.descriptors {
-            queues[descriptor.id] = AdmissionQueue(maxActive: configuration.maxActive, maxWaiting: configuration.maxQueue)
+            let maxActive = switch descriptor.concurrency {
+            case .serverLimit: configuration.maxActive
+            case .slots(let slots): slots
+            case .upstream: Int.max
+            }
+            queues[descriptor.id] = AdmissionQueue(maxActive: maxActive, maxWaiting: configuration.maxQueue)
         }
         self.queues = queues
         for model in catalogue.models {

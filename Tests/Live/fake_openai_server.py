@@ -9,7 +9,7 @@ Profiles make endpoints behave differently, so that comparisons show real differ
   broken  500 on tools and logprobs, malformed SSE (a non-JSON chunk, no [DONE])
 
 Usage: fake_openai_server.py --profile full [--port 0] [--api-key KEY] [--model NAME]
-Prints "PORT <n>" on stdout once listening.
+Prints "PORT <n>" on stdout once listening. GET /stats: chat requests in flight now and at most.
 """
 import argparse
 import json
@@ -41,6 +41,9 @@ class Config:
     lock = threading.Lock()
     asleep = False
     last_request = 0.0
+    # Chat requests being answered now, and the most at once so far (GET /stats).
+    in_flight = 0
+    max_in_flight = 0
 
 
 def error_body(message, type_, code, param=None):
@@ -168,6 +171,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- routes ---------------------------------------------------------------------------
     def do_GET(self):
+        if self.path == "/stats":
+            with Config.lock:
+                return self.send_json(200, {"in_flight": Config.in_flight, "max_in_flight": Config.max_in_flight})
         if self.path.rstrip("/") == "/v1/models":
             if not self.authorized():
                 return self.auth_error()
@@ -193,7 +199,14 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(body)
         except ValueError:
             return self.send_json(400, error_body("body is not JSON", "invalid_request_error", "invalid_json"))
-        self.chat(request)
+        with Config.lock:
+            Config.in_flight += 1
+            Config.max_in_flight = max(Config.max_in_flight, Config.in_flight)
+        try:
+            self.chat(request)
+        finally:
+            with Config.lock:
+                Config.in_flight -= 1
 
     # ---- chat -----------------------------------------------------------------------------
     def reject(self, message, param):

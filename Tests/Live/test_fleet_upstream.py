@@ -3,12 +3,15 @@ first upstream in the list is dead (failover); killing the upstream mid-stream g
 an error, never a silently truncated answer."""
 import json
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import openai
 import pytest
 
 from conftest import RunningServer, _free_port, http_json, model_file
+from kit_support import FakeServer
 from test_fleet_keys import create_key
 
 KEY = "sk-upstream-test"
@@ -114,3 +117,29 @@ def test_an_upstream_rate_limit_reaches_the_sdk_with_its_retry_after(tmp_path):
     finally:
         server.stop()
         upstream.stop()
+
+
+def test_upstream_requests_are_not_held_to_the_embedded_slot_count(tmp_path):
+    """`--max-concurrent` (default: the engine's automatic slot count) sizes embedded models; an
+    upstream model's concurrent requests all reach the upstream at once, as through any proxy
+    (its targets' own `max_concurrency` is what limits them)."""
+    fake = FakeServer("full", "key-far", "--ttft-ms", "2000")
+    path = tmp_path / "switchyard.yaml"
+    path.write_text(json.dumps({"models": [{"name": "far", "upstream": {"base_url": fake.url, "model": "fake-model", "api_key_env": "FAR_KEY"}}]}))
+    server = RunningServer("--config", str(path), api_key=KEY, env={"SWITCHYARD_HOME": str(tmp_path / "home"), "FAR_KEY": "key-far"})
+    try:
+        client = server.client()
+
+        def ask(index):
+            return client.chat.completions.create(model="far", messages=[{"role": "user", "content": f"Hi {index}"}], max_tokens=2)
+
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            replies = list(pool.map(ask, range(40)))
+        assert all(reply.model == "far" and reply.choices[0].message.content for reply in replies)
+        with urllib.request.urlopen(f"http://127.0.0.1:{fake.port}/stats", timeout=10) as response:
+            stats = json.loads(response.read())
+        # Each answer takes 2 s upstream, so all 40 overlap there unless something in between holds them back.
+        assert stats["max_in_flight"] == 40, stats
+    finally:
+        server.stop()
+        fake.stop()

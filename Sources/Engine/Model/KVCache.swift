@@ -55,8 +55,7 @@ final class KVCache: @unchecked Sendable {
         var overhang: Int?
         for layer in 0..<layerCount {
             let window = layer < slidingWindows.count ? slidingWindows[layer] : nil
-            // A ring only pays when it is shorter than the context.
-            let ring = window != nil && ringLength < capacity ? ringLength : nil
+            let ring = Self.ring(window: window, capacity: capacity, ringLength: ringLength)
             rings.append(ring)
             if let ring, let window { overhang = min(overhang ?? .max, ring - window) }
             let count = ring ?? capacity
@@ -83,6 +82,21 @@ final class KVCache: @unchecked Sendable {
 
     deinit {
         munmap(base, byteCount)
+    }
+
+    /// The ring length of a layer with `window` (nil: full attention, or a ring no shorter than
+    /// the context, which would not pay).
+    private static func ring(window: Int?, capacity: Int, ringLength: Int) -> Int? {
+        window != nil && ringLength < capacity ? ringLength : nil
+    }
+
+    /// Bytes one slot takes when every row of its context is cached (the init's arguments).
+    static func bytesPerSlot(layerCount: Int, capacity: Int, kvDimension: Int, slidingWindows: [Int?], ringLength: Int) -> Int {
+        (0..<layerCount).reduce(0) { bytes, layer in
+            let window = layer < slidingWindows.count ? slidingWindows[layer] : nil
+            let rows = ring(window: window, capacity: capacity, ringLength: ringLength) ?? capacity
+            return bytes + 2 * kvDimension * rows * MemoryLayout<UInt16>.stride
+        }
     }
 
     /// Keys of `layer` for `slot`: rows of `kvDimension` halves (see `rows(for:layer:)`).

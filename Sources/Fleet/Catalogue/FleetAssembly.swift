@@ -41,11 +41,14 @@ public enum FleetAssembly {
                 var settings = engine
                 if let contextLength = entry.contextLength { settings.contextLength = contextLength }
                 if let tier {
+                    // Sized now from the file's header: the admission queue exists before the model loads.
+                    settings.maxConcurrentSequences = try AutomaticSlots.count(modelPath: path, configuration: settings)
                     let slot = EmbeddedModelSlot(modelPath: path, id: entry.name, aliases: entry.aliases, configuration: settings, logger: logger)
                     slotsByTier[tier.name, default: []].append(slot)
-                    let descriptor = ModelDescriptor(
+                    var descriptor = ModelDescriptor(
                         id: entry.name, contextLength: settings.contextLength ?? 0, vocabularySize: 0, fingerprint: "",
                         created: fileDate(path), aliases: entry.aliases, supportsToolCalls: true)
+                    descriptor.concurrency = .slots(settings.maxConcurrentSequences ?? AutomaticSlots.limit)
                     models.append(ServedModel(descriptor: descriptor, route: .embeddedSlot(slot), samplingDefaults: entry.samplingDefaults))
                 } else {
                     let backend = try EmbeddedBackend(
@@ -57,9 +60,10 @@ public enum FleetAssembly {
                     publicName: entry.name, targets: upstreams.map(UpstreamTarget.init), httpClient: httpClient, logger: logger,
                     responses: entry.responses, pool: entry.upstreamPool)
                 backend.pool.startHealthChecks(httpClient: httpClient)
-                let descriptor = ModelDescriptor(
+                var descriptor = ModelDescriptor(
                     id: entry.name, contextLength: entry.contextLength ?? 0, vocabularySize: 0, fingerprint: "",
                     created: Int(Date().timeIntervalSince1970), aliases: entry.aliases, supportsToolCalls: true)
+                descriptor.concurrency = .upstream
                 models.append(ServedModel(descriptor: descriptor, route: .upstream(backend), samplingDefaults: entry.samplingDefaults))
             }
         }

@@ -18,6 +18,8 @@ public struct ModelDescriptor: Sendable, Equatable {
     public var supportsToolCalls: Bool
     /// What it serves: chat and text completions, or embeddings.
     public var kind: ModelKind = .generation
+    /// How many of its requests run at once; the rest wait in its admission queue.
+    public var concurrency: ModelConcurrency = .serverLimit
 
     public init(
         id: String, contextLength: Int, vocabularySize: Int, fingerprint: String, created: Int, ownedBy: String = "switchyard",
@@ -33,6 +35,18 @@ public struct ModelDescriptor: Sendable, Equatable {
         self.acceptsMedia = acceptsMedia
         self.supportsToolCalls = supportsToolCalls
     }
+}
+
+/// How many requests to a model run at once.
+public enum ModelConcurrency: Sendable, Equatable {
+    /// The server's `--max-concurrent`.
+    case serverLimit
+    /// An embedded engine's generation slots: a request beyond them waits for one.
+    case slots(Int)
+    /// No limit in front of the model: an upstream pool limits each target by its own
+    /// `max_concurrency` (and answers 503 `upstream_busy` when all are full); a gateway's
+    /// throughput is the upstreams', not a count of this server's.
+    case upstream
 }
 
 /// Which endpoints a model serves.

@@ -59,8 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Answer unknown request fields with 400 instead of ignoring them (they are always listed in x-switchyard-ignored).")
     var strictParams = false
 
-    @Option(help: "Requests generating at once.")
-    var maxConcurrent = 8
+    @Option(help: "Requests an embedded model generates at once (default: up to 32, fewer where memory cannot hold that many full contexts). Upstream models are limited per target by max_concurrency instead.")
+    var maxConcurrent: Int?
 
     @Option(help: "Requests that may wait for a generation slot; beyond that the server answers 429.")
     var maxQueue = 64
@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--model '\(duplicate)' is given twice")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
+        if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must not be negative") }
         guard contextLength >= 16 else { throw ValidationError("--context-length must be at least 16") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
@@ -112,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
         let accounts = try await openAccounts(adminKeys: admin, logger: logger)
         let configuration = ServerConfiguration(
             host: host, port: port, apiKeys: keys, strictParams: strictParams, maxBodyBytes: maxBodyBytes,
-            maxActive: maxConcurrent, maxQueue: maxQueue, shutdownGracePeriod: .seconds(shutdownGrace))
+            maxActive: maxConcurrent ?? AutomaticSlots.limit, maxQueue: maxQueue, shutdownGracePeriod: .seconds(shutdownGrace))
         do {
             let databaseKeys = try await accounts.keyStore?.hasActiveKeys() ?? false
             try configuration.validate(otherKeys: databaseKeys || !admin.isEmpty)

@@ -1,0 +1,47 @@
+@_spi(Testing) import Engine
+import Testing
+import TestSupport
+
+@Suite struct AutomaticSlotsTests {
+    @Test func memoryCapsTheCountBelowTheLimit() {
+        let gib = 1 << 30
+        // Plenty of memory: the throughput limit.
+        #expect(AutomaticSlots.count(kvBytesPerSlot: 180 << 20, weightBytes: 100 << 20, memoryBytes: 24 * gib) == AutomaticSlots.limit)
+        // Half of (8 GiB - 1 GiB) over 1 GiB a slot: 3 slots.
+        #expect(AutomaticSlots.count(kvBytesPerSlot: gib, weightBytes: gib, memoryBytes: 8 * gib) == 3)
+        // Weights larger than memory, or a slot larger than the budget: one slot, never none.
+        #expect(AutomaticSlots.count(kvBytesPerSlot: gib, weightBytes: 9 * gib, memoryBytes: 8 * gib) == 1)
+        #expect(AutomaticSlots.count(kvBytesPerSlot: 64 * gib, weightBytes: gib, memoryBytes: 8 * gib) == 1)
+    }
+
+    @Test func aConfiguredCountIsKept() throws {
+        let configuration = EngineConfiguration(contextLength: 8192, maxConcurrentSequences: 5)
+        #expect(try AutomaticSlots.count(modelPath: SharedFixtures.modelPath, configuration: configuration) == 5)
+    }
+
+    @Test func smolLM2SlotsHoldEveryLayerAtTheFullContext() throws {
+        // 30 layers, keys and values of 3 KV heads x 64 in halves, 8192 positions.
+        let configuration = EngineConfiguration(contextLength: 8192, maxConcurrentSequences: nil)
+        #expect(try AutomaticSlots.cacheBytesPerSlot(modelPath: SharedFixtures.modelPath, configuration: configuration)
+            == 30 * 2 * 192 * 8192 * 2)
+    }
+
+    @Test(.enabled(if: SharedFixtures.gemma3Available, "gemma3-270m is not pulled"))
+    func gemmaSlidingLayersHoldOnlyTheirRing() throws {
+        // 18 layers of one 256-wide KV head: 15 sliding ones keep a ring of window 512 + chunk 256
+        // = 768 rows, the 3 global ones all 8192 positions.
+        let configuration = EngineConfiguration(contextLength: 8192, maxConcurrentSequences: nil)
+        #expect(try AutomaticSlots.cacheBytesPerSlot(modelPath: SharedFixtures.gemma3ModelPath, configuration: configuration)
+            == 2 * 256 * 2 * (15 * 768 + 3 * 8192))
+    }
+
+    @Test func theLoadedEngineUsesThePlannedCount() throws {
+        // A tier's admission queue is sized from the header before its model loads: both must agree.
+        let configuration = EngineConfiguration(contextLength: 1024, maxConcurrentSequences: nil)
+        let planned = try AutomaticSlots.count(modelPath: SharedFixtures.modelPath, configuration: configuration)
+        let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath, configuration: configuration)
+        defer { engine.shutdown() }
+        #expect(engine.slotCount == planned)
+        #expect((1...AutomaticSlots.limit).contains(planned))
+    }
+}
