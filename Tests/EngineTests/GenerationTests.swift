@@ -131,6 +131,29 @@ import Tokenization
         #expect(together == solo, "batched decoding must give each sequence the tokens it gets alone")
     }
 
+    /// Seeded draws at T 0.8 / top_p 0.95: a batch's samplers run in parallel on the pool
+    /// (`Scheduler.drawAhead`), and each sequence must still draw what it draws alone.
+    @Test func concurrentSampledSequencesMatchSoloRuns() async throws {
+        let engine = try SharedEngine.fresh()
+        let prompts = try ["Name a color.", "Name an animal.", "Name a planet.", "Name a city."].map(prompt)
+        let requests = prompts.enumerated().map { index, tokens in
+            GenerationRequest(promptTokens: tokens, sampling: SamplingParameters(
+                temperature: 0.8, topP: 0.95, seed: UInt64(100 + index)), maxTokens: 12, ignoreEOS: true)
+        }
+        var solo: [[Int]] = []
+        for request in requests { solo.append(try await SharedEngine.collect(request, on: engine).ids) }
+        let together = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask { (index, try await SharedEngine.collect(request, on: engine).ids) }
+            }
+            var results = Array(repeating: [Int](), count: prompts.count)
+            for try await (index, ids) in group { results[index] = ids }
+            return results
+        }
+        #expect(together == solo, "a sampler run beside others must draw what it draws alone")
+        #expect(Set(solo).count > 1)
+    }
+
     @Test func repeatedPrefixIsServedFromTheCache() async throws {
         let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,
                                          configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))

@@ -25,10 +25,13 @@ public struct ConcurrentDecodeBenchmark: Sendable {
 
     public var streams: Int
     public var decodeTokens: Int
+    /// Greedy, or temperature 0.8 / top_p 0.95 (seeded per stream) to include the sampler's cost.
+    public var sampled: Bool
 
-    public init(streams: Int, decodeTokens: Int = 128) {
+    public init(streams: Int, decodeTokens: Int = 128, sampled: Bool = false) {
         self.streams = max(1, streams)
         self.decodeTokens = max(2, decodeTokens)
+        self.sampled = sampled
     }
 
     /// Runs on `engine`, which should allow `streams` concurrent sequences.
@@ -39,8 +42,9 @@ public struct ConcurrentDecodeBenchmark: Sendable {
         let arrivals = try await withThrowingTaskGroup(of: [Duration].self) { group in
             for stream in 0..<streams {
                 let prompt = (0..<8).map { 100 + ($0 * 7919 + (stream + 10) * 104_729) % vocabulary }
+                let sampling = sampled ? SamplingParameters(temperature: 0.8, topP: 0.95, seed: UInt64(stream + 1)) : .greedy
                 let request = GenerationRequest(
-                    promptTokens: prompt, sampling: .greedy, maxTokens: decodeTokens, ignoreEOS: true)
+                    promptTokens: prompt, sampling: sampling, maxTokens: decodeTokens, ignoreEOS: true)
                 group.addTask {
                     var times: [Duration] = []
                     for try await event in engine.generate(request) {

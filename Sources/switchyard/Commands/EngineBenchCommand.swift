@@ -29,6 +29,7 @@ struct EngineBenchCommand: AsyncParsableCommand {
         (e.g. 1,16); prints each level's aggregate decode rate and step time, the engine alone.
         """)
     var concurrency: String?
+    @Flag(help: "With --concurrency: also every level at temperature 0.8, top_p 0.95.") var sampled = false
     @Flag(help: "Print one JSON object.") var json = false
 
     /// llama.cpp on this machine kind with 2 threads (fixtures READMEs), by architecture.
@@ -95,21 +96,32 @@ extension EngineBenchCommand {
             contextLength: 4096, maxConcurrentSequences: levels.max() ?? 1, threadCount: threads))
         defer { engine.shutdown() }
         _ = try await ConcurrentDecodeBenchmark(streams: 1, decodeTokens: 16).run(on: engine)  // warm-up
-        var results: [ConcurrentDecodeBenchmark.Result] = []
+        var greedy: [ConcurrentDecodeBenchmark.Result] = []
+        var sampledResults: [ConcurrentDecodeBenchmark.Result] = []
         for level in levels {
-            results.append(try await ConcurrentDecodeBenchmark(streams: level, decodeTokens: decodeTokens).run(on: engine))
+            greedy.append(try await ConcurrentDecodeBenchmark(streams: level, decodeTokens: decodeTokens).run(on: engine))
+            if sampled {
+                sampledResults.append(try await ConcurrentDecodeBenchmark(
+                    streams: level, decodeTokens: decodeTokens, sampled: true).run(on: engine))
+            }
         }
         if json {
-            let data = try JSONEncoder().encode(results)
+            let data = try JSONEncoder().encode(["greedy": greedy, "sampled": sampledResults])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        let single = results.first { $0.streams == 1 }?.decodeTokensPerSecond
-        print("engine-bench --concurrency (\(engine.threadCount) threads, \(decodeTokens) tokens a stream, greedy)")
-        for result in results {
+        let single = greedy.first { $0.streams == 1 }?.decodeTokensPerSecond
+        print("engine-bench --concurrency (\(engine.threadCount) threads, \(decodeTokens) tokens a stream)")
+        for (index, result) in greedy.enumerated() {
             let ratio = single.map { String(format: " (%.2fx one stream)", result.decodeTokensPerSecond / $0) } ?? ""
-            print(String(format: "  %3d streams: %7.1f tok/s in all, %6.2f ms a step", result.streams,
-                         result.decodeTokensPerSecond, result.stepMilliseconds) + ratio)
+            var line = String(format: "  %3d streams: greedy %7.1f tok/s in all, %6.2f ms a step", result.streams,
+                              result.decodeTokensPerSecond, result.stepMilliseconds) + ratio
+            if index < sampledResults.count {
+                let draw = sampledResults[index]
+                line += String(format: "; T 0.8 top_p 0.95 %7.1f tok/s (%.2fx greedy)", draw.decodeTokensPerSecond,
+                               draw.decodeTokensPerSecond / result.decodeTokensPerSecond)
+            }
+            print(line)
         }
     }
 }
