@@ -154,6 +154,36 @@ import Tokenization
         #expect(Set(solo).count > 1)
     }
 
+    /// Two engines taking turns on one pool (`serve --model A --model B`), each with two seeded
+    /// sampled streams at once: the parallel draws run inside an engine's turn, and every stream
+    /// draws what it draws alone.
+    @Test func enginesSharingAPoolDrawWhatTheyDrawAlone() async throws {
+        let shared = SharedCompute(threadCount: 2)
+        let configuration = EngineConfiguration(contextLength: 1024, maxConcurrentSequences: 2, sharedCompute: shared)
+        let engines = try (0..<2).map { _ in
+            try InferenceEngine(modelPath: SharedFixtures.modelPath, configuration: configuration)
+        }
+        defer { for engine in engines { engine.shutdown() } }
+        let prompts = try ["Name a color.", "Name an animal."].map(prompt)
+        let requests = prompts.enumerated().map { index, tokens in
+            GenerationRequest(promptTokens: tokens, sampling: SamplingParameters(
+                temperature: 0.8, topP: 0.95, seed: UInt64(7 + index)), maxTokens: 10, ignoreEOS: true)
+        }
+        var solo: [[Int]] = []
+        for request in requests { solo.append(try await SharedEngine.collect(request, on: engines[0]).ids) }
+        let together = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for (engineIndex, engine) in engines.enumerated() {
+                for (index, request) in requests.enumerated() {
+                    group.addTask { (engineIndex * 2 + index, try await SharedEngine.collect(request, on: engine).ids) }
+                }
+            }
+            var results = Array(repeating: [Int](), count: 4)
+            for try await (slot, ids) in group { results[slot] = ids }
+            return results
+        }
+        #expect(together == solo + solo)
+    }
+
     @Test func repeatedPrefixIsServedFromTheCache() async throws {
         let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,
                                          configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))

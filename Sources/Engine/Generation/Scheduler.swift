@@ -213,10 +213,16 @@ final class Scheduler: @unchecked Sendable {
         }
         guard !batch.isEmpty else { return }
 
-        let logits = sharedCompute.map { share in share.withTurn { model.forward(batch) } } ?? model.forward(batch)
         let vocabularySize = model.hyperparameters.vocabularySize
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, logitRows)) { drawn in
-            drawAhead(batch, owners: owners, logits: logits, into: drawn)
+            // The parallel draws use the pool too: inside the turn, so that an engine sharing the
+            // pool never finds it busy (its products would then run on one thread).
+            let forwardAndDraw = {
+                let logits = self.model.forward(batch)
+                self.drawAhead(batch, owners: owners, logits: logits, into: drawn)
+                return logits
+            }
+            let logits = sharedCompute.map { share in share.withTurn(forwardAndDraw) } ?? forwardAndDraw()
             var row = 0
             for (index, item) in batch.enumerated() {
                 let sequence = owners[index]
