@@ -20,7 +20,7 @@ public enum KernelBenchmark {
         for backend in backends {
             for (rows, columns) in shapes {
                 for threads in [1, 2] {
-                    for tokens in [1, 64, 512] where backend.usesAVX2 || tokens == 1 {
+                    for tokens in [1, 16, 64, 512] where backend.usesAVX2 || tokens == 1 {
                         guard let pool = pools[threads] else { continue }
                         let name = "q4_1 \(rows)x\(columns) tokens=\(tokens) threads=\(threads) \(backend)"
                         results[name] = measure(format: .q4_1, rows: rows, columns: columns, tokens: tokens,

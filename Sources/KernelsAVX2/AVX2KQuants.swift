@@ -89,7 +89,7 @@ public enum AVX2KQuants {
             for k in 0..<32 {
                 lanes = _mm256_max_ps(lanes, _mm256_andnot_ps(signMask, raw.loadUnaligned(fromByteOffset: 32 * k, as: SIMD8<Float>.self)))
             }
-            let amax = lanes.max()
+            let amax = AVX2Quantizer.horizontalMaximum(lanes)
             let q = output + 256 * b
             guard amax != 0 else {
                 scales[b] = 0

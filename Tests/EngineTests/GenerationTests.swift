@@ -131,6 +131,59 @@ import Tokenization
         #expect(together == solo, "batched decoding must give each sequence the tokens it gets alone")
     }
 
+    /// Seeded draws at T 0.8 / top_p 0.95: a batch's samplers run in parallel on the pool
+    /// (`Scheduler.drawAhead`), and each sequence must still draw what it draws alone.
+    @Test func concurrentSampledSequencesMatchSoloRuns() async throws {
+        let engine = try SharedEngine.fresh()
+        let prompts = try ["Name a color.", "Name an animal.", "Name a planet.", "Name a city."].map(prompt)
+        let requests = prompts.enumerated().map { index, tokens in
+            GenerationRequest(promptTokens: tokens, sampling: SamplingParameters(
+                temperature: 0.8, topP: 0.95, seed: UInt64(100 + index)), maxTokens: 12, ignoreEOS: true)
+        }
+        var solo: [[Int]] = []
+        for request in requests { solo.append(try await SharedEngine.collect(request, on: engine).ids) }
+        let together = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask { (index, try await SharedEngine.collect(request, on: engine).ids) }
+            }
+            var results = Array(repeating: [Int](), count: prompts.count)
+            for try await (index, ids) in group { results[index] = ids }
+            return results
+        }
+        #expect(together == solo, "a sampler run beside others must draw what it draws alone")
+        #expect(Set(solo).count > 1)
+    }
+
+    /// Two engines taking turns on one pool (`serve --model A --model B`), each with two seeded
+    /// sampled streams at once: the parallel draws run inside an engine's turn, and every stream
+    /// draws what it draws alone.
+    @Test func enginesSharingAPoolDrawWhatTheyDrawAlone() async throws {
+        let shared = SharedCompute(threadCount: 2)
+        let configuration = EngineConfiguration(contextLength: 1024, maxConcurrentSequences: 2, sharedCompute: shared)
+        let engines = try (0..<2).map { _ in
+            try InferenceEngine(modelPath: SharedFixtures.modelPath, configuration: configuration)
+        }
+        defer { for engine in engines { engine.shutdown() } }
+        let prompts = try ["Name a color.", "Name an animal."].map(prompt)
+        let requests = prompts.enumerated().map { index, tokens in
+            GenerationRequest(promptTokens: tokens, sampling: SamplingParameters(
+                temperature: 0.8, topP: 0.95, seed: UInt64(7 + index)), maxTokens: 10, ignoreEOS: true)
+        }
+        var solo: [[Int]] = []
+        for request in requests { solo.append(try await SharedEngine.collect(request, on: engines[0]).ids) }
+        let together = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for (engineIndex, engine) in engines.enumerated() {
+                for (index, request) in requests.enumerated() {
+                    group.addTask { (engineIndex * 2 + index, try await SharedEngine.collect(request, on: engine).ids) }
+                }
+            }
+            var results = Array(repeating: [Int](), count: 4)
+            for try await (slot, ids) in group { results[slot] = ids }
+            return results
+        }
+        #expect(together == solo + solo)
+    }
+
     @Test func repeatedPrefixIsServedFromTheCache() async throws {
         let engine = try InferenceEngine(modelPath: SharedFixtures.modelPath,
                                          configuration: EngineConfiguration(contextLength: 512, maxConcurrentSequences: 1))

@@ -1,5 +1,6 @@
 import ConstrainedDecoding
 import Foundation
+import Kernels
 import Tokenization
 
 /// Runs generation on a dedicated thread with continuous batching: every step packs one
@@ -212,23 +213,75 @@ final class Scheduler: @unchecked Sendable {
         }
         guard !batch.isEmpty else { return }
 
-        let logits = sharedCompute.map { share in share.withTurn { model.forward(batch) } } ?? model.forward(batch)
         let vocabularySize = model.hyperparameters.vocabularySize
-        var row = 0
-        for (index, item) in batch.enumerated() {
-            let sequence = owners[index]
-            sequence.processed = item.position + 1
-            guard item.wantsLogits else { continue }
-            let rowLogits = logits + row * vocabularySize
-            row += 1
-            if item.position + 1 < sequence.promptCount {
-                scorePromptToken(sequence, position: item.position + 1, logits: rowLogits)
-            } else {
-                sampleNext(sequence, logits: rowLogits)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, logitRows)) { drawn in
+            // The parallel draws use the pool too: inside the turn, so that an engine sharing the
+            // pool never finds it busy (its products would then run on one thread).
+            let forwardAndDraw = {
+                let logits = self.model.forward(batch)
+                self.drawAhead(batch, owners: owners, logits: logits, into: drawn)
+                return logits
+            }
+            let logits = sharedCompute.map { share in share.withTurn(forwardAndDraw) } ?? forwardAndDraw()
+            var row = 0
+            for (index, item) in batch.enumerated() {
+                let sequence = owners[index]
+                sequence.processed = item.position + 1
+                guard item.wantsLogits else { continue }
+                let rowLogits = logits + row * vocabularySize
+                row += 1
+                if item.position + 1 < sequence.promptCount {
+                    scorePromptToken(sequence, position: item.position + 1, logits: rowLogits)
+                } else {
+                    sampleNext(sequence, logits: rowLogits, drawn: drawn[row - 1] >= 0 ? drawn[row - 1] : nil)
+                }
             }
         }
         let finished = active.filter { $0.slot < 0 }
         if !finished.isEmpty { active.removeAll { $0.slot < 0 } }
+    }
+
+    /// Draws the next token of every logit row whose draw needs nothing but its sequence's own
+    /// sampler (no grammar, no logprobs, no prompt scores to send first), those rows in parallel on
+    /// the compute pool, so a batch's samplers (a softmax pass over the vocabulary each at a
+    /// temperature) do not run one after another on this thread. `drawn[row]` is the token, or -1
+    /// where `sampleNext` draws it. Each sampler draws once per step either way, so the tokens
+    /// are the ones a serial loop gives.
+    private func drawAhead(_ batch: [BatchToken], owners: [GenerationSequence], logits: UnsafeMutablePointer<Float>,
+                           into drawn: UnsafeMutableBufferPointer<Int>) {
+        drawn.initialize(repeating: -1)
+        var plain: [(row: Int, sequence: GenerationSequence, banned: Set<Int>)] = []
+        var row = 0
+        for (index, item) in batch.enumerated() where item.wantsLogits {
+            let sequence = owners[index]
+            let request = sequence.request
+            if item.position + 1 >= sequence.promptCount, sequence.matcher == nil, request.logprobs == nil,
+               sequence.generatedCount > 0 || request.promptLogprobs == nil {
+                plain.append((row, sequence, bannedTokens(sequence)))
+            }
+            row += 1
+        }
+        guard plain.count > 1 else { return }
+        let vocabularySize = model.hyperparameters.vocabularySize
+        plain.withUnsafeBufferPointer { plain in
+            model.pool.parallelFor(plain.count) { task in
+                let (row, sequence, banned) = plain[task]
+                drawn[row] = sequence.sampler.sample(
+                    logits: logits + row * vocabularySize, vocabularySize: vocabularySize, banned: banned)
+            }
+        }
+    }
+
+    /// Whether min_tokens or ignore_eos hold end tokens back now (unless the grammar allows nothing else).
+    private func suppressesEnd(_ sequence: GenerationSequence) -> Bool {
+        let request = sequence.request
+        let grammarCanContinue = sequence.matcher?.canContinue ?? true
+        return (request.ignoreEOS || sequence.generatedCount < request.minTokens) && grammarCanContinue
+    }
+
+    /// The tokens a draw may not choose: the end tokens and the request's stop tokens while held back.
+    private func bannedTokens(_ sequence: GenerationSequence) -> Set<Int> {
+        suppressesEnd(sequence) ? endTokens.union(sequence.request.stopTokenIDs) : []
     }
 
     private func scorePromptToken(_ sequence: GenerationSequence, position: Int, logits: UnsafeMutablePointer<Float>) {
@@ -241,7 +294,8 @@ final class Scheduler: @unchecked Sendable {
     /// Handles the logits after the last known token of `sequence`: emits prompt scores once,
     /// samples the next token (within the grammar, if any), streams it and decides whether
     /// the sequence ends.
-    private func sampleNext(_ sequence: GenerationSequence, logits: UnsafeMutablePointer<Float>) {
+    /// - Parameter drawn: the token `drawAhead` drew for this row, if it did.
+    private func sampleNext(_ sequence: GenerationSequence, logits: UnsafeMutablePointer<Float>, drawn: Int? = nil) {
         let request = sequence.request
         let vocabularySize = model.hyperparameters.vocabularySize
         if sequence.generatedCount == 0, request.promptLogprobs != nil {
@@ -255,13 +309,13 @@ final class Scheduler: @unchecked Sendable {
             // Sampling rewrites the logits in place; logprobs report the model's own distribution.
             rawLogits.update(from: logits, count: vocabularySize)
         }
-        let mask = sequence.matcher?.allowedTokens()
-        // min_tokens and ignore_eos hold end tokens back, unless the grammar allows nothing else.
-        let grammarCanContinue = sequence.matcher?.canContinue ?? true
-        let suppressEnd = (request.ignoreEOS || sequence.generatedCount < request.minTokens) && grammarCanContinue
-        let banned = suppressEnd ? endTokens.union(request.stopTokenIDs) : []
+        let mask = drawn == nil ? sequence.matcher?.allowedTokens() : nil
+        let suppressEnd = suppressesEnd(sequence)
+        let banned = drawn == nil ? bannedTokens(sequence) : []
         let token: Int
-        if var matcher = sequence.matcher, let mask {
+        if let drawn {
+            token = drawn
+        } else if var matcher = sequence.matcher, let mask {
             // The tokens left after this one: the output must stay finishable within them.
             let budget = min(request.maxTokens - sequence.generatedCount, configuration.contextLength - sequence.tokens.count) - 1
             token = BudgetAwareSampling.sample(

@@ -24,6 +24,12 @@ struct EngineBenchCommand: AsyncParsableCommand {
     @Option(help: "Threads (default: every core).") var threads: Int?
     @Option(name: .customLong("llama-bench"), help: "Path of a llama-bench binary to run as the baseline.")
     var llamaBench: String?
+    @Option(help: """
+        Instead of pp/tg: concurrent greedy streams of --decode-tokens each, comma-separated counts \
+        (e.g. 1,16); prints each level's aggregate decode rate and step time, the engine alone.
+        """)
+    var concurrency: String?
+    @Flag(help: "With --concurrency: also every level at temperature 0.8, top_p 0.95.") var sampled = false
     @Flag(help: "Print one JSON object.") var json = false
 
     /// llama.cpp on this machine kind with 2 threads (fixtures READMEs), by architecture.
@@ -33,6 +39,7 @@ struct EngineBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try await modelOptions.resolvePath(showProgress: !json)
+        if let concurrency { return try await runConcurrency(concurrency, path: path) }
         let engine = try InferenceEngine(modelPath: path, configuration: EngineConfiguration(
             contextLength: 4096, maxConcurrentSequences: 1, threadCount: threads,
             prefillChunkTokens: promptTokens))
@@ -81,6 +88,49 @@ struct EngineBenchCommand: AsyncParsableCommand {
                   peak resident memory:     \(result.peakRSSBytes >> 20) MiB
                   baseline: \(baselineSource)
                 """)
+        }
+    }
+}
+
+extension EngineBenchCommand {
+    /// `--concurrency`: every level on one engine (slots for the largest), one stream first as the
+    /// same-run anchor for the ratios.
+    func runConcurrency(_ list: String, path: String) async throws {
+        let levels = list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0 <= 256 }) else {
+            throw ValidationError("--concurrency must be stream counts from 1 to 256 separated by commas")
+        }
+        guard decodeTokens >= 2 else { throw ValidationError("--decode-tokens must be at least 2") }
+        let engine = try InferenceEngine(modelPath: path, configuration: EngineConfiguration(
+            contextLength: 4096, maxConcurrentSequences: levels.max() ?? 1, threadCount: threads))
+        defer { engine.shutdown() }
+        _ = try await ConcurrentDecodeBenchmark(streams: 1, decodeTokens: 16).run(on: engine)  // warm-up
+        var greedy: [ConcurrentDecodeBenchmark.Result] = []
+        var sampledResults: [ConcurrentDecodeBenchmark.Result] = []
+        for level in levels {
+            greedy.append(try await ConcurrentDecodeBenchmark(streams: level, decodeTokens: decodeTokens).run(on: engine))
+            if sampled {
+                sampledResults.append(try await ConcurrentDecodeBenchmark(
+                    streams: level, decodeTokens: decodeTokens, sampled: true).run(on: engine))
+            }
+        }
+        if json {
+            let data = try JSONEncoder().encode(["greedy": greedy, "sampled": sampledResults])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        let single = greedy.first { $0.streams == 1 }?.decodeTokensPerSecond
+        print("engine-bench --concurrency (\(engine.threadCount) threads, \(decodeTokens) tokens a stream)")
+        for (index, result) in greedy.enumerated() {
+            let ratio = single.map { String(format: " (%.2fx one stream)", result.decodeTokensPerSecond / $0) } ?? ""
+            var line = String(format: "  %3d streams: greedy %7.1f tok/s in all, %6.2f ms a step", result.streams,
+                              result.decodeTokensPerSecond, result.stepMilliseconds) + ratio
+            if index < sampledResults.count {
+                let draw = sampledResults[index]
+                line += String(format: "; T 0.8 top_p 0.95 %7.1f tok/s (%.2fx greedy)", draw.decodeTokensPerSecond,
+                               draw.decodeTokensPerSecond / result.decodeTokensPerSecond)
+            }
+            print(line)
         }
     }
 }
