@@ -25,6 +25,9 @@ struct GatewayBench {
         var apiKey: String
         /// Also measure a Switchyard whose request tasks run on their connections' event loops.
         var eventLoopTasks = false
+        /// Which kinds of request the table measures.
+        var streams = true
+        var completions = true
         /// Run the slow-reader soak instead of the table.
         var soak: SlowReaderSoak.Settings?
     }
@@ -113,7 +116,8 @@ struct GatewayBench {
                 soakReport = try await SlowReaderSoak(settings: soak).run(
                     port: port, body: Self.body(stream: true), apiKey: settings.apiKey, streamBytes: mock.streamBytes)
             }
-            let kinds: [(String, Bool)] = settings.soak == nil ? [("completion", false), ("stream", true)] : []
+            let kinds: [(String, Bool)] =
+                settings.soak == nil ? [("completion", false), ("stream", true)].filter { $0.1 ? settings.streams : settings.completions } : []
             for (kind, stream) in kinds {
                 let body = Self.body(stream: stream)
                 for (_, base) in targets {
