@@ -213,8 +213,24 @@ public struct JSONTextScanner {
     }
 
     /// Whether the text in `range` is exactly `expected`.
-    public func text(_ range: Range<Int>, equals expected: some Collection<UInt8>) -> Bool {
-        range.count == expected.count && bytes[range].elementsEqual(expected)
+    public func text(_ range: Range<Int>, equals expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard range.count == expected.count else { return false }
+        var index = range.lowerBound
+        for byte in expected {
+            if bytes[index] != byte { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether the text in `range` is exactly `expected`.
+    public func text(_ range: Range<Int>, equals expected: [UInt8]) -> Bool {
+        expected.withUnsafeBufferPointer { text(range, equals: $0) }
+    }
+
+    /// Whether the text in `range` is exactly `expected`.
+    public func text(_ range: Range<Int>, equals expected: StaticString) -> Bool {
+        expected.withUTF8Buffer { text(range, equals: $0) }
     }
 
     private func skipSpace(from start: Int) -> Int {

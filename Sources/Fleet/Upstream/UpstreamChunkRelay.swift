@@ -37,7 +37,7 @@ struct UpstreamChunkRelay: Sendable {
             var plain = true
             scanner.forEachField(ofObjectAt: first) { key, value in
                 // A repeated key: the parsed path keeps its last value and encodes the chunk again.
-                if !Self.isPlainKey(bytes[key]) || fields.contains(where: { scanner.text($0.key, equals: bytes[key]) }) { plain = false }
+                if !Self.isPlainKey(bytes[key]) || fields.contains(where: { scanner.text($0.key, equals: UnsafeBufferPointer(rebasing: bytes[key])) }) { plain = false }
                 fields.append(Field(key: key, value: value))
             }
             guard plain else { return nil }
@@ -46,20 +46,20 @@ struct UpstreamChunkRelay: Sendable {
             var choices: Range<Int>?
             for (index, field) in fields.enumerated() {
                 let name = bytes[(field.key.lowerBound + 1)..<(field.key.upperBound - 1)]
-                if name.elementsEqual("model".utf8) {
+                if Self.named(name, "model") {
                     model = field.value
-                } else if name.elementsEqual("usage".utf8) {
+                } else if Self.named(name, "usage") {
                     usage = index
-                } else if name.elementsEqual("choices".utf8) {
+                } else if Self.named(name, "choices") {
                     choices = field.value
-                } else if name.elementsEqual("error".utf8) || name.elementsEqual("type".utf8) || name.elementsEqual("response".utf8) {
+                } else if Self.named(name, "error") || Self.named(name, "type") || Self.named(name, "response") {
                     return nil
                 }
             }
             var removed: Range<Int>?
             if let usage {
                 // Counts (the usage chunk, or usage on every chunk) take the parsed path.
-                guard scanner.text(fields[usage].value, equals: "null".utf8) else { return nil }
+                guard scanner.text(fields[usage].value, equals: "null") else { return nil }
                 if !wantsUsage {
                     // Cut as `JSONObjectText.remove` cuts it: after the previous value, else up to the next key.
                     removed =
@@ -96,7 +96,7 @@ struct UpstreamChunkRelay: Sendable {
         var comparable = true
         /// The last value of each named key of the object at `start` (a parsed object keeps a
         /// repeated key's last value).
-        func fields(ofObjectAt start: Int, _ first: String, _ second: String) -> (Range<Int>?, Range<Int>?) {
+        func fields(ofObjectAt start: Int, _ first: StaticString, _ second: StaticString) -> (Range<Int>?, Range<Int>?) {
             var found: (Range<Int>?, Range<Int>?) = (nil, nil)
             scanner.forEachField(ofObjectAt: start) { key, value in
                 guard isPlainKey(bytes[key]) else {
@@ -104,7 +104,7 @@ struct UpstreamChunkRelay: Sendable {
                     return
                 }
                 let name = bytes[(key.lowerBound + 1)..<(key.upperBound - 1)]
-                if name.elementsEqual(first.utf8) { found.0 = value } else if name.elementsEqual(second.utf8) { found.1 = value }
+                if named(name, first) { found.0 = value } else if named(name, second) { found.1 = value }
             }
             return found
         }
@@ -130,6 +130,20 @@ struct UpstreamChunkRelay: Sendable {
     /// A key (quotes included) whose bytes compare as its string does: ASCII, no escapes.
     private static func isPlainKey(_ key: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         !key.contains { $0 == UInt8(ascii: "\\") || $0 >= 0x80 }
+    }
+
+    /// Whether a key's name (quotes left out) is `name`: a byte comparison, the generic
+    /// `elementsEqual` over a literal's UTF-8 view costs more than the rest of the scan.
+    private static func named(_ key: Slice<UnsafeBufferPointer<UInt8>>, _ name: StaticString) -> Bool {
+        guard key.count == name.utf8CodeUnitCount else { return false }
+        return name.withUTF8Buffer { expected in
+            var index = key.startIndex
+            for byte in expected {
+                if key.base[index] != byte { return false }
+                index += 1
+            }
+            return true
+        }
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
