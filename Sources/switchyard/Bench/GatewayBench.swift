@@ -16,6 +16,8 @@ struct GatewayBench {
         var connections: [Int]
         var seconds: Int
         var streamChunks: Int
+        /// The mock sends each streamed event in a write of its own.
+        var chunkWrites = false
         /// `nil`: a fresh SQLite file in a temporary directory.
         var database: String?
         var mockPort: Int
@@ -61,7 +63,7 @@ struct GatewayBench {
     static let model = "bench"
 
     func run(driver: any LoadDriver, progress: @escaping @Sendable (String) -> Void) async throws -> Report {
-        let mock = try await MockUpstream.start(port: settings.mockPort, streamChunks: settings.streamChunks)
+        let mock = try await MockUpstream.start(port: settings.mockPort, streamChunks: settings.streamChunks, chunkWrites: settings.chunkWrites)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let location = settings.database ?? scratch.appendingPathComponent("switchyard.sqlite").path

@@ -38,6 +38,9 @@ struct GatewayBenchOptions: ParsableArguments {
     @Flag(help: "--gateway: also measure a second Switchyard whose request tasks run on their connections' event loops instead of Swift's thread pool.")
     var eventLoopTasks = false
 
+    @Flag(help: "--gateway: the mock sends each streamed event in a write of its own (as a generating server does) instead of the whole stream in one.")
+    var chunkWrites = false
+
     @Option(help: "--gateway: which requests to measure, comma-separated: completion, stream.")
     var kinds = "completion,stream"
 
@@ -66,7 +69,7 @@ struct GatewayBenchOptions: ParsableArguments {
             return (String(item[..<equals]), base)
         }
         return GatewayBench.Settings(
-            connections: levels, seconds: duration, streamChunks: streamChunks, database: database, mockPort: mockPort, nginx: nginx,
+            connections: levels, seconds: duration, streamChunks: streamChunks, chunkWrites: chunkWrites, database: database, mockPort: mockPort, nginx: nginx,
             compare: others, apiKey: benchKey, eventLoopTasks: eventLoopTasks, streams: kindList.contains("stream"),
             completions: kindList.contains("completion"),
             soak: soak.map { SlowReaderSoak.Settings(seconds: $0, readers: slowReaders) })
