@@ -80,14 +80,11 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
         var finished = false
         var bodyEnded = false
         let lease: UpstreamTargetLease?
-        /// The silence limit of every read but the last (`drain`).
-        let silence: UpstreamSilenceWatch
 
         init(body: HTTPClientResponse.Body.AsyncIterator, reader: UpstreamEventReader, lease: UpstreamTargetLease?) {
             self.body = body
             self.reader = reader
             self.lease = lease
-            self.silence = UpstreamSilenceWatch(limit: reader.timeout)
         }
 
         /// Every event read and not yet returned (at least one; reading when none is), or `nil` at
@@ -131,7 +128,7 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
 
         /// Reads until at least one event is pending or the stream ended.
         private mutating func fill() async throws {
-            guard let buffer = try await Self.read(&body, watch: silence) else {
+            guard let buffer = try await Self.read(&body, limit: reader.timeout) else {
                 finished = true
                 bodyEnded = true
                 pending = try reader.finish(&parser)
@@ -147,22 +144,6 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
         private mutating func drain() async {
             while !bodyEnded {
                 if (try? await Self.read(&body, limit: Swift.min(reader.timeout, .seconds(5)))) == nil { bodyEnded = true }
-            }
-        }
-
-        /// The next body buffer, or a `Silence` error when `watch` finds the read silent past its
-        /// limit. The read runs in a child task, which the watch cancels then (the consumer's own
-        /// task stays uncancelled, to report the silence to its client).
-        private static func read(_ body: inout HTTPClientResponse.Body.AsyncIterator, watch: UpstreamSilenceWatch) async throws -> ByteBuffer? {
-            let reading = BodyReading(body)
-            defer { body = reading.iterator }
-            do {
-                return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                    group.addTask { try await watch.during { try await reading.next() } }
-                    return try await group.next() ?? nil
-                }
-            } catch where watch.silenced {
-                throw UpstreamActivityClock.Silence(limit: watch.limit)
             }
         }
 
