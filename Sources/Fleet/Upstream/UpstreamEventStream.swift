@@ -188,11 +188,65 @@ public struct UpstreamEventStream: AsyncSequence, Sendable {
 
 /// An event of a streamed reply, with the SSE text that forwards it when the upstream's own
 /// bytes can go on (only `model` renamed, the forced-on `"usage": null` dropped): a relay
-/// writes that instead of encoding the parsed chunk again.
+/// writes that instead of encoding the parsed chunk again. An ordinary chunk comes as text
+/// only (`UpstreamChunkRelay`), parsed when `event` is read.
 public struct UpstreamRelayedEvent: Sendable {
-    public var event: UpstreamStreamEvent
-    /// `data: ...\n\n` for a chunk, when its text can be forwarded; `nil` otherwise.
-    public var text: String?
+    private enum Content: Sendable {
+        case parsed(UpstreamStreamEvent, text: String?)
+        case forwarded(UpstreamForwardedChunk)
+    }
+
+    private let content: Content
+    /// Whether it is a chunk with generated text or a tool call (not just the role or a finish reason).
+    public let carriesOutput: Bool
+
+    init(event: UpstreamStreamEvent, text: String? = nil) {
+        content = .parsed(event, text: text)
+        if case .chunk(let chunk) = event { carriesOutput = Self.carriesOutput(chunk) } else { carriesOutput = false }
+    }
+
+    init(forwarded chunk: UpstreamForwardedChunk) {
+        content = .forwarded(chunk)
+        carriesOutput = chunk.carriesOutput
+    }
+
+    /// The event; a chunk that came as text is parsed from it on each read.
+    public var event: UpstreamStreamEvent {
+        switch content {
+        case .parsed(let event, _): event
+        case .forwarded(let chunk): .chunk(chunk.value)
+        }
+    }
+
+    /// Appends `data: ...\n\n` when the chunk's own text goes on; `false` (nothing written)
+    /// when the parsed `event` must be encoded instead.
+    public func writeText(to buffer: inout ByteBuffer) -> Bool {
+        switch content {
+        case .forwarded(let chunk):
+            chunk.write(to: &buffer)
+            return true
+        case .parsed(_, let text?):
+            buffer.writeString(text)
+            return true
+        case .parsed(_, nil):
+            return false
+        }
+    }
+
+    /// Whether a chunk holds generated text or a tool call.
+    static func carriesOutput(_ chunk: JSONValue) -> Bool {
+        if let type = chunk["type"]?.stringValue {
+            return type == "response.output_text.delta" || type == "response.function_call_arguments.delta"
+        }
+        guard case .array(let choices)? = chunk["choices"] else { return false }
+        return choices.contains { choice in
+            if case .string(let text)? = choice["text"], !text.isEmpty { return true }
+            guard let delta = choice["delta"] else { return false }
+            if case .string(let content)? = delta["content"], !content.isEmpty { return true }
+            if case .array(let calls)? = delta["tool_calls"], !calls.isEmpty { return true }
+            return false
+        }
+    }
 }
 
 /// Turns upstream body bytes into events for one stream: SSE framing, JSON, errors in the
@@ -203,6 +257,7 @@ struct UpstreamEventReader: Sendable {
     let timeout: Duration
     let logger: Logger
     let requestID: String
+    let relay: UpstreamChunkRelay
 
     init(translator: UpstreamTranslator, wantsUsage: Bool, timeout: Duration, logger: Logger, requestID: String) {
         self.translator = translator
@@ -210,12 +265,17 @@ struct UpstreamEventReader: Sendable {
         self.timeout = timeout
         self.logger = logger
         self.requestID = requestID
+        self.relay = UpstreamChunkRelay(publicName: translator.publicName, wantsUsage: wantsUsage)
     }
 
     /// The events `buffer` completed, and whether the stream is done.
     func feed(_ buffer: ByteBuffer, into parser: inout ServerSentEventParser) throws -> ([UpstreamRelayedEvent], Bool) {
         var events: [UpstreamRelayedEvent] = []
         for event in try parser.feed(buffer.readableBytesView) {
+            if event.name == nil, let chunk = relay.forward(event.data) {
+                events.append(UpstreamRelayedEvent(forwarded: chunk))
+                continue
+            }
             if try UpstreamBackend.handle(event, translator: translator, wantsUsage: wantsUsage, into: &events) { return (events, true) }
         }
         return (events, false)

@@ -70,44 +70,29 @@ struct UpstreamProxy: Sendable {
                     // loop and one syscall for what arrived together, not one per event.
                     var iterator = events.makeAsyncIterator()
                     while let batch = try await iterator.nextBatch() {
-                        var text = ""
+                        var text = ByteBuffer()
                         for relayed in batch {
+                            if let sawResponseID, case .chunk(let chunk) = relayed.event, let id = UpstreamResponseRecord.responseID(in: chunk) {
+                                try await sawResponseID(id)
+                            }
+                            if relayed.carriesOutput {
+                                timer.tokenArrived()
+                                accounting.outputArrived()
+                            }
+                            // The upstream's own bytes, model renamed.
+                            if relayed.writeText(to: &text) { continue }
                             switch relayed.event {
                             case .chunk(let chunk):
-                                if let sawResponseID, let id = UpstreamResponseRecord.responseID(in: chunk) { try await sawResponseID(id) }
-                                if Self.carriesOutput(chunk) {
-                                    timer.tokenArrived()
-                                    accounting.outputArrived()
-                                }
-                                if let forwarded = relayed.text {
-                                    text += forwarded  // the upstream's own bytes, model renamed
-                                } else {
-                                    if responses, let type = chunk["type"]?.stringValue { text += "event: \(type)\n" }
-                                    text += ServerSentEvents.event(chunk)
-                                }
+                                if responses, let type = chunk["type"]?.stringValue { text.writeString("event: \(type)\n") }
+                                text.writeString(ServerSentEvents.event(chunk))
                             case .usage(let usage):
                                 accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
                                 metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
                             }
                         }
-                        if !text.isEmpty { try await sse.write(text) }
+                        if text.readableBytes > 0 { try await sse.write(text) }
                     }
                 }
             })
-    }
-
-    /// Whether a chunk holds generated text or a tool call (not just the role or a finish reason).
-    static func carriesOutput(_ chunk: JSONValue) -> Bool {
-        if let type = chunk["type"]?.stringValue {
-            return type == "response.output_text.delta" || type == "response.function_call_arguments.delta"
-        }
-        guard case .array(let choices)? = chunk["choices"] else { return false }
-        return choices.contains { choice in
-            if case .string(let text)? = choice["text"], !text.isEmpty { return true }
-            guard let delta = choice["delta"] else { return false }
-            if case .string(let content)? = delta["content"], !content.isEmpty { return true }
-            if case .array(let calls)? = delta["tool_calls"], !calls.isEmpty { return true }
-            return false
-        }
     }
 }

@@ -21,8 +21,13 @@ struct SSEWriter {
     }
 
     mutating func write(_ text: String) async throws {
+        try await write(ByteBuffer(string: text))
+    }
+
+    /// Writes event text that is bytes already (a relay's upstream chunks).
+    mutating func write(_ buffer: ByteBuffer) async throws {
         do {
-            try await writer.write(ByteBuffer(string: text))
+            try await writer.write(buffer)
         } catch {
             failed = true
             throw error

@@ -16,6 +16,8 @@ struct GatewayBench {
         var connections: [Int]
         var seconds: Int
         var streamChunks: Int
+        /// The mock sends each streamed event in a write of its own.
+        var chunkWrites = false
         /// `nil`: a fresh SQLite file in a temporary directory.
         var database: String?
         var mockPort: Int
@@ -25,6 +27,9 @@ struct GatewayBench {
         var apiKey: String
         /// Also measure a Switchyard whose request tasks run on their connections' event loops.
         var eventLoopTasks = false
+        /// Which kinds of request the table measures.
+        var streams = true
+        var completions = true
         /// Run the slow-reader soak instead of the table.
         var soak: SlowReaderSoak.Settings?
     }
@@ -58,7 +63,7 @@ struct GatewayBench {
     static let model = "bench"
 
     func run(driver: any LoadDriver, progress: @escaping @Sendable (String) -> Void) async throws -> Report {
-        let mock = try await MockUpstream.start(port: settings.mockPort, streamChunks: settings.streamChunks)
+        let mock = try await MockUpstream.start(port: settings.mockPort, streamChunks: settings.streamChunks, chunkWrites: settings.chunkWrites)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let location = settings.database ?? scratch.appendingPathComponent("switchyard.sqlite").path
@@ -113,7 +118,8 @@ struct GatewayBench {
                 soakReport = try await SlowReaderSoak(settings: soak).run(
                     port: port, body: Self.body(stream: true), apiKey: settings.apiKey, streamBytes: mock.streamBytes)
             }
-            let kinds: [(String, Bool)] = settings.soak == nil ? [("completion", false), ("stream", true)] : []
+            let kinds: [(String, Bool)] =
+                settings.soak == nil ? [("completion", false), ("stream", true)].filter { $0.1 ? settings.streams : settings.completions } : []
             for (kind, stream) in kinds {
                 let body = Self.body(stream: stream)
                 for (_, base) in targets {

@@ -20,8 +20,12 @@ final class MockUpstream: Sendable {
     }
 
     /// Starts listening on 127.0.0.1:`port` (0: any free port).
-    static func start(port: Int, streamChunks: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MockUpstream {
-        let replies = CannedReplies(streamChunks: streamChunks)
+    /// - Parameter chunkWrites: send each streamed event in a write (and flush) of its own, as a
+    ///   generating server does, instead of the whole stream in one.
+    static func start(
+        port: Int, streamChunks: Int, chunkWrites: Bool = false, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> MockUpstream {
+        let replies = CannedReplies(streamChunks: streamChunks, chunkWrites: chunkWrites)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -45,8 +49,10 @@ final class MockUpstream: Sendable {
 struct CannedReplies: Sendable {
     let completion: ByteBuffer
     let stream: ByteBuffer
+    /// The stream's events one by one, when each goes in a write of its own.
+    let streamEvents: [ByteBuffer]?
 
-    init(streamChunks: Int) {
+    init(streamChunks: Int, chunkWrites: Bool = false) {
         let created = 1_765_000_000
         completion = ByteBuffer(string: """
             {"id":"chatcmpl-mock","object":"chat.completion","created":\(created),"model":"mock","choices":[{"index":0,\
@@ -58,14 +64,15 @@ struct CannedReplies: Sendable {
             let choiceText = choices ? "[{\"index\":0,\"delta\":\(delta),\"finish_reason\":\(finishText)}]" : "[]"
             return "data: {\"id\":\"chatcmpl-mock\",\"object\":\"chat.completion.chunk\",\"created\":\(created),\"model\":\"mock\",\"choices\":\(choiceText),\"usage\":\(usage)}\n\n"
         }
-        var text = chunk(#"{"role":"assistant","content":""}"#, finish: nil)
+        var events = [chunk(#"{"role":"assistant","content":""}"#, finish: nil)]
         for index in 0..<max(streamChunks, 1) {
-            text += chunk(#"{"content":"tok\#(index % 10) "}"#, finish: nil)
+            events.append(chunk(#"{"content":"tok\#(index % 10) "}"#, finish: nil))
         }
-        text += chunk("{}", finish: "length")
-        text += chunk("", finish: nil, usage: #"{"prompt_tokens":9,"completion_tokens":\#(max(streamChunks, 1)),"total_tokens":\#(9 + max(streamChunks, 1))}"#, choices: false)
-        text += "data: [DONE]\n\n"
-        stream = ByteBuffer(string: text)
+        events.append(chunk("{}", finish: "length"))
+        events.append(chunk("", finish: nil, usage: #"{"prompt_tokens":9,"completion_tokens":\#(max(streamChunks, 1)),"total_tokens":\#(9 + max(streamChunks, 1))}"#, choices: false))
+        events.append("data: [DONE]\n\n")
+        stream = ByteBuffer(string: events.joined())
+        streamEvents = chunkWrites ? events.map { ByteBuffer(string: $0) } : nil
     }
 }
 
@@ -99,7 +106,11 @@ private final class MockUpstreamHandler: ChannelInboundHandler {
             let keepAlive = head.isKeepAlive
             if !keepAlive { headers.add(name: "Connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(payload))), promise: nil)
+            if streamed, let events = replies.streamEvents {
+                for event in events { context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(event))), promise: nil) }
+            } else {
+                context.write(wrapOutboundOut(.body(.byteBuffer(payload))), promise: nil)
+            }
             let done = context.writeAndFlushPromise(wrapOutboundOut(.end(nil)))
             if !keepAlive { done.whenComplete { [context] _ in context.close(promise: nil) } }
             self.head = nil

@@ -38,6 +38,12 @@ struct GatewayBenchOptions: ParsableArguments {
     @Flag(help: "--gateway: also measure a second Switchyard whose request tasks run on their connections' event loops instead of Swift's thread pool.")
     var eventLoopTasks = false
 
+    @Flag(help: "--gateway: the mock sends each streamed event in a write of its own (as a generating server does) instead of the whole stream in one.")
+    var chunkWrites = false
+
+    @Option(help: "--gateway: which requests to measure, comma-separated: completion, stream.")
+    var kinds = "completion,stream"
+
     @Option(help: "--gateway: the API key Switchyard requires (and every proxy is sent).")
     var benchKey = "sk-switchyard-bench"
 
@@ -50,6 +56,10 @@ struct GatewayBenchOptions: ParsableArguments {
         if let soak, soak < 10 { throw ValidationError("--soak needs at least 10 seconds (the first sixth is the warm-up)") }
         guard slowReaders >= 1 else { throw ValidationError("--slow-readers must be at least 1") }
         guard (0...65535).contains(mockPort) else { throw ValidationError("--mock-port must be between 0 and 65535") }
+        let kindList = kinds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !kindList.isEmpty, kindList.allSatisfy({ $0 == "completion" || $0 == "stream" }) else {
+            throw ValidationError("--kinds takes completion, stream or both, comma-separated")
+        }
         let others = try compare.map { item -> (name: String, baseURL: String) in
             guard let equals = item.firstIndex(of: "="), item[item.index(after: equals)...].hasPrefix("http") else {
                 throw ValidationError("--compare '\(item)': expected name=http://host:port/v1")
@@ -59,8 +69,9 @@ struct GatewayBenchOptions: ParsableArguments {
             return (String(item[..<equals]), base)
         }
         return GatewayBench.Settings(
-            connections: levels, seconds: duration, streamChunks: streamChunks, database: database, mockPort: mockPort, nginx: nginx,
-            compare: others, apiKey: benchKey, eventLoopTasks: eventLoopTasks,
+            connections: levels, seconds: duration, streamChunks: streamChunks, chunkWrites: chunkWrites, database: database, mockPort: mockPort, nginx: nginx,
+            compare: others, apiKey: benchKey, eventLoopTasks: eventLoopTasks, streams: kindList.contains("stream"),
+            completions: kindList.contains("completion"),
             soak: soak.map { SlowReaderSoak.Settings(seconds: $0, readers: slowReaders) })
     }
 }
