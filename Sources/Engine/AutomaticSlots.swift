@@ -24,8 +24,15 @@ public enum AutomaticSlots {
     public static func count(modelPath: String, configuration: EngineConfiguration) throws(EngineError) -> Int {
         if let fixed = configuration.maxConcurrentSequences { return max(1, fixed) }
         let (file, hyperparameters) = try header(modelPath)
+        return count(file: file, hyperparameters: hyperparameters, configuration: configuration)
+    }
+
+    /// The configured count, or the automatic one for a file whose header has been read: the one
+    /// rule both the engine (when it loads) and `count(modelPath:configuration:)` (before) follow.
+    static func count(file: GGUFFile, hyperparameters: LlamaHyperparameters, configuration: EngineConfiguration) -> Int {
+        if let fixed = configuration.maxConcurrentSequences { return max(1, fixed) }
         return count(kvBytesPerSlot: InferenceEngine.cacheBytesPerSlot(hyperparameters, configuration: configuration),
-                     weightBytes: file.tensors.reduce(0) { $0 + $1.byteCount }, memoryBytes: MachineMemory.bytes())
+                     weightBytes: file.tensorByteCount, memoryBytes: MachineMemory.bytes())
     }
 
     /// Bytes of keys and values one slot of `modelPath` holds at its full context under `configuration`.

@@ -59,9 +59,7 @@ public final class InferenceEngine: Sendable {
         let contextLength = min(configuration.contextLength ?? hyperparameters.trainingContextLength,
                                 hyperparameters.trainingContextLength)
         guard contextLength > 0 else { throw .invalidRequest("context length must be positive") }
-        let slotCount = configuration.maxConcurrentSequences.map { max(1, $0) } ?? AutomaticSlots.count(
-            kvBytesPerSlot: Self.cacheBytesPerSlot(hyperparameters, configuration: configuration),
-            weightBytes: file.tensors.reduce(0) { $0 + $1.byteCount }, memoryBytes: MachineMemory.bytes())
+        let slotCount = AutomaticSlots.count(file: file, hyperparameters: hyperparameters, configuration: configuration)
         self.slotCount = slotCount
         let threads = configuration.sharedCompute?.threadCount
             ?? max(1, configuration.threadCount ?? ProcessInfo.processInfo.activeProcessorCount)

@@ -103,6 +103,9 @@ public final class GGUFFile: Sendable {
         tensorIndex = index
     }
 
+    /// Bytes of every tensor's data (the weights, for a model file).
+    public var tensorByteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }
+
     public func tensor(named name: String) -> GGUFTensorInfo? {
         tensorIndex[name].map { tensors[$0] }
     }

@@ -15,7 +15,7 @@ struct DecodeMemoryCeiling {
 
     static func measure(modelPath: String, threads: Int) throws -> DecodeMemoryCeiling {
         let file = try GGUFFile(path: modelPath)
-        var bytes = file.tensors.reduce(0) { $0 + $1.byteCount }
+        var bytes = file.tensorByteCount
         if file.tensor(named: "output.weight") != nil, let embeddings = file.tensor(named: "token_embd.weight") {
             bytes -= embeddings.byteCount - embeddings.byteCount / max(embeddings.rowCount, 1)
         }

@@ -96,8 +96,8 @@ extension EngineBenchCommand {
     /// `--concurrency`: every level on one engine (slots for the largest), one stream first as the
     /// same-run anchor for the ratios.
     func runConcurrency(_ list: String, path: String) async throws {
-        let levels = list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0 <= 256 }) else {
+        // The kit's parser: an entry that is not a positive count makes the whole list invalid.
+        guard let levels = BenchCommand.levels(list), !levels.isEmpty, levels.allSatisfy({ $0 <= 256 }) else {
             throw ValidationError("--concurrency must be stream counts from 1 to 256 separated by commas")
         }
         guard decodeTokens >= 2 else { throw ValidationError("--decode-tokens must be at least 2") }
