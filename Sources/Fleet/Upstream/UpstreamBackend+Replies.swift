@@ -7,17 +7,24 @@ import OpenAIWire
 /// Reading what an upstream sent back: whole bodies under a silence timeout, and streams
 /// event by event.
 extension UpstreamBackend {
-    /// A non-streamed 2xx reply: JSON, or an error naming the status and an excerpt.
+    /// Reads a non-streamed 2xx reply of the async API (see the next).
     func completeReply(
         _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator
     ) async throws(FleetError) -> UpstreamReply {
-        let status = Int(response.status.code)
         let (bytes, truncated) = try await readReply(response, limit: Self.maxReplyBytes, target: target, translator: translator)
-        if truncated {
+        return try completeReply(
+            UpstreamCollectedReply(status: Int(response.status.code), headers: response.headers, bytes: bytes, truncated: truncated),
+            translator: translator)
+    }
+
+    /// A whole non-streamed 2xx reply: JSON, or an error naming the status and an excerpt.
+    func completeReply(_ reply: UpstreamCollectedReply, translator: UpstreamTranslator) throws(FleetError) -> UpstreamReply {
+        let (status, bytes) = (reply.status, reply.bytes)
+        if reply.truncated {
             throw .upstream(translator.badResponse("answered with a reply larger than \(Self.maxReplyBytes) bytes."))
         }
         guard let json = try? JSONValue.parse(bytes), json.objectValue != nil else {
-            let contentType = response.headers.first(name: "content-type") ?? "none"
+            let contentType = reply.headers.first(name: "content-type") ?? "none"
             throw .upstream(
                 translator.badResponse(
                     "answered HTTP \(status) with a body that is not a JSON object (content-type \(contentType)): \(translator.excerpt(bytes))"))

@@ -104,16 +104,25 @@ public final class UpstreamBackend: Sendable {
             } else {
                 ByteBuffer(string: JSONValue.object(translator.requestBody(body, stream: stream, path: path)).jsonString)
             }
-            let request = makeRequest(target: target, path: path, body: bytes, stream: stream, requestID: requestID)
             var attempt = 1
             attempts: while true {
                 guard !Task.isCancelled else {
                     lease.finish(.neutral)
                     throw Self.cancelled
                 }
-                let response: HTTPClientResponse
+                let response: UpstreamAnswer
                 do {
-                    response = try await httpClient.execute(request, timeout: Self.timeAmount(target.timeout))
+                    if stream {
+                        let request = makeRequest(target: target, path: path, body: bytes, stream: stream, requestID: requestID)
+                        response = .head(try await httpClient.execute(request, timeout: Self.timeAmount(target.timeout)))
+                    } else {
+                        response = .whole(
+                            try await collect(path: path, body: bytes, target: target, translator: translator, requestID: requestID))
+                    }
+                } catch let error as FleetError {
+                    // Cancelled, or a 2xx reply that broke off: nothing to retry.
+                    lease.finish(Self.outcome(of: error))
+                    throw error
                 } catch {
                     let failure = Task.isCancelled ? .cancelled : UpstreamFailure(classifying: error)
                     let action = Self.retryPolicy.action(after: .failed(failure), attempt: attempt)
@@ -135,17 +144,18 @@ public final class UpstreamBackend: Sendable {
                     break attempts
                 }
                 lease.responded()
-                let status = Int(response.status.code)
+                let status = response.status
                 switch Self.retryPolicy.action(after: .answered(status: status), attempt: attempt) {
                 case .relay:
                     logger.debug("upstream answered", metadata: logMetadata(requestID: requestID, translator: translator, status: status))
                     let reply: UpstreamReply
                     do throws(FleetError) {
-                        if stream {
+                        switch response {
+                        case .head(let head):
                             reply = try await streamReply(
-                                response, target: target, translator: translator, wantsUsage: wantsUsage, requestID: requestID, lease: lease)
-                        } else {
-                            reply = try await completeReply(response, target: target, translator: translator)
+                                head, target: target, translator: translator, wantsUsage: wantsUsage, requestID: requestID, lease: lease)
+                        case .whole(let whole):
+                            reply = try completeReply(whole, translator: translator)
                             lease.finish(.success)
                         }
                     } catch {
@@ -170,7 +180,7 @@ public final class UpstreamBackend: Sendable {
                         throw Self.cancelled
                     }
                 case .tryNextTarget, .retrySameTarget:
-                    _ = await readErrorBody(response, target: target)
+                    _ = await errorBody(of: response, target: target)
                     lease.finish(.failure)
                     failures.append(noteUnavailable("HTTP \(status)", translator: translator, requestID: requestID))
                     break attempts
@@ -178,7 +188,7 @@ public final class UpstreamBackend: Sendable {
                     lease.finish(.neutral)
                     throw Self.cancelled
                 case .passOnError:
-                    let errorBody = await readErrorBody(response, target: target)
+                    let errorBody = await errorBody(of: response, target: target)
                     lease.finish(status >= 500 ? .failure : .success)
                     var error = translator.error(status: status, body: errorBody)
                     // A provider's rate limit: pass on when it said to come back, for the client's SDK to wait that long.
@@ -195,13 +205,7 @@ public final class UpstreamBackend: Sendable {
     func makeRequest(target: UpstreamTarget, path: String, body: ByteBuffer, stream: Bool, requestID: String) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: target.url(for: path))
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
-        request.headers.add(name: "User-Agent", value: "switchyard")
-        request.headers.add(name: "x-request-id", value: requestID)
-        if let apiKey = target.apiKey, !apiKey.isEmpty {
-            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
-        }
+        request.headers = requestHeaders(target: target, json: true, stream: stream, requestID: requestID)
         request.body = .bytes(body)
         return request
     }
