@@ -88,8 +88,8 @@ import Testing
                     }
                 }
             }
-            #expect(await recorder.spooledRows == 0)
-            #expect(await !recorder.isDegraded)
+            #expect(recorder.spooledRows == 0)
+            #expect(!recorder.isDegraded)
             #expect(try await ledger.records(since: start).count == rows.count)
         }
     }
@@ -105,8 +105,8 @@ import Testing
             let start = Date(millisecondsSince1970Test: 1_800_000_950_000)
             let rows = (0..<30).map { UsageFixtures.record($0, time: start) }
             for row in rows { await down.record(row) }
-            #expect(await down.isDegraded)
-            #expect(await down.spooledRows == 30)
+            #expect(down.isDegraded)
+            #expect(down.spooledRows == 30)
             #expect(try spool.read() == rows)
             #expect(await down.replaySpool() == 0, "still down: the rows stay")
             #expect(try spool.read().count == 30)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import Synchronization
 
 /// Writes the request path's ledger rows: each `record` returns once its row is committed (or,
 /// with the database down, safely in the local spool), as before; rows that arrive while a write
@@ -17,22 +18,33 @@ import NIOPosix
 /// callers go on; `replaySpool` (run periodically by the server) writes spooled rows back once the
 /// store answers. Rows are idempotent by entry id, so a replay after a half-finished write adds
 /// nothing twice.
-public actor UsageRecorder {
-    public nonisolated let ledger: UsageLedger
-    public nonisolated let spool: UsageSpool?
+public final class UsageRecorder: Sendable {
+    public let ledger: UsageLedger
+    public let spool: UsageSpool?
     private let logger: Logger
-    /// Rows waiting for the next write; every one but a new leader's has a waiter below.
-    private var pending: [UsageRecord] = []
-    /// Their requests, woken with `true` to lead the next write, `false` once their row is written.
-    private var waiters: [CheckedContinuation<Bool, Never>] = []
-    /// Whether a leader is writing (or has been handed the next batch).
-    private var writing = false
+
+    private struct State {
+        /// Rows waiting for the next write; every one but a new leader's has a waiter below.
+        var pending: [UsageRecord] = []
+        /// Their requests, woken with `true` to lead the next write, `false` once their row is written.
+        var waiters: [CheckedContinuation<Bool, Never>] = []
+        /// Whether a leader is writing (or has been handed the next batch).
+        var writing = false
+        var spooledRows = 0
+        var replayedRows = 0
+        var isDegraded = false
+    }
+
+    /// A lock, not an actor: a request's task stays on its own executor (its connection's event
+    /// loop, with `onEventLoops`) instead of hopping to the actor's and back for every row.
+    private let state = Mutex(State())
+
     /// Rows written to the spool because the store failed, since start.
-    public private(set) var spooledRows = 0
+    public var spooledRows: Int { state.withLock { $0.spooledRows } }
     /// Spooled rows written back to the store, since start.
-    public private(set) var replayedRows = 0
+    public var replayedRows: Int { state.withLock { $0.replayedRows } }
     /// Whether the last write failed (the ledger is degraded until a write succeeds).
-    public private(set) var isDegraded = false
+    public var isDegraded: Bool { state.withLock { $0.isDegraded } }
 
     public init(ledger: UsageLedger, spool: UsageSpool?, logger: Logger) {
         self.ledger = ledger
@@ -43,37 +55,50 @@ public actor UsageRecorder {
     /// Returns once `record` is committed to the store, or spooled when the store fails (or, with
     /// no spool, once the failure is logged).
     public func record(_ record: UsageRecord) async {
-        pending.append(record)
-        if writing {
-            let leads = await withCheckedContinuation { waiters.append($0) }
-            guard leads else { return }
-        } else {
-            writing = true
+        let leads = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let leadsNow = state.withLock { state -> Bool in
+                state.pending.append(record)
+                if state.writing {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.writing = true
+                return true
+            }
+            if leadsNow { continuation.resume(returning: true) }
         }
+        guard leads else { return }
         // Lead: write every row pending (this request's among them), meanwhile others queue up.
-        let batch = pending
-        let batchWaiters = waiters
-        pending = []
-        waiters = []
+        let (batch, batchWaiters) = state.withLock { state in
+            defer {
+                state.pending = []
+                state.waiters = []
+            }
+            return (state.pending, state.waiters)
+        }
         await write(batch)
         for waiter in batchWaiters { waiter.resume(returning: false) }
-        if waiters.isEmpty {
-            writing = false
-        } else {
-            waiters.removeFirst().resume(returning: true)
+        let next = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            if state.waiters.isEmpty {
+                state.writing = false
+                return nil
+            }
+            return state.waiters.removeFirst()
         }
+        // The rows that arrived meanwhile: their first request leads the next batch.
+        next?.resume(returning: true)
     }
 
     private func write(_ records: [UsageRecord]) async {
         do {
             try await ledger.record(records)
-            isDegraded = false
+            state.withLock { $0.isDegraded = false }
         } catch where Task.isCancelled {
             // The leader's client left: its task is cancelled, and the store honours that. The
             // batch (other requests' rows too) is written from a task of its own instead.
             await Task { await self.write(records) }.value
         } catch {
-            isDegraded = true
+            state.withLock { $0.isDegraded = true }
             guard let spool else {
                 logger.error("usage ledger write failed", metadata: ["error.message": .string(error.message)])
                 return
@@ -82,7 +107,7 @@ public actor UsageRecorder {
                 // A file append and fsync: on NIO's thread pool, never on the event loop the
                 // leading request runs on.
                 try await NIOThreadPool.singleton.runIfActive { try spool.append(records) }
-                spooledRows += records.count
+                state.withLock { $0.spooledRows += records.count }
                 logger.warning(
                     "usage ledger unavailable: rows spooled locally",
                     metadata: ["error.message": .string(error.message), "usage.spooled": .stringConvertible(records.count)])
@@ -94,9 +119,10 @@ public actor UsageRecorder {
         }
     }
 
-    /// Rows waiting in the spool for the store to come back.
-    public func pendingSpooledRows() -> Int {
-        (try? spool?.read().count) ?? 0
+    /// Rows waiting in the spool for the store to come back (read from the file on NIO's thread pool).
+    public func pendingSpooledRows() async -> Int {
+        guard let spool else { return 0 }
+        return (try? await NIOThreadPool.singleton.runIfActive { try spool.read().count }) ?? 0
     }
 
     /// Writes the spooled rows to the store and empties the spool; a failure leaves them for next
@@ -123,8 +149,10 @@ public actor UsageRecorder {
         } catch {
             logger.error("cannot trim the usage spool", metadata: ["error.message": .string("\(error)")])
         }
-        replayedRows += rows.count
-        isDegraded = false
+        state.withLock { state in
+            state.replayedRows += rows.count
+            state.isDegraded = false
+        }
         logger.notice("usage spool replayed into the ledger", metadata: ["usage.replayed": .stringConvertible(rows.count)])
         return rows.count
     }

@@ -16,13 +16,13 @@ extension ServingState {
     func databaseHealth() async -> DatabaseHealth? {
         guard accounts.store != nil else { return nil }
         let recorder = accounts.recorder
-        let ledgerDegraded = await recorder?.isDegraded ?? false
+        let ledgerDegraded = recorder?.isDegraded ?? false
         return DatabaseHealth(
             degraded: ledgerDegraded || (accounts.keyCache?.isDegraded ?? false),
             keyLookupFailures: accounts.keyCache?.storeFailures ?? 0,
             rateLimitFailures: (accounts.limiter as? SharedRateLimiter)?.storeFailures ?? 0,
-            spooledRows: await recorder?.spooledRows ?? 0,
-            replayedRows: await recorder?.replayedRows ?? 0,
+            spooledRows: recorder?.spooledRows ?? 0,
+            replayedRows: recorder?.replayedRows ?? 0,
             pendingRows: await recorder?.pendingSpooledRows() ?? 0)
     }
 }
