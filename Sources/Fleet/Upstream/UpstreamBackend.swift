@@ -63,6 +63,9 @@ public final class UpstreamBackend: Sendable {
         // an inference server takes hundreds at once (`max_concurrency` is the limit to set).
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1024
         configuration.redirectConfiguration = .disallow
+        // No tracer is bootstrapped; the default no-op one still built a span and its
+        // attributes for every request (2 % of the gateway's CPU at 64 connections).
+        configuration.tracing.tracer = nil
         return configuration
     }
 
