@@ -35,6 +35,36 @@ public enum AutomaticSlots {
                      weightBytes: file.tensorByteCount, memoryBytes: MachineMemory.bytes())
     }
 
+    /// The slot counts of several models served by one process (a fleet's embedded models):
+    /// the memory share is split between them, so that every model's slots full at once still
+    /// fit beside all the weights, instead of each model planning for the whole machine. A model
+    /// whose configuration fixes its count keeps it (its cache still counts against the rest).
+    public static func counts(models: [(modelPath: String, configuration: EngineConfiguration)]) throws(EngineError) -> [Int] {
+        var plans: [(kvBytesPerSlot: Int, fixed: Int?)] = []
+        var weightBytes = 0
+        for (modelPath, configuration) in models {
+            let (file, hyperparameters) = try header(modelPath)
+            weightBytes += file.tensorByteCount
+            plans.append((InferenceEngine.cacheBytesPerSlot(hyperparameters, configuration: configuration),
+                          configuration.maxConcurrentSequences.map { max(1, $0) }))
+        }
+        return counts(plans: plans, weightBytes: weightBytes, memoryBytes: MachineMemory.bytes())
+    }
+
+    /// `counts(models:)` for known sizes: the fixed counts' caches are taken from the budget
+    /// first, then the rest is split evenly between the automatic ones.
+    @_spi(Testing) public static func counts(plans: [(kvBytesPerSlot: Int, fixed: Int?)], weightBytes: Int, memoryBytes: Int) -> [Int] {
+        let fixedBytes = plans.reduce(0) { $0 + ($1.fixed ?? 0) * $1.kvBytesPerSlot }
+        let automatic = plans.filter { $0.fixed == nil }.count
+        guard automatic > 0 else { return plans.map { $0.fixed ?? 1 } }
+        let budget = (Double(memoryBytes - weightBytes) * memoryShare - Double(fixedBytes)) / Double(automatic)
+        return plans.map { plan in
+            if let fixed = plan.fixed { return fixed }
+            guard budget > 0, plan.kvBytesPerSlot > 0 else { return 1 }
+            return min(limit, max(1, Int(budget / Double(plan.kvBytesPerSlot))))
+        }
+    }
+
     /// Bytes of keys and values one slot of `modelPath` holds at its full context under `configuration`.
     @_spi(Testing) public static func cacheBytesPerSlot(modelPath: String, configuration: EngineConfiguration) throws(EngineError) -> Int {
         InferenceEngine.cacheBytesPerSlot(try header(modelPath).hyperparameters, configuration: configuration)

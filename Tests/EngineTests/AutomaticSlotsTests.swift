@@ -14,6 +14,34 @@ import TestSupport
         #expect(AutomaticSlots.count(kvBytesPerSlot: 64 * gib, weightBytes: gib, memoryBytes: 8 * gib) == 1)
     }
 
+    @Test func modelsServedTogetherShareTheMemory() {
+        let gib = 1 << 30
+        // Half of (16 GiB - 2 GiB of weights) = 7 GiB: 3.5 GiB each, 3 slots of 1 GiB each
+        // (one model alone would plan 7).
+        #expect(AutomaticSlots.counts(plans: [(gib, nil), (gib, nil)], weightBytes: 2 * gib, memoryBytes: 16 * gib) == [3, 3])
+        #expect(AutomaticSlots.count(kvBytesPerSlot: gib, weightBytes: 2 * gib, memoryBytes: 16 * gib) == 7)
+        // A fixed count keeps its value and its cache comes off the budget first: 7 - 2 = 5 GiB
+        // left for the automatic one.
+        #expect(AutomaticSlots.counts(plans: [(gib, 2), (gib, nil)], weightBytes: 2 * gib, memoryBytes: 16 * gib) == [2, 5])
+        // Fixed counts larger than the budget leave the automatic ones one slot, never none.
+        #expect(AutomaticSlots.counts(plans: [(gib, 20), (gib, nil)], weightBytes: 2 * gib, memoryBytes: 16 * gib) == [20, 1])
+        // Small caches still stop at the throughput limit.
+        #expect(AutomaticSlots.counts(plans: [(1 << 20, nil), (1 << 20, nil)], weightBytes: gib, memoryBytes: 16 * gib)
+            == [AutomaticSlots.limit, AutomaticSlots.limit])
+    }
+
+    @Test func modelsReadFromTheirFilesShareTheMemory() throws {
+        let automatic = EngineConfiguration(contextLength: 8192, maxConcurrentSequences: nil)
+        let fixed = EngineConfiguration(contextLength: 8192, maxConcurrentSequences: 3)
+        let alone = try AutomaticSlots.count(modelPath: SharedFixtures.modelPath, configuration: automatic)
+        let together = try AutomaticSlots.counts(models: [
+            (SharedFixtures.modelPath, automatic), (SharedFixtures.modelPath, fixed), (SharedFixtures.modelPath, automatic),
+        ])
+        #expect(together[1] == 3)
+        #expect(together[0] == together[2])
+        #expect((1...alone).contains(together[0]))
+    }
+
     @Test func aConfiguredCountIsKept() throws {
         let configuration = EngineConfiguration(contextLength: 8192, maxConcurrentSequences: 5)
         #expect(try AutomaticSlots.count(modelPath: SharedFixtures.modelPath, configuration: configuration) == 5)

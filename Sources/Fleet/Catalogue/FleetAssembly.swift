@@ -22,11 +22,16 @@ public enum FleetAssembly {
         }
         var models: [ServedModel] = []
         var slotsByTier: [String: [EmbeddedModelSlot]] = [:]
+        var paths: [String: String] = [:]
+        for entry in configuration.models {
+            if case .embedded(let model) = entry.backend { paths[entry.name] = try await resolveModelPath(model) }
+        }
+        let slotCounts = try plannedSlots(configuration: configuration, engine: engine, paths: paths)
         for entry in configuration.models {
             let tier = tierOfModel[entry.name]
             switch entry.backend {
-            case .embedded(let model):
-                let path = try await resolveModelPath(model)
+            case .embedded:
+                guard let path = paths[entry.name] else { continue }
                 if EmbeddingBackend.isEmbeddingModel(path: path) {
                     if let tier {
                         throw FleetError.invalidRequest(
@@ -38,8 +43,8 @@ public enum FleetAssembly {
                     models.append(ServedModel(descriptor: backend.descriptor, route: .backend(backend)))
                     continue
                 }
-                var settings = engine
-                if let contextLength = entry.contextLength { settings.contextLength = contextLength }
+                var settings = settings(of: entry, engine: engine)
+                if let planned = slotCounts[entry.name] { settings.maxConcurrentSequences = planned }
                 if let tier {
                     // Sized now from the file's header: the admission queue exists before the model loads.
                     settings.maxConcurrentSequences = try AutomaticSlots.count(modelPath: path, configuration: settings)
@@ -93,6 +98,27 @@ public enum FleetAssembly {
             }
         }
         return ModelCatalogue(models: models, tiers: tiers)
+    }
+
+    /// The engine settings of an embedded model: the fleet's, with its own context window.
+    private static func settings(of entry: ModelEntry, engine: EngineConfiguration) -> EngineConfiguration {
+        var settings = engine
+        if let contextLength = entry.contextLength { settings.contextLength = contextLength }
+        return settings
+    }
+
+    /// With several generating models in one process, their automatic slot counts share the
+    /// machine's memory (`AutomaticSlots.counts(models:)`); one model plans alone when it loads.
+    private static func plannedSlots(
+        configuration: FleetConfiguration, engine: EngineConfiguration, paths: [String: String]
+    ) throws -> [String: Int] {
+        let generating = configuration.models.compactMap { entry -> (name: String, path: String, settings: EngineConfiguration)? in
+            guard let path = paths[entry.name], !EmbeddingBackend.isEmbeddingModel(path: path) else { return nil }
+            return (entry.name, path, settings(of: entry, engine: engine))
+        }
+        guard generating.count > 1 else { return [:] }
+        let counts = try AutomaticSlots.counts(models: generating.map { ($0.path, $0.settings) })
+        return Dictionary(zip(generating.map(\.name), counts), uniquingKeysWith: { first, _ in first })
     }
 
     private static func fileDate(_ path: String) -> Int {
