@@ -48,8 +48,9 @@ struct GatewayBenchOptions: ParsableArguments {
     var benchKey = "sk-switchyard-bench"
 
     func settings() throws -> GatewayBench.Settings {
-        let levels = connections.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }) else { throw ValidationError("--connections needs positive counts, e.g. 1,8,64") }
+        guard let levels = BenchCommand.levels(connections), !levels.isEmpty else {
+            throw ValidationError("--connections needs positive counts, e.g. 1,8,64")
+        }
         guard duration >= 1 else { throw ValidationError("--duration must be at least 1 second") }
         let streamChunks = streamChunks ?? (soak == nil ? 200 : 20_000)
         guard streamChunks >= 1 else { throw ValidationError("--stream-chunks must be at least 1") }

@@ -66,7 +66,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if gatewayOptions.gateway { return try await runGateway() }
-        guard !levels.isEmpty else { throw ValidationError("--concurrency needs at least one positive count") }
+        guard !levels.isEmpty else { throw ValidationError("--concurrency needs positive counts, comma-separated, e.g. 1,8,16") }
         var logger = Logger(label: "switchyard.serve-bench")
         logger.logLevel = .warning
         let path = try await modelOptions.resolvePath(showProgress: !json)
@@ -143,8 +143,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
         return results
     }
 
+    /// The counts of `--concurrency`; empty when any is not a positive number.
     var levels: [Int] {
-        concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+        BenchCommand.levels(concurrency) ?? []
     }
 
     func report(engine: Measurement, ours: ServerLevels, peer: ServerLevels?) {
