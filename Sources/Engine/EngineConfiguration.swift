@@ -18,10 +18,18 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// A Jinja chat template used instead of the file's `tokenizer.chat_template` (llama-server's
     /// `--chat-template-file`); it also decides the tool-call syntax.
     public var chatTemplate: String?
+    /// Prompt-lookup speculative decoding: draft tokens one step verifies at most while a single
+    /// sequence decodes (0: off; at most `maximumSpeculativeDraftTokens`). Outputs are identical
+    /// either way; it is faster where the output repeats its context (see `SpeculativeDecoding`).
+    /// Models with float (F32/BF16) matrices never speculate: their rows would not be exact.
+    public var speculativeDraftTokens: Int
+
+    /// The largest useful `speculativeDraftTokens`.
+    public static var maximumSpeculativeDraftTokens: Int { SpeculativeDecoding.maximumDraftTokens }
 
     public init(contextLength: Int? = nil, maxConcurrentSequences: Int? = 8, threadCount: Int? = nil,
                 prefillChunkTokens: Int = 256, prefillChunkTokensWhileDecoding: Int = 64,
-                sharedCompute: SharedCompute? = nil, chatTemplate: String? = nil) {
+                sharedCompute: SharedCompute? = nil, chatTemplate: String? = nil, speculativeDraftTokens: Int = 0) {
         self.contextLength = contextLength
         self.maxConcurrentSequences = maxConcurrentSequences
         self.threadCount = threadCount
@@ -29,5 +37,6 @@ public struct EngineConfiguration: Sendable, Equatable {
         self.prefillChunkTokensWhileDecoding = prefillChunkTokensWhileDecoding
         self.sharedCompute = sharedCompute
         self.chatTemplate = chatTemplate
+        self.speculativeDraftTokens = speculativeDraftTokens
     }
 }

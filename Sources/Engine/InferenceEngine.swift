@@ -68,7 +68,7 @@ public final class InferenceEngine: Sendable {
         let resolved = Scheduler.ResolvedConfiguration(
             contextLength: contextLength, slotCount: slotCount, prefillChunkTokens: prefillChunk,
             prefillChunkTokensWhileDecoding: max(1, configuration.prefillChunkTokensWhileDecoding),
-            maxLogitRows: slotCount + 64)
+            maxLogitRows: slotCount + 64, speculativeDraftTokens: configuration.speculativeDraftTokens)
         let maxBatchTokens = prefillChunk + slotCount
         let cache = try KVCache(
             slotCount: slotCount, layerCount: hyperparameters.blockCount, capacity: contextLength,
@@ -185,6 +185,11 @@ public final class InferenceEngine: Sendable {
     public var queueDepth: Int { scheduler.queueDepth }
     /// Sequences currently generating.
     public var activeSequences: Int { scheduler.activeSequences }
+    /// What speculative decoding did so far (all zero when it is off).
+    public var speculationStatistics: SpeculationStatistics { scheduler.speculation.statistics }
+    /// Draft tokens a speculative step verifies at most: the configured count, or 0 where
+    /// speculation is off or the model's matrices are not block-quantized.
+    public var speculativeDraftTokens: Int { scheduler.speculation.draftTokens }
 
     /// Fails every queued and running request and stops the engine thread.
     public func shutdown() {

@@ -21,6 +21,11 @@ final class GenerationSequence {
     /// Prompt then generated tokens. The slot's cache holds the first `processed`.
     var tokens: [Int]
     var processed = 0
+    /// Positions the slot's cache has rows for: `processed`, or more after a speculative step
+    /// whose rejected draft tokens were written past it (see `SlotTable`).
+    var writtenPositions = 0
+    /// The most draft tokens the next speculative step may verify (it adapts to the acceptance).
+    var draftLimit = Int.max
     var cachedPromptTokens = 0
     var generatedCount = 0
     var sampler: Sampler

@@ -11,10 +11,10 @@ import Tokenization
 /// through a locked queue and `AsyncThrowingStream` continuations.
 final class Scheduler: @unchecked Sendable {
     // Safety: `incoming`, `stopping` and `waitingCount` are guarded by `condition`;
-    // everything else is touched only by the engine thread.
-    private let model: LlamaModel
+    // everything else is touched only by the engine thread (`speculation`'s counters are atomic).
+    let model: LlamaModel
     private let tokenizer: Tokenizer
-    private let configuration: ResolvedConfiguration
+    let configuration: ResolvedConfiguration
     private let endTokens: Set<Int>
     private let logprobs: LogprobCalculator
     private let condition = NSCondition()
@@ -25,7 +25,7 @@ final class Scheduler: @unchecked Sendable {
     private var publishedWaiting = 0
 
     private var waiting: [GenerationSequence] = []
-    private var active: [GenerationSequence] = []
+    var active: [GenerationSequence] = []
     private var slots: SlotTable
     /// A copy of one row of logits before sampling modifies it.
     private let rawLogits: UnsafeMutablePointer<Float>
@@ -41,10 +41,14 @@ final class Scheduler: @unchecked Sendable {
         var prefillChunkTokensWhileDecoding: Int
         /// Rows of logits one step may produce (decode rows plus prompt-scoring rows).
         var maxLogitRows: Int
+        /// Draft tokens a speculative step verifies at most (0: never speculate).
+        var speculativeDraftTokens = 0
     }
 
     /// Taken around every forward pass when the pool is shared with other engines.
-    private let sharedCompute: SharedCompute?
+    let sharedCompute: SharedCompute?
+    /// Drafts, verification counts and whether this model may speculate (`Scheduler+Speculation`).
+    let speculation: SpeculativeDecoding
 
     init(model: LlamaModel, tokenizer: Tokenizer, configuration: ResolvedConfiguration,
          sharedCompute: SharedCompute? = nil) {
@@ -57,6 +61,8 @@ final class Scheduler: @unchecked Sendable {
         slots = SlotTable(count: configuration.slotCount, reuseOverhang: model.cache.reuseOverhang)
         rawLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
         savedLogits = .allocate(capacity: model.hyperparameters.vocabularySize)
+        speculation = SpeculativeDecoding(
+            draftTokens: configuration.speculativeDraftTokens, exactRows: model.weights.allMatricesBlockQuantized)
         chunking = PromptChunking(
             capacity: configuration.prefillChunkTokens, whileDecoding: configuration.prefillChunkTokensWhileDecoding,
             breaks: model.hyperparameters.slidingWindow != nil
@@ -176,11 +182,13 @@ final class Scheduler: @unchecked Sendable {
     }
 
     private func release(_ sequence: GenerationSequence) {
-        slots.release(sequence.slot, cachedTokens: sequence.tokens[..<sequence.processed])
+        slots.release(sequence.slot, cachedTokens: sequence.tokens[..<sequence.processed],
+                      writtenPositions: sequence.writtenPositions)
     }
 
     /// One forward pass over the packed batch, then sampling for every row that produced logits.
     private func step() {
+        if speculativeStep() { return }
         var batch: [BatchToken] = []
         var owners: [GenerationSequence] = []
         var logitRows = 0
@@ -295,7 +303,7 @@ final class Scheduler: @unchecked Sendable {
     /// samples the next token (within the grammar, if any), streams it and decides whether
     /// the sequence ends.
     /// - Parameter drawn: the token `drawAhead` drew for this row, if it did.
-    private func sampleNext(_ sequence: GenerationSequence, logits: UnsafeMutablePointer<Float>, drawn: Int? = nil) {
+    func sampleNext(_ sequence: GenerationSequence, logits: UnsafeMutablePointer<Float>, drawn: Int? = nil) {
         let request = sequence.request
         let vocabularySize = model.hyperparameters.vocabularySize
         if sequence.generatedCount == 0, request.promptLogprobs != nil {

@@ -44,7 +44,12 @@ final class LlamaModel: @unchecked Sendable {
     /// Runs `batch` through the model, writing each cache slot's keys and values, and returns
     /// a pointer to the logits of the tokens with `wantsLogits`, in batch order, `vocabularySize`
     /// floats each. The pointer is valid until the next call.
-    func forward(_ batch: [BatchToken]) -> UnsafeMutablePointer<Float> {
+    /// - Parameter rowsAsDecodeSteps: compute every row with the kernels a one-token decode step
+    ///   uses (gemv rather than the 4-row gemm, split-KV attention decided per row as for a lone
+    ///   query), so that each row's floats equal those of decoding its tokens one step at a time.
+    ///   Speculative verification relies on it; the batch must be one sequence's consecutive
+    ///   positions, fewer than `SpeculativeDecoding.maximumVerifyRows + 1`, on block-quantized weights.
+    func forward(_ batch: [BatchToken], rowsAsDecodeSteps: Bool = false) -> UnsafeMutablePointer<Float> {
         precondition(batch.count <= maxBatchTokens && !batch.isEmpty, "batch size out of range")
         let h = hyperparameters
         let d = h.embeddingLength
@@ -61,15 +66,18 @@ final class LlamaModel: @unchecked Sendable {
                 slidingRope.table(position: item.position, into: s.slidingRope + t * rope.tableCount)
             }
         }
+        // A one-token step's products take no gemm rows (llama.cpp's gemm takes n - n % 4 of n).
+        let gemmTokens: Int? = rowsAsDecodeSteps ? 0 : nil
         for (layerIndex, layer) in weights.layers.enumerated() {
-            attentionBlock(batch, layer: layer, index: layerIndex)
-            feedForwardBlock(tokens: batch.count, layer: layer)
+            attentionBlock(batch, layer: layer, index: layerIndex, rowsAsDecodeSteps: rowsAsDecodeSteps)
+            feedForwardBlock(tokens: batch.count, layer: layer, gemmTokens: gemmTokens)
         }
-        return outputLogits(batch)
+        return outputLogits(batch, gemmTokens: gemmTokens)
     }
 
     /// hidden += attention(norm(hidden)), with the layer's projections, biases, norms and RoPE.
-    private func attentionBlock(_ batch: [BatchToken], layer: LlamaWeights.Layer, index layerIndex: Int) {
+    private func attentionBlock(_ batch: [BatchToken], layer: LlamaWeights.Layer, index layerIndex: Int,
+                                rowsAsDecodeSteps: Bool) {
         let h = hyperparameters
         let n = batch.count
         let d = h.embeddingLength
@@ -83,8 +91,9 @@ final class LlamaModel: @unchecked Sendable {
                               output: s.normed + t * d)
         }
         // One activation quantization and one parallel region for the three projections.
+        let gemmTokens: Int? = rowsAsDecodeSteps ? 0 : nil
         MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
-                                outputs: [s.query, s.key, s.value], pool: pool)
+                                outputs: [s.query, s.key, s.value], pool: pool, gemmTokens: gemmTokens)
         forEachToken(n) { t in
             let item = batch[t]
             let query = s.query + t * queryWidth
@@ -105,15 +114,16 @@ final class LlamaModel: @unchecked Sendable {
             VectorOps.convertToF16(value, cache.values(slot: item.slot, layer: layerIndex) + row, count: h.kvDimension)
         }
         attend(batch, layer: layerIndex, scale: h.scalesQueries ? 1 : h.attentionScale,
-               window: sliding ? h.slidingWindow : nil)
-        MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool)
+               window: sliding ? h.slidingWindow : nil, rowsAsDecodeSteps: rowsAsDecodeSteps)
+        MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool,
+                                gemmTokens: gemmTokens)
         addBias(layer.attentionOutputBias, to: s.normed, tokens: n, width: d)
         if let norm = layer.postAttentionNorm { normRows(s.normed, tokens: n, weight: norm) }
         VectorOps.add(s.hidden, s.normed, count: n * d)
     }
 
     /// hidden += down(act(gate(x)) * up(x)) with x = norm(hidden), plus the layer's biases and post norm.
-    private func feedForwardBlock(tokens n: Int, layer: LlamaWeights.Layer) {
+    private func feedForwardBlock(tokens n: Int, layer: LlamaWeights.Layer, gemmTokens: Int?) {
         let h = hyperparameters
         let d = h.embeddingLength
         let s = scratch
@@ -122,14 +132,14 @@ final class LlamaModel: @unchecked Sendable {
                               output: s.normed + t * d)
         }
         MatrixMultiply.multiply([layer.gate, layer.up], input: s.normed, tokens: n, outputs: [s.gate, s.up],
-                                pool: pool)
+                                pool: pool, gemmTokens: gemmTokens)
         addBias(layer.gateBias, to: s.gate, tokens: n, width: h.feedForwardLength)
         addBias(layer.upBias, to: s.up, tokens: n, width: h.feedForwardLength)
         switch h.activation {
         case .silu: VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
         case .geluTanh: GGMLGELU.geglu(s.gate, s.up, count: n * h.feedForwardLength, pool: pool)
         }
-        MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool)
+        MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool, gemmTokens: gemmTokens)
         addBias(layer.downBias, to: s.normed, tokens: n, width: d)
         if let norm = layer.postFeedForwardNorm { normRows(s.normed, tokens: n, weight: norm) }
         VectorOps.add(s.hidden, s.normed, count: n * d)
@@ -137,7 +147,7 @@ final class LlamaModel: @unchecked Sendable {
 
     /// The final norm and output projection of the tokens whose next-token distribution is
     /// needed (only those go through the large output matrix).
-    private func outputLogits(_ batch: [BatchToken]) -> UnsafeMutablePointer<Float> {
+    private func outputLogits(_ batch: [BatchToken], gemmTokens: Int?) -> UnsafeMutablePointer<Float> {
         let h = hyperparameters
         let d = h.embeddingLength
         let s = scratch
@@ -148,7 +158,8 @@ final class LlamaModel: @unchecked Sendable {
             outputCount += 1
         }
         if outputCount > 0 {
-            MatrixMultiply.multiply(weights.output, input: s.normed, tokens: outputCount, output: s.logits, pool: pool)
+            MatrixMultiply.multiply(weights.output, input: s.normed, tokens: outputCount, output: s.logits, pool: pool,
+                                    gemmTokens: gemmTokens)
             addBias(weights.outputBias, to: s.logits, tokens: outputCount, width: h.vocabularySize)
         }
         return s.logits
@@ -197,11 +208,13 @@ final class LlamaModel: @unchecked Sendable {
     /// longer rows of late prefill positions spread evenly. Where the group kernel applies, a
     /// work item is a token's whole group of query heads on one key-value head (one pass over
     /// the cached rows for the group instead of one per head; the same floats).
-    private func attend(_ batch: [BatchToken], layer: Int, scale: Float, window: Int?) {
+    /// With `rowsAsDecodeSteps`, each row takes the kernel a lone query at its position takes.
+    private func attend(_ batch: [BatchToken], layer: Int, scale: Float, window: Int?, rowsAsDecodeSteps: Bool) {
         let h = hyperparameters
         let s = scratch
         // A sequence with 64 rows or more in the batch takes ggml's tiled path (`attendTiled`).
-        let tiled = tiledSlots(batch)
+        let tiled = rowsAsDecodeSteps ? [] : tiledSlots(batch)
+        let queryRows = rowsAsDecodeSteps ? 1 : batch.count
         if !tiled.isEmpty {
             attendTiled(batch, slots: tiled, layer: layer, scale: scale, window: window, queries: s.query,
                         outputs: s.attention)
@@ -233,7 +246,7 @@ final class LlamaModel: @unchecked Sendable {
                 let (first, second) = cache.runs(
                     first: window.map { max(0, item.position + 1 - $0) } ?? 0, last: item.position, layer: layer)
                 if let chunks = Attention.splitKVChunks(
-                    queryRows: batch.count, cells: cache.viewedCells(position: item.position, layer: layer), threads: threads) {
+                    queryRows: queryRows, cells: cache.viewedCells(position: item.position, layer: layer), threads: threads) {
                     // A lone query over a long view: ggml splits the cells into one chunk per thread.
                     for head in 0..<headsPerItem {
                         Attention.attendHeadSplit(query: queries + head * h.headDimension, keys: keys, values: values,

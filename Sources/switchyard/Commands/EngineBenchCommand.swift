@@ -29,7 +29,17 @@ struct EngineBenchCommand: AsyncParsableCommand {
         (e.g. 1,16); prints each level's aggregate decode rate and step time, the engine alone.
         """)
     var concurrency: String?
-    @Flag(help: "With --concurrency: also every level at temperature 0.8, top_p 0.95.") var sampled = false
+    @Flag(help: "With --concurrency: also every level at temperature 0.8, top_p 0.95. With --speculative: sample at those settings (seeded) instead of greedy.")
+    var sampled = false
+    @Flag(help: """
+        Instead of pp/tg: prompt-lookup speculative decoding against plain decoding, one stream, in the same \
+        run: a code edit, a quoting answer and free text, decoded by an engine without and one with \
+        speculation; prints both rates, the ratio and whether the outputs were identical.
+        """)
+    var speculative = false
+    @Option(name: .customLong("speculative-draft"), help: "With --speculative: draft tokens a step verifies at most.")
+    var speculativeDraft = EngineConfiguration.maximumSpeculativeDraftTokens
+    @Option(help: "With --speculative: timed runs of each workload per engine.") var repetitions = 3
     @Flag(help: "Print one JSON object.") var json = false
 
     /// llama.cpp on this machine kind with 2 threads (fixtures READMEs), by architecture.
@@ -40,6 +50,7 @@ struct EngineBenchCommand: AsyncParsableCommand {
     func run() async throws {
         let path = try await modelOptions.resolvePath(showProgress: !json)
         if let concurrency { return try await runConcurrency(concurrency, path: path) }
+        if speculative { return try await runSpeculative(path: path) }
         let engine = try InferenceEngine(modelPath: path, configuration: EngineConfiguration(
             contextLength: 4096, maxConcurrentSequences: 1, threadCount: threads,
             prefillChunkTokens: promptTokens))

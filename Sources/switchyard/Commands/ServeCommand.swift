@@ -71,6 +71,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Compute threads (default: one per core).")
     var threads: Int?
 
+    @Option(name: .customLong("speculative-draft"), help: ArgumentHelp(
+        "Prompt-lookup speculative decoding for an embedded model while it serves one request: draft tokens a step verifies at most (0: off, at most \(EngineConfiguration.maximumSpeculativeDraftTokens)). Outputs are identical either way; it pays where replies quote their prompt.",
+        valueName: "tokens"))
+    var speculativeDraft = 0
+
     @Option(help: "Seconds in-flight requests get to finish after SIGINT/SIGTERM.")
     var shutdownGrace = 30
 
@@ -94,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must not be negative") }
+        guard (0...EngineConfiguration.maximumSpeculativeDraftTokens).contains(speculativeDraft) else {
+            throw ValidationError("--speculative-draft must be between 0 and \(EngineConfiguration.maximumSpeculativeDraftTokens)")
+        }
         guard contextLength >= 16 else { throw ValidationError("--context-length must be at least 16") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
@@ -121,7 +129,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        var engine = EngineConfiguration(contextLength: contextLength, maxConcurrentSequences: maxConcurrent, threadCount: threads)
+        var engine = EngineConfiguration(contextLength: contextLength, maxConcurrentSequences: maxConcurrent, threadCount: threads,
+                                         speculativeDraftTokens: speculativeDraft)
         if let chatTemplateFile {
             do {
                 engine.chatTemplate = try String(contentsOfFile: chatTemplateFile, encoding: .utf8)
