@@ -74,6 +74,17 @@ public enum MatrixMultiply {
             Q6KRows.dequantizeRow(rearranged, row: row, blocks: weights.columns / 256, into: output)
             return
         }
+        if let tiles = weights.rowTiles, weights.format == .q8_0, row < weights.tiledRows {
+            // The file's block, restored from the tile, decoded as the file's rows are.
+            withUnsafeTemporaryAllocation(byteCount: 34, alignment: 4) { block in
+                guard let base = block.baseAddress else { return }
+                for b in 0..<(weights.columns / 32) {
+                    Q8_0Tiles.restoreBlock(tiles, blocks: weights.columns / 32, row: row, block: b, into: base)
+                    BlockDequantization.decode(.q8_0, UnsafeRawPointer(base), into: output + 32 * b)
+                }
+            }
+            return
+        }
         #endif
         ReferenceKernels.dequantizeRow(weights, row: row, into: output)
     }
@@ -235,6 +246,13 @@ public enum MatrixMultiply {
             case .q5_0: .q5_0
             case .q5_1: .q5_1
             default: .q8_0
+            }
+            if backend == .avx2, let tiles = weights.rowTiles {
+                AVX2RowTiles.multiply(
+                    kind: kind, tiles: tiles, tiledRows: weights.tiledRows, weights: weights.data,
+                    rowBytes: weights.rowByteCount, rows: rows, activations: activations, activationStride: stride,
+                    tokens: tokens, blocks: blocks, output: output, outputStride: weights.rows)
+                return
             }
             if backend == .avx512 {
                 AVX512MatrixMultiply.multiply(
