@@ -19,11 +19,14 @@ public enum AVX2RowTiles {
     /// Computes `output[t * outputStride + r]` for `r` in `rows` (starting at a multiple of 4) and
     /// `t` in `tokens`: rows below `tiledRows` (a multiple of 4) from the repacked matrix at
     /// `tiles`, the rest from the file's layout at `weights` (rows `rowBytes` apart).
+    /// - Parameter expanded: token 0's activations as `expandActivations` writes them, rows
+    ///   `expandedStride(blocks:)` apart (`activations` still gives the scales and sums).
     public static func multiply(
         kind: AVX2BlockKind, tiles: UnsafeRawPointer, tiledRows: Int, weights: UnsafeRawPointer, rowBytes: Int, rows: Range<Int>,
-        activations: UnsafeRawPointer, activationStride: Int, tokens: Range<Int>, blocks: Int,
+        activations: UnsafeRawPointer, activationStride: Int, expanded: UnsafeRawPointer, tokens: Range<Int>, blocks: Int,
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
+        let expandedStride = Self.expandedStride(blocks: blocks)
         let tiledEnd = min(rows.upperBound, tiledRows)
         if rows.lowerBound < tiledEnd {
             let tileBytes = blocks * (kind == .q8_0 ? Q8_0Tiles.recordBytes : Q4_1Tiles.recordBytes)
@@ -31,15 +34,16 @@ public enum AVX2RowTiles {
             while t < tokens.upperBound {
                 let n = min(tileTokens, tokens.upperBound - t)
                 let a = activations + t * activationStride
+                let e = expanded + t * expandedStride
                 var tile = rows.lowerBound / 4
                 while 4 * tile < tiledEnd {
                     let w = tiles + tile * tileBytes
                     let o = output + t * outputStride + 4 * tile
                     switch (kind, n) {
-                    case (.q8_0, 2): multiplyTile(Q8_0Tiles.self, 2, w, a, activationStride, blocks, o, outputStride)
-                    case (.q8_0, _): multiplyTile(Q8_0Tiles.self, 1, w, a, activationStride, blocks, o, outputStride)
-                    case (_, 2): multiplyTile(Q4_1Tiles.self, 2, w, a, activationStride, blocks, o, outputStride)
-                    default: multiplyTile(Q4_1Tiles.self, 1, w, a, activationStride, blocks, o, outputStride)
+                    case (.q8_0, 2): multiplyTile(Q8_0Tiles.self, 2, w, a, activationStride, e, expandedStride, blocks, o, outputStride)
+                    case (.q8_0, _): multiplyTile(Q8_0Tiles.self, 1, w, a, activationStride, e, expandedStride, blocks, o, outputStride)
+                    case (_, 2): multiplyTile(Q4_1Tiles.self, 2, w, a, activationStride, e, expandedStride, blocks, o, outputStride)
+                    default: multiplyTile(Q4_1Tiles.self, 1, w, a, activationStride, e, expandedStride, blocks, o, outputStride)
                     }
                     tile += 1
                 }
@@ -58,31 +62,38 @@ public enum AVX2RowTiles {
     /// ymm registers.
     static let tileTokens = 2
 
-    /// Dword `j` of each half of `x` repeated across the half (`j` a constant after inlining).
-    @inline(__always)
-    private static func dwords(_ x: SIMD4<Int64>, _ j: Int) -> SIMD4<Int64> {
-        switch j {
-        case 0: switchyard_dword0_each_half(x)
-        case 1: switchyard_dword1_each_half(x)
-        case 2: switchyard_dword2_each_half(x)
-        default: switchyard_dword3_each_half(x)
+    /// Bytes per token of `expandActivations`' layout: 128 a block, four times the quants' 32.
+    public static func expandedStride(blocks: Int) -> Int { 128 * blocks }
+
+    /// Writes one token's quantized activation bytes (`QuantizedActivations`, `blocks` blocks) as
+    /// the vectors the tiles multiply: per block, vector v holds dword 2v of the block's quants
+    /// repeated four times, then dword 2v + 1 four times. Made once per token, so the kernel's inner
+    /// loop reads its operand straight from memory instead of shuffling it for every tile (the
+    /// compiler turned one permute per block and a `vpshufd` per vector into two shuffles per vector).
+    public static func expandActivations(_ row: UnsafeRawPointer, blocks: Int, into output: UnsafeMutableRawPointer) {
+        for b in 0..<blocks {
+            for v in 0..<4 {
+                let low = row.loadUnaligned(fromByteOffset: 32 * b + 8 * v, as: Int32.self)
+                let high = row.loadUnaligned(fromByteOffset: 32 * b + 8 * v + 4, as: Int32.self)
+                output.storeBytes(of: _mm256_setr_epi32(low, low, low, low, high, high, high, high),
+                                  toByteOffset: 128 * b + 32 * v, as: SIMD4<Int64>.self)
+            }
         }
     }
 
     /// One tile against `n` consecutive tokens (`n` a constant after inlining).
     ///
-    /// Weight vector v holds lanes 2v (rows 0-3 in the lower half) and 2v + 1 (upper half). Each
-    /// token's activation block is permuted once to dwords 0 2 4 6 | 1 3 5 7, so that `vpshufd` of
-    /// dword v in each half gives the bytes vector v multiplies.
+    /// Weight vector v holds lanes 2v (rows 0-3 in the lower half) and 2v + 1 (upper half), which
+    /// multiply the expanded activations' vector v.
     @inline(__always)
     private static func multiplyTile<F: RowTileFormat>(
-        _ format: F.Type, _ n: Int, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int, _ blocks: Int,
+        _ format: F.Type, _ n: Int, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ stride: Int,
+        _ e: UnsafeRawPointer, _ expandedStride: Int, _ blocks: Int,
         _ output: UnsafeMutablePointer<Float>, _ outputStride: Int
     ) {
         let scaleOffset = QuantizedActivations.scaleOffset(blocks: blocks)
         let sumOffset = QuantizedActivations.sumOffset(blocks: blocks)
         let ones = _mm256_set1_epi16(1)
-        let order = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)
         // acc[4i + v]: token i, vector v.
         var acc = InlineArray<8, SIMD8<Float>>(repeating: .zero)
         var offsets = InlineArray<2, SIMD4<Float>>(repeating: .zero)
@@ -90,7 +101,6 @@ public enum AVX2RowTiles {
             let record = w + b * F.recordBytes
             let d = F.scales(record)
             var scales = InlineArray<2, SIMD8<Float>>(repeating: .zero)
-            var permuted = InlineArray<2, SIMD4<Int64>>(repeating: .zero)
             for i in 0..<n {
                 let token = a + i * stride
                 // ggml's d0d1 = d(x) * d(y), and (Q4_1) summs += m * s fused, per row.
@@ -99,14 +109,13 @@ public enum AVX2RowTiles {
                     offsets[i] = _mm_fmadd_ps(
                         F.minimums(record), _mm_set1_ps(token.load(fromByteOffset: sumOffset + 4 * b, as: Float.self)), offsets[i])
                 }
-                permuted[i] = _mm256_permutevar8x32_epi32(token.loadUnaligned(fromByteOffset: 32 * b, as: SIMD4<Int64>.self), order)
             }
             for v in 0..<4 {
                 let weights = F.vector(record, v)
                 // ggml's mul_sum_i8_pairs_float for signed weights: |x| times y with x's signs.
                 let magnitudes = F.signedWeights ? _mm256_sign_epi8(weights, weights) : weights
                 for i in 0..<n {
-                    let x = dwords(permuted[i], v)
+                    let x = (e + i * expandedStride).loadUnaligned(fromByteOffset: 128 * b + 32 * v, as: SIMD4<Int64>.self)
                     let products = _mm256_maddubs_epi16(magnitudes, F.signedWeights ? _mm256_sign_epi8(x, weights) : x)
                     let sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(products, ones))
                     acc[4 * i + v] = _mm256_fmadd_ps(sums, scales[i], acc[4 * i + v])

@@ -67,21 +67,6 @@ static inline __attribute__((always_inline)) __m256 switchyard_round_nearest(__m
 static inline __attribute__((always_inline)) __m128i switchyard_high_half_si256(__m256i x) {
     return _mm256_extracti128_si256(x, 1);
 }
-
-/// Dword j of each 128-bit half repeated across that half (`_mm256_shuffle_epi32(x, 0x55 * j)`,
-/// a macro the importer drops): the activation bytes a `Q4_1Tiles` vector multiplies.
-static inline __attribute__((always_inline)) __m256i switchyard_dword0_each_half(__m256i x) {
-    return _mm256_shuffle_epi32(x, 0x00);
-}
-static inline __attribute__((always_inline)) __m256i switchyard_dword1_each_half(__m256i x) {
-    return _mm256_shuffle_epi32(x, 0x55);
-}
-static inline __attribute__((always_inline)) __m256i switchyard_dword2_each_half(__m256i x) {
-    return _mm256_shuffle_epi32(x, 0xAA);
-}
-static inline __attribute__((always_inline)) __m256i switchyard_dword3_each_half(__m256i x) {
-    return _mm256_shuffle_epi32(x, 0xFF);
-}
 #endif
 
 #if defined(__x86_64__) && defined(__AVX512VNNI__) && defined(__AVX512VL__)
