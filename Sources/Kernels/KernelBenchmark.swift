@@ -25,6 +25,13 @@ public enum KernelBenchmark {
                         let name = "q4_1 \(rows)x\(columns) tokens=\(tokens) threads=\(threads) \(backend)"
                         results[name] = measure(format: .q4_1, rows: rows, columns: columns, tokens: tokens,
                                                 pool: pool, backend: backend, seconds: secondsPerCase)
+                        // The file's layout beside the 4-row tiles the AVX2 set loads (`Q4_1Tiles`): same run.
+                        if backend == .avx2 && KernelBackend.best == .avx2 {
+                            let plain = measure(format: .q4_1, rows: rows, columns: columns, tokens: tokens,
+                                                pool: pool, backend: backend, seconds: secondsPerCase, repack: false)
+                            results[name + " file-layout"] = plain
+                            results["ratio tiles/file-layout " + name] = (results[name] ?? 0) / plain
+                        }
                     }
                 }
             }
@@ -73,8 +80,14 @@ public enum KernelBenchmark {
                 format: .q8_0, rows: 49152, columns: 576, tokens: 1, pool: pool, backend: .best, seconds: secondsPerCase)
         }
         for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
-            results["smollm2 decode products tokens/s threads=\(threads) \(KernelBackend.best)"] =
-                decodeProductsPerSecond(pool: pool, seconds: secondsPerCase * 3)
+            let name = "smollm2 decode products tokens/s threads=\(threads) \(KernelBackend.best)"
+            let ours = decodeProductsPerSecond(pool: pool, seconds: secondsPerCase * 3)
+            results[name] = ours
+            if KernelBackend.best == .avx2 {
+                let plain = decodeProductsPerSecond(pool: pool, seconds: secondsPerCase * 3, repack: false)
+                results[name + " file-layout"] = plain
+                results["ratio tiles/file-layout " + name] = ours / plain
+            }
         }
         return results
     }
@@ -92,7 +105,8 @@ public enum KernelBenchmark {
     /// grouped q/k/v, o, grouped gate/up and down in Q4_1, then the Q8_0 output projection),
     /// with every layer's weights distinct so they stream from memory as in a real model.
     /// One thread is timed by its CPU time (memory stalls included), more by the wall clock.
-    static func decodeProductsPerSecond(pool: ComputePool, seconds: Double) -> Double {
+    /// With `repack`, the Q4_1 matrices are tiled as the engine loads them (`RepackedWeights`).
+    static func decodeProductsPerSecond(pool: ComputePool, seconds: Double, repack: Bool = true) -> Double {
         let layers = 30, hidden = 576, kv = 192, ffn = 1536, vocabulary = 49152
         let shapes = [(hidden, hidden), (kv, hidden), (kv, hidden), (hidden, hidden), (ffn, hidden), (ffn, hidden), (hidden, ffn)]
         let layerBytes = shapes.reduce(0) { $0 + $1.0 * $1.1 / 32 * 20 }
@@ -105,13 +119,20 @@ public enum KernelBenchmark {
             storage.storeBytes(of: UInt8(truncatingIfNeeded: state >> 24), toByteOffset: i, as: UInt8.self)
         }
         var matrices: [[WeightMatrix]] = []
+        var owners: [RepackedWeights] = []
+        defer { withExtendedLifetime(owners) {} }
         var offset = 0
         for _ in 0..<layers {
             var layer: [WeightMatrix] = []
             for (rows, columns) in shapes {
                 let matrix = WeightMatrix(format: .q4_1, rows: rows, columns: columns, data: UnsafeRawPointer(storage + offset))
                 for b in 0..<(rows * columns / 32) { storage.storeBytes(of: UInt16(0x2000), toByteOffset: offset + 20 * b, as: UInt16.self) }
-                layer.append(matrix)
+                if repack, let copy = RepackedWeights(matrix) {
+                    owners.append(copy)
+                    layer.append(copy.matrix)
+                } else {
+                    layer.append(matrix)
+                }
                 offset += rows * columns / 32 * 20
             }
             matrices.append(layer)
@@ -141,7 +162,8 @@ public enum KernelBenchmark {
 
     /// GFLOP/s of the best of several timed batches of one product (wall time; CPU time for one thread).
     static func measure(
-        format: WeightFormat, rows: Int, columns: Int, tokens: Int, pool: ComputePool, backend: KernelBackend, seconds: Double
+        format: WeightFormat, rows: Int, columns: Int, tokens: Int, pool: ComputePool, backend: KernelBackend, seconds: Double,
+        repack: Bool = true
     ) -> Double {
         let matrixBytes = rows * columns / format.blockSize * format.bytesPerBlock
         let weights = UnsafeMutableRawPointer.allocate(byteCount: matrixBytes, alignment: 64)
@@ -172,8 +194,8 @@ public enum KernelBenchmark {
         }
         for i in 0..<(tokens * columns) { input[i] = Float(i % 97) / 97 - 0.5 }
         let plain = WeightMatrix(format: format, rows: rows, columns: columns, data: UnsafeRawPointer(weights))
-        // Q4_K as the engine loads it: repacked into 8-row tiles.
-        let repacked = RepackedWeights(plain)
+        // As the engine loads it: Q4_K repacked into 8-row tiles, Q4_1 into 4-row ones, Q6_K rearranged.
+        let repacked = repack ? RepackedWeights(plain) : nil
         let matrix = repacked?.matrix ?? plain
         let flops = 2 * Double(rows) * Double(columns) * Double(tokens)
         MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: output, pool: pool, backend: backend)

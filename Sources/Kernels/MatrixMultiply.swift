@@ -74,6 +74,17 @@ public enum MatrixMultiply {
             Q6KRows.dequantizeRow(rearranged, row: row, blocks: weights.columns / 256, into: output)
             return
         }
+        if let tiles = weights.rowTiles, weights.format == .q8_0, row < weights.tiledRows {
+            // The file's block, restored from the tile, decoded as the file's rows are.
+            withUnsafeTemporaryAllocation(byteCount: 34, alignment: 4) { block in
+                guard let base = block.baseAddress else { return }
+                for b in 0..<(weights.columns / 32) {
+                    Q8_0Tiles.restoreBlock(tiles, blocks: weights.columns / 32, row: row, block: b, into: base)
+                    BlockDequantization.decode(.q8_0, UnsafeRawPointer(base), into: output + 32 * b)
+                }
+            }
+            return
+        }
         #endif
         ReferenceKernels.dequantizeRow(weights, row: row, into: output)
     }
@@ -135,9 +146,13 @@ public enum MatrixMultiply {
         let superBlocks = weights[0].format.usesSuperBlocks
         let stride = superBlocks
             ? SuperBlockActivations.stride(blocks: columns / 256) : QuantizedActivations.stride(blocks: columns / 32)
-        // Rearranged Q6_K matrices multiply the quants in their own order, made once per token.
-        let permutedStride = Q6KRows.activationStride(blocks: columns / 256)
-        let permute = superBlocks && backend.usesAVX2 && weights.contains { $0.q6KRows != nil }
+        // Rearranged Q6_K matrices multiply the quants in their own order, tiled Q4_1 and Q8_0 ones
+        // expanded to their vectors (`AVX2RowTiles.expandActivations`): made once per token.
+        let permutedStride = superBlocks
+            ? Q6KRows.activationStride(blocks: columns / 256) : AVX2RowTiles.expandedStride(blocks: columns / 32)
+        let permute = superBlocks
+            ? backend.usesAVX2 && weights.contains { $0.q6KRows != nil }
+            : backend == .avx2 && weights.contains { $0.rowTiles != nil }
         pool.withScratch(bytes: stride * tokens + (permute ? permutedStride * tokens : 0)) { scratch, parallel in
             let permuted = permute ? scratch + stride * tokens : nil
             quantize(input, tokens: tokens, columns: columns, superBlocks: superBlocks, into: scratch,
@@ -169,7 +184,8 @@ public enum MatrixMultiply {
     }
 
     /// Quantizes each token's row into `scratch`; with `permuted`, also writes each token's quants
-    /// in `Q6KRows`' order there (rows `Q6KRows.activationStride` apart).
+    /// in `Q6KRows`' order there (rows `Q6KRows.activationStride` apart), or for blocks of 32 as
+    /// `AVX2RowTiles.expandActivations` expands them (rows `AVX2RowTiles.expandedStride` apart).
     private static func quantize(
         _ input: UnsafePointer<Float>, tokens: Int, columns: Int, superBlocks: Bool, into scratch: UnsafeMutableRawPointer,
         permuted: UnsafeMutableRawPointer? = nil, parallel: ParallelRunner, backend: KernelBackend
@@ -195,6 +211,10 @@ public enum MatrixMultiply {
             #if arch(x86_64)
             if backend.usesAVX2 {
                 AVX2Quantizer.quantizeRow(input + t * columns, blocks: blocks, into: scratch + t * stride)
+                if let permuted {
+                    AVX2RowTiles.expandActivations(scratch + t * stride, blocks: blocks,
+                                                   into: permuted + t * AVX2RowTiles.expandedStride(blocks: blocks))
+                }
                 return
             }
             #endif
@@ -235,6 +255,13 @@ public enum MatrixMultiply {
             case .q5_0: .q5_0
             case .q5_1: .q5_1
             default: .q8_0
+            }
+            if backend == .avx2, let tiles = weights.rowTiles, let permuted {
+                AVX2RowTiles.multiply(
+                    kind: kind, tiles: tiles, tiledRows: weights.tiledRows, weights: weights.data,
+                    rowBytes: weights.rowByteCount, rows: rows, activations: activations, activationStride: stride,
+                    expanded: permuted, tokens: tokens, blocks: blocks, output: output, outputStride: weights.rows)
+                return
             }
             if backend == .avx512 {
                 AVX512MatrixMultiply.multiply(

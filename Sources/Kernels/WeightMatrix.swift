@@ -17,6 +17,13 @@ public struct WeightMatrix: @unchecked Sendable {
     /// The same Q6_K matrix rearranged (`Q6KRows`, made by `RepackedWeights`), which the AVX2
     /// products read instead of `data`; nil when not rearranged.
     public var q6KRows: UnsafeRawPointer?
+    /// The whole 4-row tiles of the same Q4_1 or Q8_0 matrix repacked (`Q4_1Tiles`, `Q8_0Tiles`,
+    /// made by `RepackedWeights`), which the AVX2 products read instead of `data` (the rows past
+    /// the last whole tile still read `data`); nil when not repacked.
+    public var rowTiles: UnsafeRawPointer?
+
+    /// Rows held in `rowTiles`: the whole 4-row tiles.
+    var tiledRows: Int { rows / 4 * 4 }
 
     /// - Parameters:
     ///   - columns: elements per row; a multiple of `format.blockSize`.
@@ -37,10 +44,13 @@ public struct WeightMatrix: @unchecked Sendable {
     func rowPointer(_ row: Int) -> UnsafeRawPointer { data + row * rowByteCount }
 }
 
-/// Owns a Q4_K matrix's repacked copy (`Q4KTiles`) or a Q6_K matrix's rearranged one (`Q6KRows`)
-/// and hands out the matrix view that uses it. Only Q4_K matrices llama.cpp also repacks are
-/// repacked (their rounding is the repacked kernels'); every Q6_K matrix is rearranged (same
-/// size, same results, fewer instructions). Only where the AVX2 (or AVX-512) kernels run.
+/// Owns a Q4_K matrix's repacked copy (`Q4KTiles`), a Q6_K matrix's rearranged one (`Q6KRows`)
+/// or a Q4_1 or Q8_0 matrix's 4-row tiles (`Q4_1Tiles`, `Q8_0Tiles`) and hands out the matrix view
+/// that uses it. Only Q4_K matrices llama.cpp also repacks are repacked (their rounding is the
+/// repacked kernels'); every Q6_K matrix is rearranged and every Q4_1 and Q8_0 matrix of 4 rows or
+/// more tiled (same size, same results, fewer instructions). Only where the AVX2 (or AVX-512)
+/// kernels run; the 4-row tiles only where the AVX2 set runs (the AVX-512 set multiplies the
+/// file's layout).
 public final class RepackedWeights: @unchecked Sendable {
     // Safety: the storage is written once, in init, and only read afterwards.
     public let matrix: WeightMatrix
@@ -57,8 +67,34 @@ public final class RepackedWeights: @unchecked Sendable {
         let blocks = matrix.columns / 256
         let rowBytes = matrix.rowByteCount
         let rearrange = matrix.format == .q6_K && matrix.rows > 0
-        guard rearrange || (matrix.format == .q4_K && matrix.repackedInLlama && matrix.rows % 8 == 0) else {
+        let tile = (matrix.format == .q4_1 || matrix.format == .q8_0) && matrix.rows >= 4 && KernelBackend.best == .avx2
+        guard rearrange || tile || (matrix.format == .q4_K && matrix.repackedInLlama && matrix.rows % 8 == 0) else {
             return nil
+        }
+        if tile {
+            // Only the whole tiles: the rows past them stay in (and are read from) the file's pages.
+            let blocks32 = matrix.columns / 32
+            let q8 = matrix.format == .q8_0
+            func bytes(_ rows: Int) -> Int {
+                q8 ? Q8_0Tiles.byteCount(rows: rows, blocks: blocks32) : Q4_1Tiles.byteCount(rows: rows, blocks: blocks32)
+            }
+            storage = .allocate(byteCount: bytes(matrix.tiledRows), alignment: 64)
+            let chunk = 512  // rows a step (a multiple of the tile's 4)
+            for first in stride(from: 0, to: matrix.tiledRows, by: chunk) {
+                let rows = min(chunk, matrix.tiledRows - first)
+                if q8 {
+                    Q8_0Tiles.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks32,
+                                     into: storage + bytes(first))
+                } else {
+                    Q4_1Tiles.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks32,
+                                     into: storage + bytes(first))
+                }
+                release?(UnsafeRawBufferPointer(start: matrix.data, count: (first + rows) * rowBytes))
+            }
+            var view = matrix
+            view.rowTiles = UnsafeRawPointer(storage)
+            self.matrix = view
+            return
         }
         storage = .allocate(
             byteCount: rearrange

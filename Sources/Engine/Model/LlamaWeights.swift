@@ -101,11 +101,13 @@ struct LlamaWeights: @unchecked Sendable {
             layer.down = repack(layer.down)
             return layer
         }
-        // A tied Q4_K output stays as llama.cpp keeps it; a Q6_K one is rearranged either way (the
-        // same results), the embedding's lookups reading the file's rows.
-        self.output = untiedOutput || output.format == .q6_K ? repack(output) : output
-        // A rearranged tied output serves the embedding's lookups too: the file's pages stay dropped.
-        tokenEmbedding = !untiedOutput && self.output.q6KRows != nil ? self.output : embedding
+        // A tied Q4_K output stays as llama.cpp keeps it; a Q6_K one is rearranged and a Q8_0 one
+        // tiled either way (the same results).
+        self.output = untiedOutput || output.format == .q6_K || output.format == .q8_0 ? repack(output) : output
+        // A rearranged or tiled tied output serves the embedding's lookups too (its rows decode to
+        // the file's values): the file's pages stay dropped.
+        let servesLookups = self.output.q6KRows != nil || (self.output.format == .q8_0 && self.output.rowTiles != nil)
+        tokenEmbedding = !untiedOutput && servesLookups ? self.output : embedding
         repacked = owners
     }
 
