@@ -74,21 +74,13 @@ public final class RepackedWeights: @unchecked Sendable {
         if tile {
             // Only the whole tiles: the rows past them stay in (and are read from) the file's pages.
             let blocks32 = matrix.columns / 32
-            let q8 = matrix.format == .q8_0
-            func bytes(_ rows: Int) -> Int {
-                q8 ? Q8_0Tiles.byteCount(rows: rows, blocks: blocks32) : Q4_1Tiles.byteCount(rows: rows, blocks: blocks32)
-            }
-            storage = .allocate(byteCount: bytes(matrix.tiledRows), alignment: 64)
+            let layout: any RowTileFormat.Type = matrix.format == .q8_0 ? Q8_0Tiles.self : Q4_1Tiles.self
+            storage = .allocate(byteCount: layout.byteCount(rows: matrix.tiledRows, blocks: blocks32), alignment: 64)
             let chunk = 512  // rows a step (a multiple of the tile's 4)
             for first in stride(from: 0, to: matrix.tiledRows, by: chunk) {
                 let rows = min(chunk, matrix.tiledRows - first)
-                if q8 {
-                    Q8_0Tiles.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks32,
-                                     into: storage + bytes(first))
-                } else {
-                    Q4_1Tiles.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks32,
-                                     into: storage + bytes(first))
-                }
+                layout.repack(matrix.data + first * rowBytes, rowBytes: rowBytes, rows: rows, blocks: blocks32,
+                              into: storage + layout.byteCount(rows: first, blocks: blocks32))
                 release?(UnsafeRawBufferPointer(start: matrix.data, count: (first + rows) * rowBytes))
             }
             var view = matrix

@@ -133,9 +133,14 @@ public enum AVX2RowTiles {
     }
 }
 
-/// A 4-row tile layout `AVX2RowTiles` multiplies: per tile and block one record of `recordBytes`.
+/// A 4-row tile layout `AVX2RowTiles` multiplies: per tile and block one record of `recordBytes`
+/// (the four rows' blocks of `blockBytes` each), starting with the rows' four fp16 scales.
 public protocol RowTileFormat {
     static var recordBytes: Int { get }
+    /// Bytes of one block in the file's layout.
+    static var blockBytes: Int { get }
+    /// Writes row `r` (0..<4)'s block `block`, in the file's layout, into its places in `record`.
+    static func place(row r: Int, block: UnsafeRawPointer, into record: UnsafeMutableRawPointer)
     /// Signed weight bytes (Q8_0) take ggml's sign trick; nibbles are unsigned.
     static var signedWeights: Bool { get }
     /// Whether the values have an offset term (Q4_1's `m`).
@@ -146,5 +151,32 @@ public protocol RowTileFormat {
     static func minimums(_ record: UnsafeRawPointer) -> SIMD4<Float>
     /// Weight vector `v` (0..<4): the bytes of lane 2v of rows 0-3 (at 4r), then of lane 2v + 1.
     static func vector(_ record: UnsafeRawPointer, _ v: Int) -> SIMD4<Int64>
+    /// Bytes the repacked form of the whole tiles of a `rows` × `32 * blocks` matrix takes.
+    static func byteCount(rows: Int, blocks: Int) -> Int
+    /// Repacks the whole tiles of the matrix at `weights` (rows `rowBytes` apart, `blocks` blocks
+    /// each) into `output` (`byteCount(rows:blocks:)` bytes).
+    static func repack(_ weights: UnsafeRawPointer, rowBytes: Int, rows: Int, blocks: Int, into output: UnsafeMutableRawPointer)
+}
+
+extension RowTileFormat {
+    public static func byteCount(rows: Int, blocks: Int) -> Int { rows / 4 * blocks * recordBytes }
+
+    public static func repack(
+        _ weights: UnsafeRawPointer, rowBytes: Int, rows: Int, blocks: Int, into output: UnsafeMutableRawPointer
+    ) {
+        for tile in 0..<(rows / 4) {
+            for b in 0..<blocks {
+                let record = output + (tile * blocks + b) * recordBytes
+                for r in 0..<4 {
+                    place(row: r, block: weights + (4 * tile + r) * rowBytes + blockBytes * b, into: record)
+                }
+            }
+        }
+    }
+
+    @inlinable @inline(__always)
+    public static func scales(_ record: UnsafeRawPointer) -> SIMD8<Float> {
+        _mm256_cvtph_ps(_mm_set1_epi64x(record.loadUnaligned(as: Int64.self)))
+    }
 }
 #endif

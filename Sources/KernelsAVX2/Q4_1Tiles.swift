@@ -18,38 +18,19 @@ public enum Q4_1Tiles: RowTileFormat {
     @inlinable public static var mOffset: Int { 8 }
     @inlinable public static var quantOffset: Int { 16 }
 
-    /// Bytes the repacked form of the whole tiles of a `rows` × `32 * blocks` matrix takes.
-    public static func byteCount(rows: Int, blocks: Int) -> Int { rows / 4 * blocks * recordBytes }
+    @inlinable public static var blockBytes: Int { 20 }
 
-    /// Repacks the whole tiles of the Q4_1 matrix at `weights` (rows `rowBytes` apart, `blocks`
-    /// blocks each) into `output` (`byteCount(rows:blocks:)` bytes).
-    public static func repack(
-        _ weights: UnsafeRawPointer, rowBytes: Int, rows: Int, blocks: Int, into output: UnsafeMutableRawPointer
-    ) {
-        for tile in 0..<(rows / 4) {
-            for b in 0..<blocks {
-                let record = output + (tile * blocks + b) * recordBytes
-                for r in 0..<4 {
-                    let block = weights + (4 * tile + r) * rowBytes + 20 * b
-                    record.storeBytes(of: block.loadUnaligned(as: UInt16.self), toByteOffset: dOffset + 2 * r, as: UInt16.self)
-                    record.storeBytes(of: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self),
-                                      toByteOffset: mOffset + 2 * r, as: UInt16.self)
-                    for j in 0..<4 {
-                        let bytes = block.loadUnaligned(fromByteOffset: 4 + 4 * j, as: UInt32.self)
-                        record.storeBytes(of: bytes, toByteOffset: quantOffset + 16 * j + 4 * r, as: UInt32.self)
-                    }
-                }
-            }
+    public static func place(row r: Int, block: UnsafeRawPointer, into record: UnsafeMutableRawPointer) {
+        record.storeBytes(of: block.loadUnaligned(as: UInt16.self), toByteOffset: dOffset + 2 * r, as: UInt16.self)
+        record.storeBytes(of: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self), toByteOffset: mOffset + 2 * r, as: UInt16.self)
+        for j in 0..<4 {
+            let bytes = block.loadUnaligned(fromByteOffset: 4 + 4 * j, as: UInt32.self)
+            record.storeBytes(of: bytes, toByteOffset: quantOffset + 16 * j + 4 * r, as: UInt32.self)
         }
     }
 
     @inlinable public static var signedWeights: Bool { false }
     @inlinable public static var hasOffset: Bool { true }
-
-    @inlinable @inline(__always)
-    public static func scales(_ record: UnsafeRawPointer) -> SIMD8<Float> {
-        _mm256_cvtph_ps(_mm_set1_epi64x(record.loadUnaligned(fromByteOffset: dOffset, as: Int64.self)))
-    }
 
     @inlinable @inline(__always)
     public static func minimums(_ record: UnsafeRawPointer) -> SIMD4<Float> {

@@ -14,8 +14,7 @@ public enum Q8_0Tiles: RowTileFormat {
     @inlinable public static var dOffset: Int { 0 }
     @inlinable public static var quantOffset: Int { 8 }
 
-    /// Bytes the repacked form of the whole tiles of a `rows` × `32 * blocks` matrix takes.
-    public static func byteCount(rows: Int, blocks: Int) -> Int { rows / 4 * blocks * recordBytes }
+    @inlinable public static var blockBytes: Int { 34 }
 
     /// Where row `r` (of its tile)'s quant `q` (0..<32) lies in a record.
     @inline(__always)
@@ -24,23 +23,11 @@ public enum Q8_0Tiles: RowTileFormat {
         return quantOffset + 32 * (lane / 2) + 16 * (lane % 2) + 4 * r + q % 4
     }
 
-    /// Repacks the whole tiles of the Q8_0 matrix at `weights` (rows `rowBytes` apart, `blocks`
-    /// blocks each) into `output` (`byteCount(rows:blocks:)` bytes).
-    public static func repack(
-        _ weights: UnsafeRawPointer, rowBytes: Int, rows: Int, blocks: Int, into output: UnsafeMutableRawPointer
-    ) {
-        for tile in 0..<(rows / 4) {
-            for b in 0..<blocks {
-                let record = output + (tile * blocks + b) * recordBytes
-                for r in 0..<4 {
-                    let block = weights + (4 * tile + r) * rowBytes + 34 * b
-                    record.storeBytes(of: block.loadUnaligned(as: UInt16.self), toByteOffset: dOffset + 2 * r, as: UInt16.self)
-                    for lane in 0..<8 {
-                        let bytes = block.loadUnaligned(fromByteOffset: 2 + 4 * lane, as: UInt32.self)
-                        record.storeBytes(of: bytes, toByteOffset: byteOffset(row: r, quant: 4 * lane), as: UInt32.self)
-                    }
-                }
-            }
+    public static func place(row r: Int, block: UnsafeRawPointer, into record: UnsafeMutableRawPointer) {
+        record.storeBytes(of: block.loadUnaligned(as: UInt16.self), toByteOffset: dOffset + 2 * r, as: UInt16.self)
+        for lane in 0..<8 {
+            let bytes = block.loadUnaligned(fromByteOffset: 2 + 4 * lane, as: UInt32.self)
+            record.storeBytes(of: bytes, toByteOffset: byteOffset(row: r, quant: 4 * lane), as: UInt32.self)
         }
     }
 
@@ -57,11 +44,6 @@ public enum Q8_0Tiles: RowTileFormat {
 
     @inlinable public static var signedWeights: Bool { true }
     @inlinable public static var hasOffset: Bool { false }
-
-    @inlinable @inline(__always)
-    public static func scales(_ record: UnsafeRawPointer) -> SIMD8<Float> {
-        _mm256_cvtph_ps(_mm_set1_epi64x(record.loadUnaligned(fromByteOffset: dOffset, as: Int64.self)))
-    }
 
     @inlinable @inline(__always)
     public static func minimums(_ record: UnsafeRawPointer) -> SIMD4<Float> { .zero }
