@@ -29,8 +29,8 @@ final class UpstreamBodyCollector: HTTPClientResponseDelegate {
     enum Stop: Error {
         /// The limit was reached: what was read is the reply, truncated.
         case enough
-        /// Nothing arrived for the silence limit, before the head (`headArrived` false) or after.
-        case silence(headArrived: Bool)
+        /// Nothing arrived for the silence limit (`collected` says whether the head had).
+        case silence
     }
 
     private struct State {
@@ -54,9 +54,6 @@ final class UpstreamBodyCollector: HTTPClientResponseDelegate {
         self.errorLimit = errorLimit
         self.silenceLimit = silenceLimit
     }
-
-    /// The status of the head, once it arrived.
-    var status: Int? { state.withLock { $0.status } }
 
     /// What arrived so far, as a reply (for a stop, or an error after the head).
     var collected: UpstreamCollectedReply? {
@@ -89,7 +86,7 @@ final class UpstreamBodyCollector: HTTPClientResponseDelegate {
                 let due = state.lastActivity + silenceLimit
                 if due > .now() { return .success(due) }
                 state.done = true
-                return .failure(.silence(headArrived: state.status != nil))
+                return .failure(.silence)
             }
             switch next {
             case .success(let due): arm(task, at: due, on: loop)
