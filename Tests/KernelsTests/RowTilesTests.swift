@@ -19,18 +19,9 @@ import Testing
                 let tiled = try #require(RepackedWeights(random.matrix))
                 #expect(tiled.matrix.rowTiles != nil)
                 let input = randomActivations(count: tokens * columns, seed: UInt64(20 + seed))
-                var expected = [Float](repeating: .nan, count: tokens * rows)
-                var output = [Float](repeating: .nan, count: tokens * rows)
-                MatrixMultiply.multiply(random.matrix, input: input, tokens: tokens, output: &expected, pool: pool, backend: .avx2)
-                MatrixMultiply.multiply(tiled.matrix, input: input, tokens: tokens, output: &output, pool: pool, backend: .avx2)
-                #expect(output.map(\.bitPattern) == expected.map(\.bitPattern), "\(rows)x\(columns) tokens \(tokens) threads \(threads)")
-                // The portable backend reads the file's layout of the same view.
-                var portable = [Float](repeating: .nan, count: tokens * rows)
-                MatrixMultiply.multiply(tiled.matrix, input: input, tokens: tokens, output: &portable, pool: pool, backend: .portable)
-                var portableReference = [Float](repeating: .nan, count: tokens * rows)
-                MatrixMultiply.multiply(random.matrix, input: input, tokens: tokens, output: &portableReference, pool: pool,
-                                        backend: .portable)
-                #expect(portable.map(\.bitPattern) == portableReference.map(\.bitPattern))
+                expectRepackedProductsEqualFileLayout(
+                    tiled.matrix, file: random.matrix, input: input, tokens: tokens, pool: pool,
+                    "\(rows)x\(columns) tokens \(tokens) threads \(threads)")
             }
         }
     }

@@ -1,5 +1,6 @@
 import Kernels
 import TestSupport
+import Testing
 
 /// A weight matrix with random contents that owns its bytes.
 final class RandomMatrix {
@@ -66,4 +67,20 @@ func randomActivations(count: Int, seed: UInt64) -> [Float] {
         let x = Float.random(in: -1...1, using: &random)
         return Int.random(in: 0..<50, using: &random) == 0 ? x * 20 : x
     }
+}
+
+/// Expects `repacked` (a `RepackedWeights` view of `file`) to give exactly the products of the
+/// file's layout with the AVX2 kernels, and, read by the portable backend (which reads the file's
+/// layout of the same view), exactly the portable products of `file`.
+func expectRepackedProductsEqualFileLayout(
+    _ repacked: WeightMatrix, file: WeightMatrix, input: [Float], tokens: Int, pool: ComputePool, _ label: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    func product(_ matrix: WeightMatrix, _ backend: KernelBackend) -> [UInt32] {
+        var output = [Float](repeating: .nan, count: tokens * file.rows)
+        MatrixMultiply.multiply(matrix, input: input, tokens: tokens, output: &output, pool: pool, backend: backend)
+        return output.map(\.bitPattern)
+    }
+    #expect(product(repacked, .avx2) == product(file, .avx2), "\(label)", sourceLocation: sourceLocation)
+    #expect(product(repacked, .portable) == product(file, .portable), "\(label) (portable)", sourceLocation: sourceLocation)
 }
