@@ -58,19 +58,9 @@ import Testing
             RandomMatrix(format: .q8_0, rows: 9, columns: columns, seed: 42),
             RandomMatrix(format: .q4_0, rows: 8, columns: columns, seed: 44),
         ]
-        let owners = plain.map { RepackedWeights($0.matrix) }
-        let matrices = zip(plain, owners).map { $1?.matrix ?? $0.matrix }
-        #expect(matrices[0].rowTiles != nil && matrices[1].rowTiles != nil && matrices[2].rowTiles != nil)
-        let input = randomActivations(count: tokens * columns, seed: 43)
-        let outputs = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: tokens * $0.rows) }
-        defer { outputs.forEach { $0.deallocate() } }
-        MatrixMultiply.multiply(matrices, input: input, tokens: tokens, outputs: outputs, pool: pool)
-        for (random, output) in zip(plain, outputs) {
-            var separate = [Float](repeating: .nan, count: tokens * random.matrix.rows)
-            MatrixMultiply.multiply(random.matrix, input: input, tokens: tokens, output: &separate, pool: pool, backend: .avx2)
-            #expect(Array(UnsafeBufferPointer(start: output, count: separate.count)).map(\.bitPattern) == separate.map(\.bitPattern))
+        expectGroupedProductsEqualSeparate(plain, tokens: tokens, inputSeed: 43, pool: pool) { matrices in
+            #expect(matrices[0].rowTiles != nil && matrices[1].rowTiles != nil && matrices[2].rowTiles != nil)
         }
-        withExtendedLifetime(owners) {}
     }
 
     /// Infinite and NaN activations give garbage, as in llama.cpp, but never a crash.

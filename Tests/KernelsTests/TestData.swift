@@ -84,3 +84,27 @@ func expectRepackedProductsEqualFileLayout(
     #expect(product(repacked, .avx2) == product(file, .avx2), "\(label)", sourceLocation: sourceLocation)
     #expect(product(repacked, .portable) == product(file, .portable), "\(label) (portable)", sourceLocation: sourceLocation)
 }
+
+/// Repacks each of `plain` that `RepackedWeights` takes, hands the matrices to `checkRepacked`
+/// (for the test's own expectations of which were repacked), multiplies them as one group, and
+/// expects each product to equal that matrix's own AVX2 product from the file's layout bit for bit.
+func expectGroupedProductsEqualSeparate(
+    _ plain: [RandomMatrix], tokens: Int, inputSeed: UInt64, pool: ComputePool, checkRepacked: ([WeightMatrix]) -> Void,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let owners = plain.map { RepackedWeights($0.matrix) }
+    let matrices = zip(plain, owners).map { $1?.matrix ?? $0.matrix }
+    checkRepacked(matrices)
+    let columns = matrices[0].columns
+    let input = randomActivations(count: tokens * columns, seed: inputSeed)
+    let outputs = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: tokens * $0.rows) }
+    defer { outputs.forEach { $0.deallocate() } }
+    MatrixMultiply.multiply(matrices, input: input, tokens: tokens, outputs: outputs, pool: pool)
+    for (random, output) in zip(plain, outputs) {
+        var separate = [Float](repeating: .nan, count: tokens * random.matrix.rows)
+        MatrixMultiply.multiply(random.matrix, input: input, tokens: tokens, output: &separate, pool: pool, backend: .avx2)
+        #expect(Array(UnsafeBufferPointer(start: output, count: separate.count)).map(\.bitPattern) == separate.map(\.bitPattern),
+                sourceLocation: sourceLocation)
+    }
+    withExtendedLifetime(owners) {}
+}
