@@ -371,15 +371,28 @@ public enum MatrixMultiply {
             return
         }
         #endif
+        if weights.format == .f32 {
+            // The same two kernels in plain Swift: the portable set rounds as the AVX2 set does.
+            let prompt = GGMLFloat32.usesPromptKernel(tokens: tokens, rows: weights.rows, columns: n)
+            pool.parallelFor(plan.taskCount) { task in
+                let (rows, tokenRange) = plan.task(task)
+                for r in rows {
+                    let row = weights.rowPointer(r).assumingMemoryBound(to: Float.self)
+                    for t in tokenRange {
+                        output[t * weights.rows + r] = prompt
+                            ? PortableFloat32.dotPrompt(row, input + t * n, count: n)
+                            : PortableFloat32.dotDecode(row, input + t * n, count: n)
+                    }
+                }
+            }
+            return
+        }
         pool.parallelFor(plan.taskCount) { task in
             let (rows, tokenRange) = plan.task(task)
             for r in rows {
-                let row = weights.rowPointer(r)
+                let row = weights.rowPointer(r).assumingMemoryBound(to: UInt16.self)
                 for t in tokenRange {
-                    let x = input + t * n
-                    output[t * weights.rows + r] = weights.format == .f32
-                        ? VectorOps.dot(row.assumingMemoryBound(to: Float.self), x, count: n, backend: backend)
-                        : VectorOps.dotF16(x, row.assumingMemoryBound(to: UInt16.self), count: n, backend: backend)
+                    output[t * weights.rows + r] = VectorOps.dotF16(input + t * n, row, count: n, backend: backend)
                 }
             }
         }

@@ -147,13 +147,13 @@ enum PortableKernels {
         }
         if prompt {
             var c = SIMD8<Float>.zero
-            for i in stride(from: 0, to: n, by: 8) { c = c.addingProduct(load8(w, i), load8(x, i)) }
+            for i in stride(from: 0, to: n, by: 8) { c = FusedMultiplyAdd.fused(load8(w, i), load8(x, i), adding: c) }
             return GGMLSums.horizontal(c)
         }
         var c = InlineArray<4, SIMD8<Float>>(repeating: .zero)
         var i = 0
         while i + 32 <= n {
-            for j in 0..<4 { c[j] = c[j].addingProduct(load8(w, i + 8 * j), load8(x, i + 8 * j)) }
+            for j in 0..<4 { c[j] = FusedMultiplyAdd.fused(load8(w, i + 8 * j), load8(x, i + 8 * j), adding: c[j]) }
             i += 32
         }
         var sum = Double(GGMLSums.horizontal((c[0] + c[2]) + (c[1] + c[3])))

@@ -19,7 +19,7 @@ public enum GGMLSums {
 
     /// `GGML_F32x8_REDUCE` of four accumulators, as `ggml_vec_dot_f16` ends:
     /// `(a+c) + (b+d)`, then the halves, then two horizontal adds (`(t0+t1) + (t2+t3)`).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func reduceFour(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) -> Float {
         let x = (a + c) + (b + d)
         let t = x.lowHalf + x.highHalf
