@@ -71,6 +71,9 @@ class Upstream:
                 elif behaviour == "silent":
                     time.sleep(2.5)
                     self.send(200, REPLY)
+                elif behaviour == "slow":
+                    time.sleep(1.5)
+                    self.send(200, REPLY)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -89,6 +92,7 @@ def servers(tmp_path_factory):
         {"name": "gw", "upstreams": [{"base_url": f"http://127.0.0.1:{upstream.port}/v1", "model": "upstream-m",
                                       "api_key_env": "GW_KEY", "timeout": "1s"}]},
         {"name": "gone", "upstreams": [{"base_url": f"http://127.0.0.1:{_free_port()}/v1"}]},
+        {"name": "gw-slow", "upstreams": [{"base_url": f"http://127.0.0.1:{upstream.port}/v1", "model": "upstream-m", "timeout": "10s"}]},
     ]}
     path = tmp / "switchyard.yaml"
     path.write_text(json.dumps(config))
@@ -97,7 +101,7 @@ def servers(tmp_path_factory):
         home = tmp / name
         env = {"SWITCHYARD_HOME": str(home), "GW_KEY": UPSTREAM_KEY}
         started[name] = (RunningServer("--config", str(path), *extra, api_key=KEY, env=env), home)
-    yield started, upstream
+    yield started, upstream, path
     for server, _ in started.values():
         server.stop()
     upstream.stop()
@@ -134,7 +138,7 @@ CASES = [
 
 @pytest.mark.parametrize("name,path,body", CASES, ids=[case[0] for case in CASES])
 def test_same_answer_through_fast_path_and_router(servers, name, path, body):
-    started, _ = servers
+    started, _, _ = servers
     request_id = f"req-fast-path-{name.replace(' ', '-')}"
     fast = exchange(started["fast"][0], path, body, {"x-request-id": request_id})
     router = exchange(started["router"][0], path, body, {"x-request-id": request_id})
@@ -143,7 +147,7 @@ def test_same_answer_through_fast_path_and_router(servers, name, path, body):
 
 
 def test_a_generated_request_id_and_a_wrong_key(servers):
-    started, _ = servers
+    started, _, _ = servers
     body = CASES[0][2]
     fast = exchange(started["fast"][0], "/v1/chat/completions", body)
     router = exchange(started["router"][0], "/v1/chat/completions", body)
@@ -157,10 +161,10 @@ def test_a_generated_request_id_and_a_wrong_key(servers):
 
 def test_sdk_and_keep_alive_connection(servers):
     """The SDK's keep-alive connection carries fast-path and router requests in turn, in order."""
-    started, upstream = servers
+    started, upstream, _ = servers
     for server_name in ("router", "fast"):
         check_sdk_session(started[server_name][0].client())
-    path, headers, body = upstream.requests[-2]
+    path, headers, body = upstream.requests[-3]  # the last plain chat (then a stream, then a refused one)
     assert path == "/v1/chat/completions" and body["model"] == "upstream-m" and body["stream"] is False
     assert headers["Authorization"] == f"Bearer {UPSTREAM_KEY}"
 
@@ -179,7 +183,7 @@ def check_sdk_session(client):
 
 
 def test_ledger_rows_and_metrics_match(servers):
-    started, _ = servers
+    started, _, _ = servers
     for name, path, body in CASES[:9]:
         for server_name in ("fast", "router"):
             exchange(started[server_name][0], path, body, {"x-request-id": f"req-ledger-{name.replace(' ', '-')}"})
@@ -204,3 +208,53 @@ def test_ledger_rows_and_metrics_match(servers):
         return sorted(line for line in text.splitlines() if line.startswith(counters))
 
     assert request_counts(started["fast"][0]) == request_counts(started["router"][0])
+
+
+def test_pipelined_requests_are_answered_in_order(servers):
+    """Requests sent back to back on one connection, before any answer, come back in order whichever
+    path serves each (fast path, router, fast path, a stream through the router, fast path)."""
+    started, _, _ = servers
+    server = started["fast"][0]
+    def post(body):
+        data = json.dumps(body).encode()
+        return (f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
+    chat = {"model": "gw", "messages": [{"role": "user", "content": "Hi"}]}
+    models = f"GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n\r\n".encode()
+    requests = [post({**chat, "user": "slow"} | {"model": "gw-slow"}), models, post(chat), post({**chat, "user": "bad"}), post(chat)]
+    import socket
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"".join(requests))
+        reader = sock.makefile("rb")
+        answers = []
+        for _ in requests:
+            status = int(reader.readline().split()[1])
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            answers.append((status, reader.read(length)))
+    assert [status for status, _ in answers] == [200, 200, 200, 400, 200]
+    assert json.loads(answers[1][1])["object"] == "list"
+    assert json.loads(answers[0][1])["model"] == "gw-slow" and json.loads(answers[2][1])["model"] == "gw"
+
+
+def test_shutdown_waits_for_a_request_in_flight(servers):
+    """SIGTERM while the fast path waits for the upstream: the request still gets its answer."""
+    _, _, config = servers
+    server = RunningServer("--config", str(config), api_key=KEY, env={"SWITCHYARD_HOME": str(config.parent / "shutdown"), "GW_KEY": UPSTREAM_KEY})
+    try:
+        result = {}
+        def call():
+            result["answer"] = exchange(server, "/v1/chat/completions",
+                                        {"model": "gw-slow", "messages": [{"role": "user", "content": "Hi"}], "user": "slow"})
+        caller = threading.Thread(target=call)
+        caller.start()
+        time.sleep(0.5)
+        server.process.terminate()
+        caller.join(30)
+        assert result["answer"][0] == 200 and json.loads(result["answer"][2])["model"] == "gw-slow"
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        server.stop()

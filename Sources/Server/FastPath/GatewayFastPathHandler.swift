@@ -145,9 +145,13 @@ final class GatewayFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
         let parts = waiting
         waiting = []
         for part in parts { handle(part, context: context) }
-        if readPending, case .idle = mode {
-            readPending = false
-            context.read()
+        // Parts handed to the router outside a read cycle: its async channel takes them at read complete.
+        if !parts.isEmpty { context.fireChannelReadComplete() }
+        if readPending {
+            if case .serving = mode {} else {
+                readPending = false
+                context.read()
+            }
         }
         releaseQuiesce(context: context)
     }
