@@ -108,13 +108,10 @@ final class RequestAccounting: Sendable {
     }
 
     /// `finish(status:)` for code on an event loop: `then` runs once the ledger row is committed
-    /// (at once when there is no ledger; from a task of the recorder's otherwise).
+    /// (at once when there is no ledger; from the task that wrote the row otherwise).
     func finish(status: Int, then: @escaping @Sendable () -> Void) {
         guard let (recorder, record) = settle(status: status) else { return then() }
-        Task {
-            await recorder.record(record)
-            then()
-        }
+        recorder.record(record, then: then)
     }
 
     /// What `finish` does before the ledger row: marks the request finished, settles the token
