@@ -96,6 +96,17 @@ public final class AdmissionQueue: Sendable {
         return AdmissionTicket(queue: self)
     }
 
+    /// A slot at once, when a request arriving now would run without waiting; `nil` otherwise
+    /// (the caller then waits with `acquire`).
+    public func tryAcquire() -> AdmissionTicket? {
+        let admitted = state.withLock { state -> Bool in
+            guard state.active < maxActive, state.waiting == 0 else { return false }
+            state.active += 1
+            return true
+        }
+        return admitted ? AdmissionTicket(queue: self) : nil
+    }
+
     /// Frees a slot and admits the next waiter, taking clients in turn.
     func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in

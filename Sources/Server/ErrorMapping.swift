@@ -3,6 +3,7 @@ import Fleet
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import OpenAIWire
 
 /// How each module's errors read as OpenAI errors. Used by the error middleware and by
@@ -66,15 +67,26 @@ enum ErrorMapping {
     /// The response for any error a handler throws, logged by severity.
     static func response(for error: any Error, request: Request, logger: Logger) -> Response {
         let mapped = openAIError(for: error, request: request)
+        log(mapped, logger: logger)
+        return response(for: mapped, retryAfter: retryAfter(for: error))
+    }
+
+    static func response(for error: OpenAIError, retryAfter: Int? = nil) -> Response {
+        let (status, headers, body) = parts(for: error, retryAfter: retryAfter)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// Logs a failed request by severity (as the error middleware does).
+    static func log(_ mapped: OpenAIError, logger: Logger) {
         if mapped.status >= 500 {
             logger.error("request failed", metadata: ["error.message": "\(mapped.message)"])
         } else {
             logger.debug("request refused", metadata: ["error.message": "\(mapped.message)"])
         }
-        return response(for: mapped, retryAfter: retryAfter(for: error))
     }
 
-    static func response(for error: OpenAIError, retryAfter: Int? = nil) -> Response {
+    /// An error response's status, headers and body.
+    static func parts(for error: OpenAIError, retryAfter: Int? = nil) -> (HTTPResponse.Status, HTTPFields, ByteBuffer) {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let milliseconds = error.retryAfterMilliseconds {
             headers[.retryAfter] = String((milliseconds + 999) / 1000)
@@ -88,6 +100,6 @@ enum ErrorMapping {
         var buffer = ByteBuffer()
         buffer.writeString(error.body.jsonString)
         let status = HTTPResponse.Status(code: error.status, reasonPhrase: error.status == 499 ? "Client Closed Request" : "")
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
+        return (status, headers, buffer)
     }
 }

@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
     public var shutdownGracePeriod: Duration
     public var samplingDefaults: SamplingDefaults
+    /// Serve non-streamed completions of upstream models in the connection's pipeline
+    /// (`GatewayFastPathHandler`) instead of through the router; same responses either way.
+    public var gatewayFastPath = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, apiKeys: [String] = [], strictParams: Bool = false,

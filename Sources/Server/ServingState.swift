@@ -54,8 +54,8 @@ struct ServingState: Sendable {
     }
 
     /// The fairness key: the API key used, then the end user the client named.
-    func client(context: SwitchyardRequestContext, user: String?) -> String {
-        "\(context.client)/\(user ?? "")"
+    func client(_ caller: String, user: String?) -> String {
+        "\(caller)/\(user ?? "")"
     }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }

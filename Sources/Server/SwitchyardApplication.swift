@@ -22,8 +22,13 @@ public enum SwitchyardApplication {
         metrics: ServerMetrics = ServerMetrics(), logger: Logger, onEventLoops: Bool = false,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = makeRouter(configuration: configuration, catalogue: catalogue, accounts: accounts, metrics: metrics)
-        let channel = HTTP1Channel.Configuration(additionalChannelHandlers: [ClientConnectionHandler()])
+        let state = ServingState(catalogue: catalogue, metrics: metrics, configuration: configuration, accounts: accounts)
+        let router = makeRouter(state: state)
+        let gate = FastPathGate(state: state, auth: authMiddleware(state: state), logger: logger)
+        let fastPath = configuration.gatewayFastPath
+        let channel = HTTP1Channel.Configuration(
+            additionalChannelHandlers: fastPath
+                ? [ClientConnectionHandler(), GatewayFastPathHandler(gate: gate)] : [ClientConnectionHandler()])
         return Application(
             router: router,
             server: onEventLoops ? .http1PinnedToEventLoop(configuration: channel) : .http1(configuration: channel),
@@ -38,13 +43,23 @@ public enum SwitchyardApplication {
         configuration: ServerConfiguration, catalogue: ModelCatalogue, accounts: ServerAccounts = ServerAccounts(),
         metrics: ServerMetrics
     ) -> Router<SwitchyardRequestContext> {
-        let state = ServingState(catalogue: catalogue, metrics: metrics, configuration: configuration, accounts: accounts)
+        makeRouter(state: ServingState(catalogue: catalogue, metrics: metrics, configuration: configuration, accounts: accounts))
+    }
+
+    static func authMiddleware(state: ServingState) -> AuthMiddleware {
+        AuthMiddleware(keys: state.configuration.apiKeys, adminKeys: state.accounts.adminKeys, keyCache: state.accounts.keyCache)
+    }
+
+    static func makeRouter(state: ServingState) -> Router<SwitchyardRequestContext> {
+        let configuration = state.configuration
+        let accounts = state.accounts
+        let metrics = state.metrics
         let router = Router(context: SwitchyardRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
-        router.add(middleware: AuthMiddleware(keys: configuration.apiKeys, adminKeys: accounts.adminKeys, keyCache: accounts.keyCache))
+        router.add(middleware: authMiddleware(state: state))
         router.add(middleware: RateLimitHeadersMiddleware(limiter: accounts.limiter))
 
         let models = ModelRoutes(state: state)

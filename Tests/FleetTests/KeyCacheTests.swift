@@ -49,6 +49,34 @@ import Testing
         return logger
     }
 
+    /// The event-loop form (`record(_:then:)`, the gateway fast path's) mixed with the async one:
+    /// every callback comes once, after its row is committed.
+    @Test func callbackRowsAreCommittedBeforeTheirCallback() async throws {
+        try await StoreScratch.with(.sqlite) { scratch in
+            let ledger = UsageLedger(store: scratch.store)
+            let recorder = UsageRecorder(ledger: ledger, spool: nil, logger: Self.quiet)
+            let start = Date(millisecondsSince1970Test: 1_800_000_950_000)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let row = UsageFixtures.record(index, time: start)
+                        if index % 2 == 0 {
+                            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                                recorder.record(row) { done.resume() }
+                            }
+                        } else {
+                            await recorder.record(row)
+                        }
+                        let rows = try await ledger.records(since: start)
+                        #expect(rows.contains { $0.entryID == row.entryID })
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await ledger.records(since: start).count == 200)
+        }
+    }
+
     @Test(arguments: StoreEngine.available) func concurrentRowsAreAllCommittedWhenRecordReturns(engine: StoreEngine) async throws {
         try await StoreScratch.with(engine) { scratch in
             let ledger = UsageLedger(store: scratch.store)

@@ -6,10 +6,10 @@ import Testing
 
 /// Non-streamed forwarding, failover and error mapping, against fake upstreams over loopback.
 @Suite(.timeLimit(.minutes(2))) struct UpstreamBackendTests {
-    @Test func nonStreamedReplyPassesThroughWithTheModelRewrittenBothWays() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func nonStreamedReplyPassesThroughWithTheModelRewrittenBothWays(_ transport: UpstreamTransport) async throws {
         try await FakeUpstream.run({ _ in .upstreamJSON(UpstreamDocuments.completion()) }) { fake in
             let reply = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
-                try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "req-42")
+                try await backend.send(via: transport, requestID: "req-42")
             }
             guard case .complete(let body, let usage, _) = reply else {
                 Issue.record("expected a complete reply")
@@ -34,12 +34,11 @@ import Testing
         }
     }
 
-    @Test func completionsPathAndAnUnsetUpstreamModelKeepThePublicName() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func completionsPathAndAnUnsetUpstreamModelKeepThePublicName(_ transport: UpstreamTransport) async throws {
         try await FakeUpstream.run({ request in .upstreamJSON(UpstreamDocuments.completion(model: request.body["model"]?.stringValue ?? "?")) }) { fake in
             let target = UpstreamTarget(baseURL: fake.baseURL + "/", model: nil, apiKey: nil, timeout: .seconds(60))
             let reply = try await withUpstreamBackend([target]) { backend in
-                try await backend.send(
-                    path: "completions", body: JSONObject(["model": "an-alias", "prompt": "Hi"]), stream: false, requestID: "r")
+                try await backend.send(via: transport, path: "completions", body: JSONObject(["model": "an-alias", "prompt": "Hi"]))
             }
             guard case .complete(let body, _, _) = reply else {
                 Issue.record("expected a complete reply")
@@ -53,9 +52,9 @@ import Testing
         }
     }
 
-    @Test func aReplyThatIsNotJSONIsAnErrorWithItsStatusAndAnExcerpt() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aReplyThatIsNotJSONIsAnErrorWithItsStatusAndAnExcerpt(_ transport: UpstreamTransport) async throws {
         try await FakeUpstream.run({ _ in .upstreamText("<html><body>Welcome to nginx</body></html>", status: .ok) }) { fake in
-            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend) }
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend, via: transport) }
             let failure = try #require(error)
             #expect(failure.status == 502)
             #expect(failure.code == "upstream_bad_response")
@@ -65,9 +64,9 @@ import Testing
         }
     }
 
-    @Test func anErrorStatusWithAPlainTextBodyKeepsTheStatusAndText() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func anErrorStatusWithAPlainTextBodyKeepsTheStatusAndText(_ transport: UpstreamTransport) async throws {
         try await FakeUpstream.run({ _ in .upstreamText("upstream-model exploded", status: .internalServerError, contentType: "text/plain") }) { fake in
-            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend) }
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend, via: transport) }
             let failure = try #require(error)
             #expect(failure.status == 500)
             #expect(failure.type == "server_error")
@@ -77,11 +76,11 @@ import Testing
         }
     }
 
-    @Test func aRefusedTargetFailsOverToTheNextOne() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aRefusedTargetFailsOverToTheNextOne(_ transport: UpstreamTransport) async throws {
         let dead = try DeadUpstreamPort()
         try await FakeUpstream.run({ _ in .upstreamJSON(UpstreamDocuments.completion()) }) { fake in
             let reply = try await withUpstreamBackend([upstreamTarget(dead.baseURL), upstreamTarget(fake.baseURL)]) { backend in
-                try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "r")
+                try await backend.send(via: transport)
             }
             guard case .complete(let body, _, _) = reply else {
                 Issue.record("expected a complete reply")
@@ -92,11 +91,11 @@ import Testing
         }
     }
 
-    @Test func serviceUnavailableFailsOverWithoutRetryingTheSameTarget() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func serviceUnavailableFailsOverWithoutRetryingTheSameTarget(_ transport: UpstreamTransport) async throws {
         try await FakeUpstream.run({ _ in .upstreamJSON(UpstreamDocuments.error(message: "overloaded", type: "server_error", param: nil, code: nil), status: .serviceUnavailable) }) { busy in
             try await FakeUpstream.run({ _ in .upstreamJSON(UpstreamDocuments.completion()) }) { live in
                 let reply = try await withUpstreamBackend([upstreamTarget(busy.baseURL), upstreamTarget(live.baseURL)]) { backend in
-                    try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "r")
+                    try await backend.send(via: transport)
                 }
                 guard case .complete = reply else {
                     Issue.record("expected a complete reply")
@@ -108,11 +107,11 @@ import Testing
         }
     }
 
-    @Test func whenEveryTargetFailsTheErrorNamesTheHostsButNotTheKey() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func whenEveryTargetFailsTheErrorNamesTheHostsButNotTheKey(_ transport: UpstreamTransport) async throws {
         let dead = try DeadUpstreamPort()
         try await FakeUpstream.run({ _ in .upstreamText("busy", status: .badGateway, contentType: "text/plain") }) { busy in
             let error = try await withUpstreamBackend([upstreamTarget(dead.baseURL), upstreamTarget(busy.baseURL)]) { backend in
-                await upstreamSendFailure(backend)
+                await upstreamSendFailure(backend, via: transport)
             }
             let failure = try #require(error)
             #expect(failure.status == 502)
@@ -127,12 +126,12 @@ import Testing
         }
     }
 
-    @Test func anUpstreamClientErrorKeepsItsFieldsWithThePublicModelName() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func anUpstreamClientErrorKeepsItsFieldsWithThePublicModelName(_ transport: UpstreamTransport) async throws {
         let upstreamError = UpstreamDocuments.error(
             message: "The model '\(UpstreamDocuments.model)' supports at most 100 tokens.", type: "invalid_request_error", param: "max_tokens",
             code: "invalid_value")
         try await FakeUpstream.run({ _ in .upstreamJSON(upstreamError, status: .badRequest) }) { fake in
-            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend) }
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend, via: transport) }
             #expect(
                 error
                     == OpenAIError(
@@ -142,11 +141,11 @@ import Testing
         }
     }
 
-    @Test func anUpstreamAuthenticationFailureIsTheServersProblem() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func anUpstreamAuthenticationFailureIsTheServersProblem(_ transport: UpstreamTransport) async throws {
         let refusal = UpstreamDocuments.error(
             message: "Incorrect API key provided: \(upstreamKey).", type: "invalid_request_error", param: nil, code: "invalid_api_key")
         try await FakeUpstream.run({ _ in .upstreamJSON(refusal, status: .unauthorized) }) { fake in
-            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend) }
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend, via: transport) }
             let failure = try #require(error)
             #expect(failure.status == 502)
             #expect(failure.type == "server_error")
@@ -156,12 +155,12 @@ import Testing
         }
     }
 
-    @Test func aConnectionDroppedBeforeAnyResponseIsRetriedOnceThenTheNextTargetServes() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aConnectionDroppedBeforeAnyResponseIsRetriedOnceThenTheNextTargetServes(_ transport: UpstreamTransport) async throws {
         let slammer = try SlammingUpstream()
         defer { slammer.stop() }
         try await FakeUpstream.run({ _ in .upstreamJSON(UpstreamDocuments.completion()) }) { live in
             let reply = try await withUpstreamBackend([upstreamTarget(slammer.baseURL), upstreamTarget(live.baseURL)]) { backend in
-                try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "r")
+                try await backend.send(via: transport)
             }
             guard case .complete = reply else {
                 Issue.record("expected a complete reply")
@@ -172,7 +171,7 @@ import Testing
         }
     }
 
-    @Test func aTargetSilentPastItsTimeoutIsGivenUpWithoutARetry() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aTargetSilentPastItsTimeoutIsGivenUpWithoutARetry(_ transport: UpstreamTransport) async throws {
         let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
         let handler: FakeUpstream.Handler = { _ in
             for await _ in release {}
@@ -180,7 +179,7 @@ import Testing
         }
         try await FakeUpstream.run(handler) { fake in
             let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL, timeout: .seconds(1))]) { backend in
-                await upstreamSendFailure(backend)
+                await upstreamSendFailure(backend, via: transport)
             }
             releaseContinuation.finish()
             let failure = try #require(error)
@@ -190,13 +189,13 @@ import Testing
         }
     }
 
-    @Test func logsNameTheHostAndRequestButNeverTheKey() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func logsNameTheHostAndRequestButNeverTheKey(_ transport: UpstreamTransport) async throws {
         let dead = try DeadUpstreamPort()
         let recorder = UpstreamLogRecorder()
         let refusal = UpstreamDocuments.error(message: "Incorrect API key provided: \(upstreamKey)", type: "invalid_request_error", param: nil, code: nil)
         try await FakeUpstream.run({ _ in .upstreamJSON(refusal, status: .forbidden) }) { fake in
             let error = try await withUpstreamBackend([upstreamTarget(dead.baseURL), upstreamTarget(fake.baseURL)], logger: recorder.logger()) { backend in
-                await upstreamSendFailure(backend)
+                await upstreamSendFailure(backend, via: transport)
             }
             #expect(error?.code == "upstream_auth_failed")
             #expect(error?.message.contains(upstreamKey) == false)
@@ -207,7 +206,7 @@ import Testing
         #expect(!lines.contains { $0.contains(upstreamKey) })
     }
 
-    @Test func cancellingTheCallerWhileWaitingForTheUpstreamEndsTheRequest() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func cancellingTheCallerWhileWaitingForTheUpstreamEndsTheRequest(_ transport: UpstreamTransport) async throws {
         let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
         let handler: FakeUpstream.Handler = { _ in
             for await _ in release {}
@@ -215,7 +214,7 @@ import Testing
         }
         try await FakeUpstream.run(handler) { fake in
             let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in
-                let caller = Task { await upstreamSendFailure(backend) }
+                let caller = Task { await upstreamSendFailure(backend, via: transport) }
                 for _ in 0..<3000 where fake.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
                 caller.cancel()
                 return await caller.value

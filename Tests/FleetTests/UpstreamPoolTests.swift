@@ -3,16 +3,16 @@ import Hummingbird
 import OpenAIWire
 import Testing
 
-/// The pool through `UpstreamBackend.send`: ejection after failures, `max_concurrency`, and
+/// The pool through `UpstreamBackend.send` (and `sendDirect`, for non-streamed requests): ejection after failures, `max_concurrency`, and
 /// the in-flight count that lasts until a reply has been read.
 @Suite struct UpstreamPoolTests {
-    @Test func aTargetThatKeepsFailingIsEjectedAndNoLongerTried() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aTargetThatKeepsFailingIsEjectedAndNoLongerTried(_ transport: UpstreamTransport) async throws {
         let dead = try DeadUpstreamPort()
         try await FakeUpstream.run({ _ in .upstreamJSON(UpstreamDocuments.completion()) }) { live in
             let settings = UpstreamPoolSettings(balance: .failover, ejectAfter: 1, coolDown: .seconds(600))
             try await withUpstreamBackend([upstreamTarget(dead.baseURL), upstreamTarget(live.baseURL)], pool: settings) { backend in
                 for _ in 0..<3 {
-                    _ = try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "r")
+                    _ = try await backend.send(via: transport)
                 }
                 let status = backend.pool.status()
                 #expect(status[0].ejected && status[0].ejections == 1 && status[0].failures == 1)
@@ -24,7 +24,7 @@ import Testing
         }
     }
 
-    @Test func aFullPoolAnswersBusyWithRetryAfterUntilASlotFrees() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aFullPoolAnswersBusyWithRetryAfterUntilASlotFrees(_ transport: UpstreamTransport) async throws {
         let (gate, open) = AsyncStream<Void>.makeStream()
         try await FakeUpstream.run({ _ in
             for await _ in gate {}
@@ -34,18 +34,18 @@ import Testing
             target.maxConcurrency = 1
             try await withUpstreamBackend([target]) { backend in
                 let first = Task {
-                    try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "first")
+                    try await backend.send(via: transport, requestID: "first")
                 }
                 while fake.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
                 #expect(backend.pool.status()[0].inFlight == 1)
-                let refusal = try #require(await upstreamSendFailure(backend))
+                let refusal = try #require(await upstreamSendFailure(backend, via: transport))
                 #expect(refusal.status == 503)
                 #expect(refusal.code == "upstream_busy")
                 #expect(refusal.retryAfterMilliseconds == 1000)
                 open.finish()
                 _ = try await first.value
                 #expect(backend.pool.status()[0].inFlight == 0)
-                _ = try await backend.send(path: "chat/completions", body: upstreamChatRequest(), stream: false, requestID: "third")
+                _ = try await backend.send(via: transport, requestID: "third")
             }
             #expect(fake.requests.count == 2, "the refused request never reached the upstream")
         }

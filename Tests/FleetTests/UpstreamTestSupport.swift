@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Fleet
 import Logging
+import NIOCore
+import NIOPosix
 import OpenAIWire
 import Testing
 
@@ -81,15 +83,56 @@ func drainUpstreamReply(_ reply: UpstreamReply, onChunk: (Int) -> Void = { _ in 
     return outcome
 }
 
+/// How a non-streamed request reaches the upstream: async-http-client from a task (`send`), or
+/// the gateway fast path's direct exchange on an event loop (`sendDirect`). Every rule (retries,
+/// failover, timeouts, errors) must hold the same way for both.
+enum UpstreamTransport: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case httpClient
+    case direct
+
+    var testDescription: String { rawValue }
+}
+
+extension UpstreamBackend {
+    /// A non-streamed `send` over `transport`; cancelling the calling task cancels a direct send too.
+    func send(
+        via transport: UpstreamTransport, path: String = "chat/completions", body: JSONObject = upstreamChatRequest(),
+        requestID: String = "r"
+    ) async throws -> UpstreamReply {
+        switch transport {
+        case .httpClient:
+            return try await send(path: path, body: body, stream: false, requestID: requestID)
+        case .direct:
+            let bytes = Array(JSONValue.object(body).jsonString.utf8)
+            guard let text = JSONObjectText(bytes) else { throw FleetError.modelNotFound("(a body that is not an object)") }
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let started = try await loop.submit {
+                let send = self.sendDirect(path: path, body: body, text: text, requestID: requestID, on: loop)
+                return (NIOLoopBound(send, eventLoop: loop), send.future)
+            }.get()
+            return try await withTaskCancellationHandler {
+                try await started.1.get()
+            } onCancel: {
+                loop.execute { started.0.value.cancel() }
+            }
+        }
+    }
+}
+
 /// The OpenAI error of a failed `send`, or nil when it succeeded.
 func upstreamSendFailure(
-    _ backend: UpstreamBackend, path: String = "chat/completions", body: JSONObject = upstreamChatRequest(), stream: Bool = false
+    _ backend: UpstreamBackend, path: String = "chat/completions", body: JSONObject = upstreamChatRequest(), stream: Bool = false,
+    via transport: UpstreamTransport = .httpClient
 ) async -> OpenAIError? {
     do {
-        _ = try await backend.send(path: path, body: body, stream: stream, requestID: "req-failure")
+        if stream {
+            _ = try await backend.send(path: path, body: body, stream: stream, requestID: "req-failure")
+        } else {
+            _ = try await backend.send(via: transport, path: path, body: body, requestID: "req-failure")
+        }
         return nil
     } catch {
-        guard case .upstream(let openAIError) = error else {
+        guard case .upstream(let openAIError)? = error as? FleetError else {
             Issue.record("expected FleetError.upstream, got \(error)")
             return nil
         }

@@ -21,11 +21,11 @@ import Testing
         }
     }
 
-    @Test func aBodyThatFallsSilentAfterItsHeadIsAnErrorWithoutARetry() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aBodyThatFallsSilentAfterItsHeadIsAnErrorWithoutARetry(_ transport: UpstreamTransport) async throws {
         let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
         try await FakeUpstream.run(Self.partialReply { for await _ in release {} }) { fake in
             let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL, timeout: .seconds(1))]) { backend in
-                await upstreamSendFailure(backend)
+                await upstreamSendFailure(backend, via: transport)
             }
             releaseContinuation.finish()
             let failure = try #require(error)
@@ -36,10 +36,10 @@ import Testing
         }
     }
 
-    @Test func aBodyThatBreaksOffIsAnError() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aBodyThatBreaksOffIsAnError(_ transport: UpstreamTransport) async throws {
         struct Broken: Error {}
         try await FakeUpstream.run(Self.partialReply { throw Broken() }) { fake in
-            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend) }
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend, via: transport) }
             let failure = try #require(error)
             #expect(failure.status == 502)
             #expect(failure.code == "upstream_disconnected")
@@ -48,7 +48,7 @@ import Testing
         }
     }
 
-    @Test func aReplyLargerThanTheLimitIsRefusedWithoutReadingItAll() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func aReplyLargerThanTheLimitIsRefusedWithoutReadingItAll(_ transport: UpstreamTransport) async throws {
         // 40 MiB of JSON string: past the 32 MiB a non-streamed reply may have.
         let filler = String(repeating: "x", count: 1 << 20)
         try await FakeUpstream.run({ _ in
@@ -61,7 +61,7 @@ import Testing
                     try await writer.finish(nil)
                 })
         }) { fake in
-            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend) }
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend, via: transport) }
             let failure = try #require(error)
             #expect(failure.status == 502)
             #expect(failure.code == "upstream_bad_response")
@@ -69,10 +69,10 @@ import Testing
         }
     }
 
-    @Test func anErrorStatusWithAHugeBodyKeepsItsStatusAndTheStartOfItsText() async throws {
+    @Test(arguments: UpstreamTransport.allCases) func anErrorStatusWithAHugeBodyKeepsItsStatusAndTheStartOfItsText(_ transport: UpstreamTransport) async throws {
         let text = "Upstream overloaded: " + String(repeating: "y", count: 1 << 20)
         try await FakeUpstream.run({ _ in .upstreamText(text, status: .badRequest, contentType: "text/plain") }) { fake in
-            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend) }
+            let error = try await withUpstreamBackend([upstreamTarget(fake.baseURL)]) { backend in await upstreamSendFailure(backend, via: transport) }
             let failure = try #require(error)
             #expect(failure.status == 400)
             #expect(failure.message.contains("Upstream overloaded"))

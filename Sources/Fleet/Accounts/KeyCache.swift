@@ -86,6 +86,23 @@ public final class KeyCache: Sendable {
         return answer
     }
 
+    /// `authenticate`'s answer when the cache holds a fresh one: `.some(nil)` for a secret known
+    /// to be no active key, `nil` when the store would have to be asked.
+    public func cachedKey(secret: String, now: ContinuousClock.Instant = .now) -> APIKey?? {
+        guard KeySecret.looksLikeSecret(secret) else { return .some(nil) }
+        let hash = KeySecret.hash(secret)
+        guard let cached = state.withLock({ $0.entries[hash] }), now - cached.fetchedAt < maxAge else { return nil }
+        return .some(cached.key)
+    }
+
+    /// `hasActiveKeys`'s answer when the cache holds a fresh one, else `nil`.
+    public func cachedHasActiveKeys(now: ContinuousClock.Instant = .now) -> Bool? {
+        state.withLock { state in
+            guard let entry = state.hasActiveKeys, now - entry.fetchedAt < maxAge else { return nil }
+            return state.anyActive
+        }
+    }
+
     private func noteFailure() {
         failures.add(1, ordering: .relaxed)
         failing.store(true, ordering: .relaxed)

@@ -23,11 +23,18 @@ public final class UsageRecorder: Sendable {
     public let spool: UsageSpool?
     private let logger: Logger
 
+    /// A request waiting for its row.
+    private enum Waiter {
+        case task(CheckedContinuation<Bool, Never>)
+        case callback(@Sendable () -> Void)
+    }
+
     private struct State {
         /// Rows waiting for the next write; every one but a new leader's has a waiter below.
         var pending: [UsageRecord] = []
-        /// Their requests, woken with `true` to lead the next write, `false` once their row is written.
-        var waiters: [CheckedContinuation<Bool, Never>] = []
+        /// Their requests: a task woken with `true` to lead the next write, `false` once its row is
+        /// written; or a callback, called once its row is written.
+        var waiters: [Waiter] = []
         /// Whether a leader is writing (or has been handed the next batch).
         var writing = false
         var spooledRows = 0
@@ -59,7 +66,7 @@ public final class UsageRecorder: Sendable {
             let leadsNow = state.withLock { state -> Bool in
                 state.pending.append(record)
                 if state.writing {
-                    state.waiters.append(continuation)
+                    state.waiters.append(.task(continuation))
                     return false
                 }
                 state.writing = true
@@ -68,7 +75,32 @@ public final class UsageRecorder: Sendable {
             if leadsNow { continuation.resume(returning: true) }
         }
         guard leads else { return }
-        // Lead: write every row pending (this request's among them), meanwhile others queue up.
+        await lead()
+    }
+
+    /// `record` for code on an event loop, without a task of its own: `done` is called once the
+    /// row is committed (or spooled), from the task that wrote it. Only a row that finds no write
+    /// in flight starts a task, to lead the write.
+    public func record(_ record: UsageRecord, then done: @escaping @Sendable () -> Void) {
+        let leadsNow = state.withLock { state -> Bool in
+            state.pending.append(record)
+            if state.writing {
+                state.waiters.append(.callback(done))
+                return false
+            }
+            state.writing = true
+            return true
+        }
+        guard leadsNow else { return }
+        Task {
+            await self.lead()
+            done()
+        }
+    }
+
+    /// Writes every row pending (the leader's own among them), meanwhile others queue up; then
+    /// hands the rows that arrived meanwhile to their first request, which leads the next batch.
+    private func lead() async {
         let (batch, batchWaiters) = state.withLock { state in
             defer {
                 state.pending = []
@@ -77,16 +109,29 @@ public final class UsageRecorder: Sendable {
             return (state.pending, state.waiters)
         }
         await write(batch)
-        for waiter in batchWaiters { waiter.resume(returning: false) }
-        let next = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+        for waiter in batchWaiters {
+            switch waiter {
+            case .task(let continuation): continuation.resume(returning: false)
+            case .callback(let done): done()
+            }
+        }
+        let next = state.withLock { state -> Waiter? in
             if state.waiters.isEmpty {
                 state.writing = false
                 return nil
             }
             return state.waiters.removeFirst()
         }
-        // The rows that arrived meanwhile: their first request leads the next batch.
-        next?.resume(returning: true)
+        switch next {
+        case .task(let continuation): continuation.resume(returning: true)
+        case .callback(let done):
+            // A request with no task of its own leads from a task made for it.
+            Task {
+                await self.lead()
+                done()
+            }
+        case nil: break
+        }
     }
 
     private func write(_ records: [UsageRecord]) async {

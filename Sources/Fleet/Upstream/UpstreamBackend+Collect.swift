@@ -34,17 +34,27 @@ extension UpstreamBackend {
             }
         } catch {
             if Task.isCancelled { throw Self.cancelled }
-            if case UpstreamBodyCollector.Stop.enough = error, let collected = collector.collected { return collected }
-            guard let collected = collector.collected else {
-                if case UpstreamBodyCollector.Stop.silence = error { throw HTTPClientError.deadlineExceeded }
-                throw error
-            }
-            if !(200..<300).contains(collected.status) { return collected }
-            if case UpstreamBodyCollector.Stop.silence = error {
-                throw FleetError.upstream(translator.disconnected("sent nothing for \(Self.seconds(target.timeout)) s"))
-            }
-            throw FleetError.upstream(translator.disconnected("broke off the reply (\(Self.describe(error, timeout: target.timeout)))"))
+            return try Self.collectedReply(after: error, collected: collector.collected, target: target, translator: translator)
         }
+    }
+
+    /// What a whole-reply exchange that ended with `error` amounts to, given what was `collected`
+    /// before it: the reply itself when the limit was reached or an error status broke off;
+    /// before the head, the error (a silence as async-http-client's `deadlineExceeded`); after a
+    /// 2xx head, 502 `upstream_disconnected`.
+    static func collectedReply(
+        after error: any Error, collected: UpstreamCollectedReply?, target: UpstreamTarget, translator: UpstreamTranslator
+    ) throws -> UpstreamCollectedReply {
+        if case UpstreamBodyCollector.Stop.enough = error, let collected { return collected }
+        guard let collected else {
+            if case UpstreamBodyCollector.Stop.silence = error { throw HTTPClientError.deadlineExceeded }
+            throw error
+        }
+        if !(200..<300).contains(collected.status) { return collected }
+        if case UpstreamBodyCollector.Stop.silence = error {
+            throw FleetError.upstream(translator.disconnected("sent nothing for \(Self.seconds(target.timeout)) s"))
+        }
+        throw FleetError.upstream(translator.disconnected("broke off the reply (\(Self.describe(error, timeout: target.timeout)))"))
     }
 
     /// The headers of every request to an upstream.

@@ -25,11 +25,15 @@ public final class UpstreamBackend: Sendable {
     let probedResponses = Mutex<ResponsesMode?>(nil)
     /// Picks the target of each attempt (`balance`), counts what is in flight, ejects failing targets.
     public let pool: UpstreamPool
+    /// Each target's plain-HTTP address, for the direct exchange (`nil`: HTTPS or another kind).
+    let endpoints: [UpstreamEndpoint?]
 
     /// Largest non-streamed reply read (a chat completion is a few KiB).
     static let maxReplyBytes = 32 << 20
     /// Largest error body read for its message.
     static let maxErrorBytes = 64 << 10
+    /// How long connecting to a target may take (the HTTP client's and the direct exchange's).
+    public static let defaultConnectTimeout: Duration = .seconds(5)
     /// Pause before the one retry on the same target.
     static let retryDelay: Duration = .milliseconds(200)
 
@@ -45,6 +49,7 @@ public final class UpstreamBackend: Sendable {
             modelName: publicName, targets: targets, settings: pool ?? .defaults(targetCount: targets.count), logger: logger)
         self.publicName = publicName
         self.targets = targets
+        self.endpoints = targets.map { UpstreamEndpoint(baseURL: $0.baseURL) }
         self.httpClient = httpClient
         self.logger = logger
         self.responsesSetting = responses
@@ -54,7 +59,7 @@ public final class UpstreamBackend: Sendable {
     /// next target is tried) instead of being retried until the connect timeout, connecting
     /// gives up after `connectTimeout`, up to 1024 connections a host, no read timeout (each target's `timeout` governs
     /// silences), no redirects.
-    public static func httpClientConfiguration(connectTimeout: Duration = .seconds(5)) -> HTTPClient.Configuration {
+    public static func httpClientConfiguration(connectTimeout: Duration = defaultConnectTimeout) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: timeAmount(connectTimeout), read: nil)
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -215,7 +220,7 @@ public final class UpstreamBackend: Sendable {
 
     /// Every target the request could still try is at its `max_concurrency`: 503 with
     /// `retry-after`, which the OpenAI SDKs honour with a retry.
-    private func busy(_ failures: [String]) -> OpenAIError {
+    func busy(_ failures: [String]) -> OpenAIError {
         let tried = failures.isEmpty ? "" : " (failed: \(failures.joined(separator: ", ")))"
         return OpenAIError(
             status: 503, message: "Every upstream server for model '\(publicName)' is at its max_concurrency\(tried). Retry shortly.",
@@ -224,7 +229,7 @@ public final class UpstreamBackend: Sendable {
 
     /// What a failed reply says about its target's health.
     /// Logs a target that answered but could not serve, and returns its entry for the 502's list.
-    private func noteUnavailable(_ reason: String, translator: UpstreamTranslator, requestID: String) -> String {
+    func noteUnavailable(_ reason: String, translator: UpstreamTranslator, requestID: String) -> String {
         logger.warning("upstream unavailable", metadata: logMetadata(requestID: requestID, translator: translator, reason: reason))
         return "\(translator.host) (\(reason))"
     }
@@ -235,7 +240,7 @@ public final class UpstreamBackend: Sendable {
         return error.status >= 500 ? .failure : .success
     }
 
-    private func unavailable(_ failures: [String]) -> OpenAIError {
+    func unavailable(_ failures: [String]) -> OpenAIError {
         let tried = failures.isEmpty ? "no upstream is configured" : failures.joined(separator: ", ")
         return OpenAIError(
             status: 502, message: "No upstream server for model '\(publicName)' could serve the request: \(tried).",

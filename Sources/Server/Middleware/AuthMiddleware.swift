@@ -22,34 +22,92 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        guard request.uri.path != "/health", try await requiresKey() else {
-            context.isAdmin = true
-            return try await next(request, context)
+        var storeHasKeys: Bool?
+        var storeKey: APIKey??
+        while true {
+            switch step(path: request.uri.path, authorization: request.headers[.authorization], storeHasKeys: storeHasKeys, storeKey: storeKey) {
+            case .identified(let identity):
+                context.client = identity.client
+                context.apiKey = identity.apiKey
+                context.isAdmin = identity.isAdmin
+                return try await next(request, context)
+            case .refused(let error):
+                throw error
+            case .askStoreHasKeys:
+                storeHasKeys = try await hasActiveKeys()
+            case .askStoreKey(let secret):
+                storeKey = .some(try await lookUp(secret))
+            }
         }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw OpenAIError(
-                status: 401, message: "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
-                type: "invalid_request_error", code: "invalid_api_key")
+    }
+
+    /// Who a request is, once known.
+    struct Identity {
+        var client: String
+        var apiKey: APIKey?
+        var isAdmin: Bool
+    }
+
+    /// Where authenticating a request stands: decided, or waiting for an answer of the key database.
+    enum Step {
+        case identified(Identity)
+        case refused(OpenAIError)
+        /// Whether any database key is active decides whether a key is needed at all.
+        case askStoreHasKeys
+        /// The presented secret is no command-line or admin key: the database knows it or not.
+        case askStoreKey(String)
+    }
+
+    /// The rules, given what the key database said so far (`nil`: not asked yet).
+    func step(path: String, authorization: String?, storeHasKeys: Bool?, storeKey: APIKey??) -> Step {
+        let open = Identity(client: "anonymous", apiKey: nil, isAdmin: true)
+        if path == "/health" { return .identified(open) }
+        if keys.isEmpty, adminKeys.isEmpty, keyCache != nil {
+            guard let storeHasKeys else { return .askStoreHasKeys }
+            if !storeHasKeys { return .identified(open) }
+        } else if keys.isEmpty, adminKeys.isEmpty {
+            return .identified(open)
+        }
+        guard let header = authorization, header.lowercased().hasPrefix("bearer ") else {
+            return .refused(
+                OpenAIError(
+                    status: 401, message: "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.",
+                    type: "invalid_request_error", code: "invalid_api_key"))
         }
         let presented = String(header.dropFirst(7).drop { $0 == " " })
         let bytes = Array(presented.utf8)
         if let index = Self.match(bytes, in: adminKeys) {
-            context.client = "admin\(index)"
-            context.isAdmin = true
-        } else if let index = Self.match(bytes, in: keys) {
-            context.client = "key\(index)"
-        } else if let key = try await lookUp(presented) {
-            context.client = key.id
-            context.apiKey = key
-            context.isAdmin = key.isAdmin
-        } else {
-            throw OpenAIError.invalidAPIKey()
+            return .identified(Identity(client: "admin\(index)", apiKey: nil, isAdmin: true))
         }
-        return try await next(request, context)
+        if let index = Self.match(bytes, in: keys) {
+            return .identified(Identity(client: "key\(index)", apiKey: nil, isAdmin: false))
+        }
+        guard keyCache != nil else { return .refused(OpenAIError.invalidAPIKey()) }
+        guard let storeKey else { return .askStoreKey(presented) }
+        guard let key = storeKey else { return .refused(OpenAIError.invalidAPIKey()) }
+        return .identified(Identity(client: key.id, apiKey: key, isAdmin: key.isAdmin))
     }
 
-    private func requiresKey() async throws -> Bool {
-        if !keys.isEmpty || !adminKeys.isEmpty { return true }
+    /// `step` with the key cache's fresh answers only (no database round trip): `nil` when the
+    /// database would have to be asked (the caller then goes the asynchronous way).
+    func identifyFromCache(path: String, authorization: String?) -> Step? {
+        var storeHasKeys: Bool?
+        var storeKey: APIKey??
+        while true {
+            let next = step(path: path, authorization: authorization, storeHasKeys: storeHasKeys, storeKey: storeKey)
+            switch next {
+            case .identified, .refused: return next
+            case .askStoreHasKeys:
+                guard let cached = keyCache?.cachedHasActiveKeys() else { return nil }
+                storeHasKeys = cached
+            case .askStoreKey(let secret):
+                guard let cached = keyCache?.cachedKey(secret: secret) else { return nil }
+                storeKey = .some(cached)
+            }
+        }
+    }
+
+    private func hasActiveKeys() async throws -> Bool {
         do {
             return try await keyCache?.hasActiveKeys() ?? false
         } catch {

@@ -9,13 +9,18 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let sent = request.headers[.requestID].flatMap { $0.count <= 128 && $0.allSatisfy { $0.isASCII && !$0.isWhitespace } ? $0 : nil }
-        let id = sent ?? "req_" + RandomID.make(length: 24)
+        let id = Self.id(sent: request.headers[.requestID])
         context.requestID = id
         context.logger[metadataKey: "request.id"] = .string(id)
         var response = try await next(request, context)
         response.headers[.requestID] = id
         return response
+    }
+
+    /// The request's id: the client's `x-request-id` when it sent a sane one, else a new one.
+    static func id(sent: String?) -> String {
+        sent.flatMap { $0.count <= 128 && $0.allSatisfy { $0.isASCII && !$0.isWhitespace } ? $0 : nil }
+            ?? "req_" + RandomID.make(length: 24)
     }
 }
 

@@ -1,6 +1,7 @@
 import Fleet
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import OpenAIWire
 
@@ -32,26 +33,59 @@ extension ServingState {
         model name: String, endpoint: String, stream: Bool, maxTokens: Int?, bodyBytes: Int, user: String?,
         context: SwitchyardRequestContext
     ) async throws -> CompletionAdmission {
-        let served = try catalogue.model(named: name)
-        if let key = context.apiKey, !key.allows(model: served.descriptor.id) {
-            throw FleetError.modelNotFound(name)
-        }
-        context.outcome.model = served.descriptor.id
-        let accounting = RequestAccounting(
-            requestID: context.requestID, key: context.apiKey, model: served.descriptor.id, tier: served.tier?.name,
-            endpoint: endpoint, stream: stream, recorder: accounts.recorder, limiter: accounts.limiter, logger: context.logger)
-        // About four bytes of JSON per prompt token: a bound good enough before the prompt is tokenized.
-        let estimate = bodyBytes / 4 + (maxTokens ?? Self.assumedCompletionTokens)
+        let admission = try admitModel(
+            named: name, endpoint: endpoint, stream: stream, maxTokens: maxTokens, bodyBytes: bodyBytes, user: user,
+            caller: RequestCaller(context: context))
+        context.outcome.model = admission.model.id
         if let key = context.apiKey,
-            let refusal = await accounts.limiter.admitArrival(key: key, estimatedTokens: estimate)
-                .rateLimitError(keyName: key.name, estimatedTokens: estimate)
+            let refusal = await accounts.limiter.admitArrival(key: key, estimatedTokens: admission.estimatedTokens)
+                .rateLimitError(keyName: key.name, estimatedTokens: admission.estimatedTokens)
         {
-            await accounting.finish(status: 429)
+            await admission.accounting.finish(status: 429)
             throw refusal
         }
+        return admission
+    }
+
+    /// The part of `admit` that needs no rate limiter (all of it for a caller without a
+    /// database key): the model, whether the key may use it, the accounting and the queue.
+    func admitModel(
+        named name: String, endpoint: String, stream: Bool, maxTokens: Int?, bodyBytes: Int, user: String?, caller: RequestCaller
+    ) throws(FleetError) -> CompletionAdmission {
+        let served = try catalogue.model(named: name)
+        if let key = caller.apiKey, !key.allows(model: served.descriptor.id) {
+            throw FleetError.modelNotFound(name)
+        }
+        let accounting = RequestAccounting(
+            requestID: caller.requestID, key: caller.apiKey, model: served.descriptor.id, tier: served.tier?.name,
+            endpoint: endpoint, stream: stream, recorder: accounts.recorder, limiter: accounts.limiter, logger: caller.logger)
+        // About four bytes of JSON per prompt token: a bound good enough before the prompt is tokenized.
+        let estimate = bodyBytes / 4 + (maxTokens ?? Self.assumedCompletionTokens)
         return CompletionAdmission(
-            served: served, accounting: accounting, client: client(context: context, user: user),
-            queue: try queue(for: served.descriptor.id), estimatedTokens: estimate, channel: context.channel)
+            served: served, accounting: accounting, client: client(caller.client, user: user),
+            queue: try queue(for: served.descriptor.id), estimatedTokens: estimate, channel: caller.channel)
+    }
+}
+
+/// Who sent a request, as the middleware (or the gateway's fast path) found out.
+struct RequestCaller {
+    var requestID: String
+    /// The fairness key's first part: the key used, or "anonymous".
+    var client: String
+    var apiKey: APIKey?
+    var logger: Logger
+    var channel: (any Channel)?
+
+    init(requestID: String, client: String, apiKey: APIKey?, logger: Logger, channel: (any Channel)?) {
+        self.requestID = requestID
+        self.client = client
+        self.apiKey = apiKey
+        self.logger = logger
+        self.channel = channel
+    }
+
+    init(context: SwitchyardRequestContext) {
+        self.init(requestID: context.requestID, client: context.client, apiKey: context.apiKey, logger: context.logger, channel: context.channel)
     }
 }
 

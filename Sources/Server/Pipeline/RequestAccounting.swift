@@ -29,7 +29,7 @@ final class RequestAccounting: Sendable {
     private let startDate = Date()
     private let recorder: UsageRecorder?
     private let limiter: any RateLimiting
-    private let logger: Logger
+    let logger: Logger
     private let facts = Mutex(Facts())
 
     init(
@@ -103,24 +103,38 @@ final class RequestAccounting: Sendable {
     /// returns, so it survives a crash right after; the write waits without holding a thread), settles the token reservation with the real usage and releases what the request held.
     /// Only the first call counts.
     func finish(status: Int) async {
+        guard let (recorder, record) = settle(status: status) else { return }
+        await recorder.record(record)
+    }
+
+    /// `finish(status:)` for code on an event loop: `then` runs once the ledger row is committed
+    /// (at once when there is no ledger; from the task that wrote the row otherwise).
+    func finish(status: Int, then: @escaping @Sendable () -> Void) {
+        guard let (recorder, record) = settle(status: status) else { return then() }
+        recorder.record(record, then: then)
+    }
+
+    /// What `finish` does before the ledger row: marks the request finished, settles the token
+    /// reservation, releases what it held; returns the row to write (nil: finished before, or no ledger).
+    private func settle(status: Int) -> (UsageRecorder, UsageRecord)? {
         let now = ContinuousClock.now
         guard let facts = facts.withLock({ facts -> Facts? in
             guard !facts.finished else { return nil }
             facts.finished = true
             return facts
-        }) else { return }
+        }) else { return nil }
         if let reservation = facts.reservation {
             limiter.settleTokens(reservation, actualTokens: facts.promptTokens + facts.completionTokens)
         }
         facts.ticket?.release()
         facts.lease?.release()
-        guard let recorder else { return }
+        guard let recorder else { return nil }
         let record = UsageRecord(
             requestID: requestID, time: startDate, keyID: key?.id, keyName: key?.name, model: model, tier: tier,
             endpoint: endpoint, promptTokens: facts.promptTokens, completionTokens: facts.completionTokens,
             latencyMilliseconds: (now - start).inMilliseconds,
             timeToFirstTokenMilliseconds: facts.firstTokenAt.map { ($0 - start).inMilliseconds }, status: status,
             wakeMilliseconds: facts.wake.map(\.inMilliseconds), stream: stream)
-        await recorder.record(record)
+        return (recorder, record)
     }
 }

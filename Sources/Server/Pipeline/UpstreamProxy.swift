@@ -13,6 +13,19 @@ struct UpstreamProxy: Sendable {
     let admission: CompletionAdmission
     let upstream: UpstreamBackend
 
+    /// A whole reply's body for the client, its output and usage counted: the upstream's own bytes
+    /// when only the model's name changed (not encoded again), else the value encoded.
+    static func relayedBody(
+        _ value: JSONValue, usage: UpstreamUsage?, forwarded: [UInt8]?, accounting: RequestAccounting, metrics: ServerMetrics, model: String
+    ) -> ByteBuffer {
+        accounting.outputArrived()
+        if let usage {
+            accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
+            metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
+        }
+        return forwarded.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: value.jsonString)
+    }
+
     /// - Parameter sawResponseID: called with the id of a Responses API reply (the object's, or
     ///   the first stream event's) before it goes to the client.
     /// - Parameter object: `bytes` parsed already (`nil`: parsed here).
@@ -47,14 +60,8 @@ struct UpstreamProxy: Sendable {
                 guard case .complete(let value, let usage, let forwarded) = reply else {
                     throw FleetError.upstream(.serverError("The upstream answered a non-streamed request with a stream.", status: 502))
                 }
-                accounting.outputArrived()
                 if let sawResponseID, let id = UpstreamResponseRecord.responseID(in: value) { try await sawResponseID(id) }
-                if let usage {
-                    accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
-                    metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
-                }
-                // The upstream's own bytes when only the model's name changed: not encoded again.
-                return (forwarded.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: value.jsonString), [:])
+                return (Self.relayedBody(value, usage: usage, forwarded: forwarded, accounting: accounting, metrics: metrics, model: model), [:])
             },
             startStream: {
                 try await start()

@@ -27,6 +27,8 @@ struct GatewayBench {
         var apiKey: String
         /// Also measure a Switchyard whose request tasks run on their connections' event loops.
         var eventLoopTasks = false
+        /// Also measure a Switchyard with the gateway fast path off (`--no-gateway-fast-path`).
+        var routerPath = false
         /// Which kinds of request the table measures.
         var streams = true
         var completions = true
@@ -85,6 +87,14 @@ struct GatewayBench {
                 configuration: ServerConfiguration(port: 0, apiKeys: [settings.apiKey], maxActive: widest, maxQueue: widest * 2),
                 catalogue: catalogue, accounts: accounts, logger: logger, onListening: { portsContinuation.yield((0, $0)) })
             var services: [any Service] = [application]
+            if settings.routerPath {
+                // The same server with every request through the router.
+                var configuration = ServerConfiguration(port: 0, apiKeys: [settings.apiKey], maxActive: widest, maxQueue: widest * 2)
+                configuration.gatewayFastPath = false
+                services.append(SwitchyardApplication.build(
+                    configuration: configuration, catalogue: catalogue, accounts: accounts, logger: logger,
+                    onListening: { portsContinuation.yield((2, $0)) }))
+            }
             if settings.eventLoopTasks {
                 // The same server with each connection's task on its event loop.
                 services.append(SwitchyardApplication.build(
@@ -100,6 +110,7 @@ struct GatewayBench {
             guard let port = listening[0], listening.count == services.count else { throw BenchError("the server did not start") }
 
             var targets = [("direct", "http://127.0.0.1:\(mock.port)/v1"), ("switchyard", "http://127.0.0.1:\(port)/v1")]
+            if settings.routerPath, let routerPort = listening[2] { targets.append(("sy-router", "http://127.0.0.1:\(routerPort)/v1")) }
             if settings.eventLoopTasks, let loopPort = listening[1] { targets.append(("sy-evloop", "http://127.0.0.1:\(loopPort)/v1")) }
             if settings.nginx {
                 guard let executable = NginxProxy.find() else { throw BenchError("--nginx: nginx is not installed (apt-get install nginx-light)") }

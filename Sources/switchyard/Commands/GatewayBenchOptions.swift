@@ -38,6 +38,9 @@ struct GatewayBenchOptions: ParsableArguments {
     @Flag(help: "--gateway: also measure a second Switchyard whose request tasks run on their connections' event loops instead of Swift's thread pool.")
     var eventLoopTasks = false
 
+    @Flag(help: "--gateway: also measure, in the same run, a Switchyard with the gateway fast path off (serve --no-gateway-fast-path: every request through the router and async-http-client).")
+    var routerPath = false
+
     @Flag(help: "--gateway: the mock sends each streamed event in a write of its own (as a generating server does) instead of the whole stream in one.")
     var chunkWrites = false
 
@@ -71,7 +74,7 @@ struct GatewayBenchOptions: ParsableArguments {
         }
         return GatewayBench.Settings(
             connections: levels, seconds: duration, streamChunks: streamChunks, chunkWrites: chunkWrites, database: database, mockPort: mockPort, nginx: nginx,
-            compare: others, apiKey: benchKey, eventLoopTasks: eventLoopTasks, streams: kindList.contains("stream"),
+            compare: others, apiKey: benchKey, eventLoopTasks: eventLoopTasks, routerPath: routerPath, streams: kindList.contains("stream"),
             completions: kindList.contains("completion"),
             soak: soak.map { SlowReaderSoak.Settings(seconds: $0, readers: slowReaders) })
     }

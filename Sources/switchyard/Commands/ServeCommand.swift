@@ -59,6 +59,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Answer unknown request fields with 400 instead of ignoring them (they are always listed in x-switchyard-ignored).")
     var strictParams = false
 
+    @Flag(name: .customLong("gateway-fast-path"), inversion: .prefixedNo,
+          help: "Serve non-streamed completions of upstream models in the connection's pipeline, without the router (same responses); --no-gateway-fast-path sends every request through the router.")
+    var gatewayFastPath = true
+
     @Option(help: "Requests an embedded model generates at once (default: up to 32, fewer where memory cannot hold that many full contexts). Upstream models are limited per target by max_concurrency instead.")
     var maxConcurrent: Int?
 
@@ -118,9 +122,10 @@ struct ServeCommand: AsyncParsableCommand {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let admin = adminKeys + [environment["SWITCHYARD_ADMIN_KEY"]].compactMap { $0 }.filter { !$0.isEmpty }
         let accounts = try await openAccounts(adminKeys: admin, logger: logger)
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, apiKeys: keys, strictParams: strictParams, maxBodyBytes: maxBodyBytes,
             maxActive: maxConcurrent ?? AutomaticSlots.limit, maxQueue: maxQueue, shutdownGracePeriod: .seconds(shutdownGrace))
+        configuration.gatewayFastPath = gatewayFastPath
         do {
             let databaseKeys = try await accounts.keyStore?.hasActiveKeys() ?? false
             try configuration.validate(otherKeys: databaseKeys || !admin.isEmpty)

@@ -1,0 +1,260 @@
+"""The gateway's fast path (non-streamed completions of upstream models served in the connection's
+pipeline, on by default) answers exactly as the router does (`serve --no-gateway-fast-path`):
+for the same request and the same upstream behaviour, the same status, headers, body, usage
+ledger rows and request metrics; through the OpenAI SDK as well as raw HTTP."""
+import http.client
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import openai
+import pytest
+
+from conftest import RunningServer, _free_port
+from test_fleet_keys import cli
+
+KEY = "sk-fast-path-test"
+UPSTREAM_KEY = "sk-fast-path-upstream-secret"
+
+REPLY = (
+    '{"id":"chatcmpl-7","object":"chat.completion","created":1700000000,"model":"upstream-m",'
+    '"choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],'
+    '"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12},"x_score":1.50e3}'
+)
+
+
+class Upstream:
+    """Answers by the request's `user` field: a reply, an error of some kind, silence or junk."""
+
+    def __init__(self):
+        self.requests = []
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def send(self, status, body, content_type="application/json", extra=()):
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in extra:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                upstream.requests.append((self.path, dict(self.headers), body))
+                behaviour = body.get("user", "ok")
+                if behaviour == "ok":
+                    self.send(200, REPLY)
+                elif behaviour == "bad":
+                    error = {"message": "The model 'upstream-m' supports at most 10 tokens.", "type": "invalid_request_error",
+                             "param": "max_tokens", "code": "invalid_value"}
+                    self.send(400, json.dumps({"error": error}))
+                elif behaviour == "limited":
+                    error = {"message": "Slow down.", "type": "rate_limit_error", "param": None, "code": "rate_limit_exceeded"}
+                    self.send(429, json.dumps({"error": error}), extra=[("Retry-After", "7")])
+                elif behaviour == "busy":
+                    self.send(503, "overloaded", content_type="text/plain")
+                elif behaviour == "junk":
+                    self.send(200, "<html>Welcome to nginx</html>", content_type="text/html")
+                elif behaviour == "denied":
+                    self.send(401, json.dumps({"error": {"message": f"Incorrect API key {UPSTREAM_KEY}", "type": "invalid_request_error"}}))
+                elif behaviour == "silent":
+                    time.sleep(2.5)
+                    self.send(200, REPLY)
+                elif behaviour == "slow":
+                    time.sleep(1.5)
+                    self.send(200, REPLY)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    upstream = Upstream()
+    tmp = tmp_path_factory.mktemp("fast-path")
+    config = {"models": [
+        {"name": "gw", "upstreams": [{"base_url": f"http://127.0.0.1:{upstream.port}/v1", "model": "upstream-m",
+                                      "api_key_env": "GW_KEY", "timeout": "1s"}]},
+        {"name": "gone", "upstreams": [{"base_url": f"http://127.0.0.1:{_free_port()}/v1"}]},
+        {"name": "gw-slow", "upstreams": [{"base_url": f"http://127.0.0.1:{upstream.port}/v1", "model": "upstream-m", "timeout": "10s"}]},
+    ]}
+    path = tmp / "switchyard.yaml"
+    path.write_text(json.dumps(config))
+    started = {}
+    for name, extra in (("fast", ()), ("router", ("--no-gateway-fast-path",))):
+        home = tmp / name
+        env = {"SWITCHYARD_HOME": str(home), "GW_KEY": UPSTREAM_KEY}
+        started[name] = (RunningServer("--config", str(path), *extra, api_key=KEY, env=env), home)
+    yield started, upstream, path
+    for server, _ in started.values():
+        server.stop()
+    upstream.stop()
+
+
+def exchange(server: RunningServer, path: str, body, headers=None):
+    """One request on a fresh connection: status, headers (lowercased, `date` left out), body."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json", "Authorization": f"Bearer {KEY}", **(headers or {})}
+    connection.request("POST", path, body=data, headers=sent)
+    response = connection.getresponse()
+    payload = response.read()
+    received = [(name.lower(), value) for name, value in response.getheaders() if name.lower() != "date"]
+    connection.close()
+    return response.status, received, payload
+
+
+CASES = [
+    ("chat", "/v1/chat/completions", {"model": "gw", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4}),
+    ("legacy", "/v1/completions", {"model": "gw", "prompt": "1, 2,", "max_tokens": 4, "top_k": 3}),
+    ("client error", "/v1/chat/completions", {"model": "gw", "messages": [{"role": "user", "content": "Hi"}], "user": "bad"}),
+    ("rate limited", "/v1/chat/completions", {"model": "gw", "messages": [{"role": "user", "content": "Hi"}], "user": "limited"}),
+    ("unavailable", "/v1/chat/completions", {"model": "gw", "messages": [{"role": "user", "content": "Hi"}], "user": "busy"}),
+    ("not json", "/v1/chat/completions", {"model": "gw", "messages": [{"role": "user", "content": "Hi"}], "user": "junk"}),
+    ("upstream auth", "/v1/chat/completions", {"model": "gw", "messages": [{"role": "user", "content": "Hi"}], "user": "denied"}),
+    ("silent", "/v1/chat/completions", {"model": "gw", "messages": [{"role": "user", "content": "Hi"}], "user": "silent"}),
+    ("down", "/v1/chat/completions", {"model": "gone", "messages": [{"role": "user", "content": "Hi"}]}),
+    ("unknown model", "/v1/chat/completions", {"model": "nope", "messages": [{"role": "user", "content": "Hi"}]}),
+    ("invalid", "/v1/chat/completions", {"model": "gw", "messages": "Hi"}),
+    ("not an object", "/v1/chat/completions", b"[1, 2"),
+]
+
+
+@pytest.mark.parametrize("name,path,body", CASES, ids=[case[0] for case in CASES])
+def test_same_answer_through_fast_path_and_router(servers, name, path, body):
+    started, _, _ = servers
+    request_id = f"req-fast-path-{name.replace(' ', '-')}"
+    fast = exchange(started["fast"][0], path, body, {"x-request-id": request_id})
+    router = exchange(started["router"][0], path, body, {"x-request-id": request_id})
+    assert fast == router
+    assert dict(fast[1])["x-request-id"] == request_id
+
+
+def test_a_generated_request_id_and_a_wrong_key(servers):
+    started, _, _ = servers
+    body = CASES[0][2]
+    fast = exchange(started["fast"][0], "/v1/chat/completions", body)
+    router = exchange(started["router"][0], "/v1/chat/completions", body)
+    strip = lambda answer: (answer[0], [(k, v) for k, v in answer[1] if k != "x-request-id"], answer[2])
+    assert strip(fast) == strip(router)
+    assert re.fullmatch(r"req_[A-Za-z0-9]{24}", dict(fast[1])["x-request-id"])
+    wrong = [exchange(started[name][0], "/v1/chat/completions", body, {"Authorization": "Bearer sk-wrong", "x-request-id": "r"})
+             for name in ("fast", "router")]
+    assert wrong[0] == wrong[1] and wrong[0][0] == 401
+
+
+def test_sdk_and_keep_alive_connection(servers):
+    """The SDK's keep-alive connection carries fast-path and router requests in turn, in order."""
+    started, upstream, _ = servers
+    for server_name in ("router", "fast"):
+        check_sdk_session(started[server_name][0].client())
+    path, headers, body = upstream.requests[-3]  # the last plain chat (then a stream, then a refused one)
+    assert path == "/v1/chat/completions" and body["model"] == "upstream-m" and body["stream"] is False
+    assert headers["Authorization"] == f"Bearer {UPSTREAM_KEY}"
+
+
+def check_sdk_session(client):
+    for _ in range(3):
+        completion = client.chat.completions.create(model="gw", messages=[{"role": "user", "content": "Hi"}], max_tokens=4)
+        assert completion.model == "gw" and completion.choices[0].message.content == "Hello there"
+        assert completion.usage.total_tokens == 12
+        assert client.models.list().data[0].id in ("gw", "gone")
+        with pytest.raises(openai.APIError):
+            # The fake upstream answers streams with JSON: a 502 from the router's streaming path.
+            list(client.chat.completions.create(model="gw", messages=[{"role": "user", "content": "Hi"}], stream=True, max_tokens=4))
+        with pytest.raises(openai.BadRequestError):
+            client.chat.completions.create(model="gw", messages=[{"role": "user", "content": "Hi"}], user="bad")
+
+
+def test_ledger_rows_and_metrics_match(servers):
+    started, _, _ = servers
+    for name, path, body in CASES[:9]:
+        for server_name in ("fast", "router"):
+            exchange(started[server_name][0], path, body, {"x-request-id": f"req-ledger-{name.replace(' ', '-')}"})
+    rows = {}
+    for server_name, (server, home) in started.items():
+        result = cli(home, "usage", "--since", "1h", "--requests", "--json")
+        assert result.returncode == 0, result.stderr
+        keep = ("request_id", "model", "endpoint", "status", "prompt_tokens", "completion_tokens", "stream", "key_id", "tier")
+        rows[server_name] = sorted(
+            (tuple(row.get(field) for field in keep) + (row.get("ttft_ms") is None,) for row in json.loads(result.stdout) if row["request_id"].startswith("req-ledger-")),
+            key=repr)
+    assert rows["fast"] == rows["router"]
+    assert len(rows["fast"]) == 9
+    assert ("req-ledger-chat", "gw", "chat/completions", 200, 5, 7) == rows["fast"][[r[0] for r in rows["fast"]].index("req-ledger-chat")][:6]
+
+    def request_counts(server):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {KEY}"})
+        text = connection.getresponse().read().decode()
+        connection.close()
+        counters = ("switchyard_requests_total", "switchyard_prompt_tokens_total", "switchyard_generation_tokens_total")
+        return sorted(line for line in text.splitlines() if line.startswith(counters))
+
+    assert request_counts(started["fast"][0]) == request_counts(started["router"][0])
+
+
+def test_pipelined_requests_are_answered_in_order(servers):
+    """Requests sent back to back on one connection, before any answer, come back in order whichever
+    path serves each (fast path, router, fast path, a stream through the router, fast path)."""
+    started, _, _ = servers
+    server = started["fast"][0]
+    def post(body):
+        data = json.dumps(body).encode()
+        return (f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
+    chat = {"model": "gw", "messages": [{"role": "user", "content": "Hi"}]}
+    models = f"GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n\r\n".encode()
+    requests = [post({**chat, "user": "slow"} | {"model": "gw-slow"}), models, post(chat), post({**chat, "user": "bad"}), post(chat)]
+    import socket
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"".join(requests))
+        reader = sock.makefile("rb")
+        answers = []
+        for _ in requests:
+            status = int(reader.readline().split()[1])
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            answers.append((status, reader.read(length)))
+    assert [status for status, _ in answers] == [200, 200, 200, 400, 200]
+    assert json.loads(answers[1][1])["object"] == "list"
+    assert json.loads(answers[0][1])["model"] == "gw-slow" and json.loads(answers[2][1])["model"] == "gw"
+
+
+def test_shutdown_waits_for_a_request_in_flight(servers):
+    """SIGTERM while the fast path waits for the upstream: the request still gets its answer."""
+    _, _, config = servers
+    server = RunningServer("--config", str(config), api_key=KEY, env={"SWITCHYARD_HOME": str(config.parent / "shutdown"), "GW_KEY": UPSTREAM_KEY})
+    try:
+        result = {}
+        def call():
+            result["answer"] = exchange(server, "/v1/chat/completions",
+                                        {"model": "gw-slow", "messages": [{"role": "user", "content": "Hi"}], "user": "slow"})
+        caller = threading.Thread(target=call)
+        caller.start()
+        time.sleep(0.5)
+        server.process.terminate()
+        caller.join(30)
+        assert result["answer"][0] == 200 and json.loads(result["answer"][2])["model"] == "gw-slow"
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        server.stop()
