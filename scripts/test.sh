@@ -42,6 +42,9 @@ if [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
             --experimental-maximum-parallelization-width 4
     fi
 fi
+# And under the portable set (Swift SIMD code, for CPUs without AVX2), which must compute the same floats.
+SWITCHYARD_KERNELS=portable swift test -c release --skip-build --filter TeacherForcing \
+    --experimental-maximum-parallelization-width 4
 
 # The migration kit's real peers (Tests/Live/test_kit_peers.py): llama.cpp's llama-server built
 # from the PyPI sdist and a LiteLLM proxy, each installed once and cached.
