@@ -66,3 +66,14 @@ public struct ConcurrentDecodeBenchmark: Sendable {
                       decodeTokensPerSecond: Double(after) / window, stepMilliseconds: stepSeconds * 1000)
     }
 }
+
+extension ConcurrentDecodeBenchmark.Result {
+    /// The mean rate and step time of runs of one level (the first run's stream and token counts).
+    public static func mean(of runs: [Self]) -> Self {
+        guard var result = runs.first else { return Self(streams: 0, decodeTokens: 0, decodeTokensPerSecond: 0, stepMilliseconds: 0) }
+        let count = Double(runs.count)
+        result.decodeTokensPerSecond = runs.reduce(0) { $0 + $1.decodeTokensPerSecond } / count
+        result.stepMilliseconds = runs.reduce(0) { $0 + $1.stepMilliseconds } / count
+        return result
+    }
+}

@@ -27,7 +27,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
             measured the same way in the same run; without it the figures are llama-server's on \
             this machine kind (../shared/fixtures/smollm2/README.md, 128 tokens): 1 stream 73 tok/s, \
             4 concurrent 110 tok/s, 8 concurrent 141 tok/s. --sampled measures every level again at \
-            temperature 0.8, top_p 0.95 (the sampler's cost). Build with -c release.
+            temperature 0.8, top_p 0.95 (the sampler's cost): each level then runs greedy, sampled, sampled, \
+            greedy and reports each mode's mean. An unmeasured run at the largest level comes first. \
+            Build with -c release.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -121,8 +123,10 @@ struct ServeBenchCommand: AsyncParsableCommand {
     func measureServer(url: String) async throws -> ServerLevels {
         _ = try await streamOnce(url: url)  // warm-up: connection and prompt cache
         let single = try await streamOnce(url: url)
-        let greedy = try await measureLevels(url: url, sampled: false)
-        let sampled = self.sampled ? try await measureLevels(url: url, sampled: true) : []
+        // Warm-up at the largest level: every slot's cache pages touched once, so the first
+        // measured levels do not pay for it (they used to read low against the later ones).
+        _ = try await measureLevel(url: url, streams: levels.max() ?? 1, sampled: false)
+        let (greedy, sampled) = try await measureLevels(url: url)
         var interference: InterTokenLatency?
         if let longPrompt {
             interference = try await measureInterference(url: url, streams: levels.max() ?? 1, promptWords: longPrompt)
@@ -130,17 +134,36 @@ struct ServeBenchCommand: AsyncParsableCommand {
         return ServerLevels(single: single, greedy: greedy, sampled: sampled, interference: interference)
     }
 
-    func measureLevels(url: String, sampled: Bool) async throws -> [(streams: Int, tokensPerSecond: Double)] {
-        var results: [(streams: Int, tokensPerSecond: Double)] = []
+    /// Every level greedy and, with --sampled, at temperature 0.8 / top_p 0.95. With both, each
+    /// level runs greedy, sampled, sampled, greedy back to back and reports each mode's mean, so a
+    /// drift of the machine's speed over the level (this VM swings 20-35 %) weighs on both alike.
+    func measureLevels(url: String) async throws -> (greedy: [(streams: Int, tokensPerSecond: Double)],
+                                                      sampled: [(streams: Int, tokensPerSecond: Double)]) {
+        var greedy: [(streams: Int, tokensPerSecond: Double)] = []
+        var sampled: [(streams: Int, tokensPerSecond: Double)] = []
         for level in levels {
-            let start = ContinuousClock.now
-            let tokens = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<level { group.addTask { try await streamOnce(url: url, sampled: sampled).tokens } }
-                return try await group.reduce(0, +)
+            guard self.sampled else {
+                greedy.append((level, try await measureLevel(url: url, streams: level, sampled: false)))
+                continue
             }
-            results.append((level, Double(tokens) / (ContinuousClock.now - start).inSeconds))
+            var rates: [Bool: Double] = [:]
+            for mode in [false, true, true, false] {
+                rates[mode, default: 0] += try await measureLevel(url: url, streams: level, sampled: mode) / 2
+            }
+            greedy.append((level, rates[false] ?? 0))
+            sampled.append((level, rates[true] ?? 0))
         }
-        return results
+        return (greedy, sampled)
+    }
+
+    /// `streams` concurrent completions: tokens in all per second of the whole batch.
+    func measureLevel(url: String, streams: Int, sampled: Bool) async throws -> Double {
+        let start = ContinuousClock.now
+        let tokens = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<streams { group.addTask { try await streamOnce(url: url, sampled: sampled).tokens } }
+            return try await group.reduce(0, +)
+        }
+        return Double(tokens) / (ContinuousClock.now - start).inSeconds
     }
 
     /// The counts of `--concurrency`; empty when any is not a positive number.
