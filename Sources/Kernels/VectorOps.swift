@@ -20,8 +20,14 @@ public enum VectorOps {
     }
 
     /// Half bits (round to nearest even) of each float.
-    public static func convertToF16(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt16>, count: Int) {
-        for i in 0..<count { out[i] = Half.fromFloat(x[i]) }
+    public static func convertToF16(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt16>, count: Int,
+                                    backend: KernelBackend = .best) {
+        var start = 0
+        #if arch(x86_64)
+        // F16C where no NaN is met; the bit-level conversion from there on (the same bits).
+        if backend.resolved.usesAVX2 { start = AVX2VectorOps.convertToF16(x, out, count: count) }
+        #endif
+        for i in start..<count { out[i] = Half.fromFloat(x[i]) }
     }
 
     /// `output = x / sqrt(mean(x²) + epsilon) * weight`; `output` may be `x`.

@@ -43,6 +43,31 @@ import Testing
         }
     }
 
+    /// The KV cache's conversion on F16C equals the bit-level one for every kind of float: ties,
+    /// subnormals, overflow, infinities, and NaNs with payloads (which take the bit-level path).
+    @Test func halfConversionIsTheSameOnEveryBackend() {
+        var state: UInt32 = 7
+        var values: [Float] = (0..<4096).map { i in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            // Random bit patterns cover NaNs with payloads and subnormals; every fourth one a tie.
+            return i % 4 == 0 ? Float(bitPattern: (state & 0xFFFF_E000) | 0x1000) : Float(bitPattern: state)
+        }
+        values += [0, -0.0, 65504, 65520, -65520, 1e-8, 6.1e-5, 5.96e-8, 2.98e-8, .infinity, -.infinity, .nan,
+                   Float(bitPattern: 0x7FA0_0001), Float(bitPattern: 0xFFC1_2345)]
+        for count in [values.count, 7, 8, 9, 17] {
+            var portable = [UInt16](repeating: 0, count: count)
+            var avx2 = [UInt16](repeating: 1, count: count)
+            VectorOps.convertToF16(values, &portable, count: count, backend: .portable)
+            VectorOps.convertToF16(values, &avx2, count: count, backend: .avx2)
+            #expect(portable == avx2)
+        }
+        let quiet: [Float] = (0..<16).map { Float($0) * 0.37 - 2 }
+        var portable = [UInt16](repeating: 0, count: 16), avx2 = [UInt16](repeating: 1, count: 16)
+        VectorOps.convertToF16(quiet, &portable, count: 16, backend: .portable)
+        VectorOps.convertToF16(quiet, &avx2, count: 16, backend: .avx2)
+        #expect(portable == avx2)
+    }
+
     @Test func rmsNormMatchesScalar() {
         let n = 576
         let x = randomActivations(count: n, seed: 5)

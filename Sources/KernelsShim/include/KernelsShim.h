@@ -39,6 +39,11 @@ static inline __attribute__((always_inline)) __m256 switchyard_round_to_half(__m
     return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
 }
 
+/// Eight floats as IEEE halves (round to nearest even), the conversion ggml's F16C builds do.
+static inline __attribute__((always_inline)) __m128i switchyard_to_half8(__m256 x) {
+    return _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT);
+}
+
 /// A half's value as a float. The empty `asm` keeps the half in a register of its own (`vmovd`,
 /// which writes the whole register): without it the compiler may insert the half with
 /// `vpinsrw` into whatever register is at hand (the AVX-512 build picked live accumulators),
