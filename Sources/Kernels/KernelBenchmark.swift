@@ -89,6 +89,19 @@ public enum KernelBenchmark {
                 results["ratio tiles/file-layout " + name] = ours / plain
             }
         }
+        results.merge(batchedDecodeSteps(secondsPerCase: secondsPerCase, pools: pools)) { $1 }
+        return results
+    }
+
+    /// A 16-stream decode step's products (one row per stream) on 1 and 2 threads, streamed from
+    /// memory as in the engine: tokens per second (rows × steps).
+    public static func batchedDecodeSteps(secondsPerCase: Double = 0.3, pools: [Int: ComputePool]? = nil) -> [String: Double] {
+        let pools = pools ?? [1: ComputePool(threadCount: 1), 2: ComputePool(threadCount: 2)]
+        var results: [String: Double] = [:]
+        for (threads, pool) in pools.sorted(by: { $0.key < $1.key }) {
+            results["smollm2 16-row decode step products tokens/s threads=\(threads) \(KernelBackend.best)"] =
+                decodeProductsPerSecond(pool: pool, seconds: secondsPerCase * 3, tokens: 16)
+        }
         return results
     }
 
@@ -106,7 +119,9 @@ public enum KernelBenchmark {
     /// with every layer's weights distinct so they stream from memory as in a real model.
     /// One thread is timed by its CPU time (memory stalls included), more by the wall clock.
     /// With `repack`, the Q4_1 matrices are tiled as the engine loads them (`RepackedWeights`).
-    static func decodeProductsPerSecond(pool: ComputePool, seconds: Double, repack: Bool = true) -> Double {
+    /// With `tokens` > 1, a batched decode step of that many rows (one per stream); the rate is then
+    /// steps per second times `tokens`.
+    static func decodeProductsPerSecond(pool: ComputePool, seconds: Double, repack: Bool = true, tokens: Int = 1) -> Double {
         let layers = 30, hidden = 576, kv = 192, ffn = 1536, vocabulary = 49152
         let shapes = [(hidden, hidden), (kv, hidden), (kv, hidden), (hidden, hidden), (ffn, hidden), (ffn, hidden), (hidden, ffn)]
         let layerBytes = shapes.reduce(0) { $0 + $1.0 * $1.1 / 32 * 20 }
@@ -139,25 +154,25 @@ public enum KernelBenchmark {
         }
         for b in 0..<(vocabulary * hidden / 32) { storage.storeBytes(of: UInt16(0x2000), toByteOffset: offset + 34 * b, as: UInt16.self) }
         let output = WeightMatrix(format: .q8_0, rows: vocabulary, columns: hidden, data: UnsafeRawPointer(storage + offset))
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: ffn)
-        let buffers = (0..<4).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: ffn) }
-        let logits = UnsafeMutablePointer<Float>.allocate(capacity: vocabulary)
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: ffn * tokens)
+        let buffers = (0..<4).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: ffn * tokens) }
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: vocabulary * tokens)
         defer { x.deallocate(); buffers.forEach { $0.deallocate() }; logits.deallocate() }
-        for i in 0..<ffn { x[i] = Float(i % 31) / 31 - 0.5 }
+        for i in 0..<(ffn * tokens) { x[i] = Float(i % 31) / 31 - 0.5 }
         let qkv = [buffers[0], buffers[1], buffers[2]]
         let gateUp = [buffers[0], buffers[1]]
         func step() {
             for layer in matrices {
-                MatrixMultiply.multiply(Array(layer[0..<3]), input: x, tokens: 1, outputs: qkv, pool: pool)
-                MatrixMultiply.multiply(layer[3], input: x, tokens: 1, output: buffers[3], pool: pool)
-                MatrixMultiply.multiply(Array(layer[4..<6]), input: x, tokens: 1, outputs: gateUp, pool: pool)
-                MatrixMultiply.multiply(layer[6], input: x, tokens: 1, output: buffers[3], pool: pool)
+                MatrixMultiply.multiply(Array(layer[0..<3]), input: x, tokens: tokens, outputs: qkv, pool: pool)
+                MatrixMultiply.multiply(layer[3], input: x, tokens: tokens, output: buffers[3], pool: pool)
+                MatrixMultiply.multiply(Array(layer[4..<6]), input: x, tokens: tokens, outputs: gateUp, pool: pool)
+                MatrixMultiply.multiply(layer[6], input: x, tokens: tokens, output: buffers[3], pool: pool)
             }
-            MatrixMultiply.multiply(output, input: x, tokens: 1, output: logits, pool: pool)
+            MatrixMultiply.multiply(output, input: x, tokens: tokens, output: logits, pool: pool)
         }
         step()
         let clock = pool.threadCount == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
-        return 1 / BenchmarkTiming.fastest(seconds: seconds, clock: clock, step)
+        return Double(tokens) / BenchmarkTiming.fastest(seconds: seconds, clock: clock, step)
     }
 
     /// GFLOP/s of the best of several timed batches of one product (wall time; CPU time for one thread).

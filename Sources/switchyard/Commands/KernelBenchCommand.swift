@@ -25,11 +25,16 @@ struct KernelBenchCommand: ParsableCommand {
 
     @Flag(help: "Print one JSON object.") var json = false
 
+    @Flag(help: "Only the batched decode step (SmolLM2's products for 16 streams, 1 and 2 threads).")
+    var batchedStepOnly = false
+
     func run() throws {
         guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be a positive number") }
         let results: [String: Double]
         do {
-            results = try KernelBenchmark.run(secondsPerCase: seconds, ggmlLibrary: ggmlLibrary)
+            results = batchedStepOnly
+                ? KernelBenchmark.batchedDecodeSteps(secondsPerCase: seconds)
+                : try KernelBenchmark.run(secondsPerCase: seconds, ggmlLibrary: ggmlLibrary)
         } catch {
             throw ValidationError("\(error)")
         }
