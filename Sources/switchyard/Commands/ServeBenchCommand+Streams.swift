@@ -18,6 +18,15 @@ extension ServeBenchCommand {
         var long: Bool
     }
 
+    /// The client of every measured stream. async-http-client's shared client keeps at most 8
+    /// connections a host and queues the other requests (which then time out waiting under load):
+    /// a level above 8 streams measured 8 at a time.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1024
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// One streamed chat completion (`ignore_eos`; greedy, or at temperature 0.8 / top_p 0.95),
     /// timing each buffer that carried generated content; `onFirst` runs when the first arrives
     /// (or at the end, if none did). Token counts come from the usage chunk.
@@ -41,7 +50,7 @@ extension ServeBenchCommand {
         }
         request.body = .bytes(ByteBuffer(string: JSONValue.object(body).jsonString))
         let start = ContinuousClock.now
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
+        let response = try await Self.client.execute(request, timeout: .seconds(600))
         guard response.status == .ok else { throw BenchError("the server answered \(response.status)") }
         var arrivals: [ContinuousClock.Instant] = []
         var text = ""
