@@ -42,8 +42,10 @@ if [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
             --experimental-maximum-parallelization-width 4
     fi
 fi
-# And under the portable set (Swift SIMD code, for CPUs without AVX2), which must compute the same floats.
-SWITCHYARD_KERNELS=portable swift test -c release --skip-build --filter TeacherForcing \
+# And under the portable set (Swift SIMD code, for CPUs without AVX2), which must compute the same floats:
+# the generated models (F32, Q8_0, Q4_K_M over six architectures, ~4 min). The real models' suites take over
+# 20 minutes on this set (Q4_1 and Gemma's 262k-row output through plain Swift), too long for CI.
+SWITCHYARD_KERNELS=portable swift test -c release --skip-build --filter GeneratedModelTeacherForcing \
     --experimental-maximum-parallelization-width 4
 
 # The migration kit's real peers (Tests/Live/test_kit_peers.py): llama.cpp's llama-server built
