@@ -353,35 +353,23 @@ public enum MatrixMultiply {
         }
         let plan = TilePlan(rows: weights.rows, tokens: tokens, threads: pool.threadCount)
         let n = weights.columns
-        #if arch(x86_64)
-        if backend.usesAVX2, weights.format == .f32 {
-            // llama.cpp's two F32 kernels (GGMLFloat32), so F32 models round as they do there.
-            let prompt = GGMLFloat32.usesPromptKernel(tokens: tokens, rows: weights.rows, columns: n)
-            pool.parallelFor(plan.taskCount) { task in
-                let (rows, tokenRange) = plan.task(task)
-                for r in rows {
-                    let row = weights.rowPointer(r).assumingMemoryBound(to: Float.self)
-                    for t in tokenRange {
-                        output[t * weights.rows + r] = prompt
-                            ? GGMLFloat32.dotPromptAVX2(row, input + t * n, count: n)
-                            : GGMLFloat32.dotDecodeAVX2(row, input + t * n, count: n)
-                    }
-                }
-            }
-            return
-        }
-        #endif
         if weights.format == .f32 {
-            // The same two kernels in plain Swift: the portable set rounds as the AVX2 set does.
+            // llama.cpp's two F32 kernels (GGMLFloat32), so F32 models round as they do there; the
+            // portable set computes the same in plain Swift (PortableFloat32).
             let prompt = GGMLFloat32.usesPromptKernel(tokens: tokens, rows: weights.rows, columns: n)
+            typealias RowDot = (UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
+            var rowDot: RowDot = prompt ? { PortableFloat32.dotPrompt($0, $1, count: $2) } : { PortableFloat32.dotDecode($0, $1, count: $2) }
+            #if arch(x86_64)
+            if backend.usesAVX2 {
+                rowDot = prompt ? { GGMLFloat32.dotPromptAVX2($0, $1, count: $2) } : { GGMLFloat32.dotDecodeAVX2($0, $1, count: $2) }
+            }
+            #endif
             pool.parallelFor(plan.taskCount) { task in
                 let (rows, tokenRange) = plan.task(task)
                 for r in rows {
                     let row = weights.rowPointer(r).assumingMemoryBound(to: Float.self)
                     for t in tokenRange {
-                        output[t * weights.rows + r] = prompt
-                            ? PortableFloat32.dotPrompt(row, input + t * n, count: n)
-                            : PortableFloat32.dotDecode(row, input + t * n, count: n)
+                        output[t * weights.rows + r] = rowDot(row, input + t * n, n)
                     }
                 }
             }
