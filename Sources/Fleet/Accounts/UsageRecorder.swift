@@ -40,6 +40,18 @@ public final class UsageRecorder: Sendable {
         var spooledRows = 0
         var replayedRows = 0
         var isDegraded = false
+
+        /// Queues `record`; returns true when no write is in flight, so its request leads the
+        /// next one (its waiter is then not queued: it is the leader).
+        mutating func enqueue(_ record: UsageRecord, waiter: Waiter) -> Bool {
+            pending.append(record)
+            if writing {
+                waiters.append(waiter)
+                return false
+            }
+            writing = true
+            return true
+        }
     }
 
     /// A lock, not an actor: a request's task stays on its own executor (its connection's event
@@ -63,16 +75,7 @@ public final class UsageRecorder: Sendable {
     /// no spool, once the failure is logged).
     public func record(_ record: UsageRecord) async {
         let leads = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let leadsNow = state.withLock { state -> Bool in
-                state.pending.append(record)
-                if state.writing {
-                    state.waiters.append(.task(continuation))
-                    return false
-                }
-                state.writing = true
-                return true
-            }
-            if leadsNow { continuation.resume(returning: true) }
+            if state.withLock({ $0.enqueue(record, waiter: .task(continuation)) }) { continuation.resume(returning: true) }
         }
         guard leads else { return }
         await lead()
@@ -82,16 +85,12 @@ public final class UsageRecorder: Sendable {
     /// row is committed (or spooled), from the task that wrote it. Only a row that finds no write
     /// in flight starts a task, to lead the write.
     public func record(_ record: UsageRecord, then done: @escaping @Sendable () -> Void) {
-        let leadsNow = state.withLock { state -> Bool in
-            state.pending.append(record)
-            if state.writing {
-                state.waiters.append(.callback(done))
-                return false
-            }
-            state.writing = true
-            return true
-        }
-        guard leadsNow else { return }
+        guard state.withLock({ $0.enqueue(record, waiter: .callback(done)) }) else { return }
+        leadInTask(then: done)
+    }
+
+    /// A request with no task of its own leads from a task made for it.
+    private func leadInTask(then done: @escaping @Sendable () -> Void) {
         Task {
             await self.lead()
             done()
@@ -124,12 +123,7 @@ public final class UsageRecorder: Sendable {
         }
         switch next {
         case .task(let continuation): continuation.resume(returning: true)
-        case .callback(let done):
-            // A request with no task of its own leads from a task made for it.
-            Task {
-                await self.lead()
-                done()
-            }
+        case .callback(let done): leadInTask(then: done)
         case nil: break
         }
     }
