@@ -6,7 +6,9 @@ $SWITCHYARD_TEST_MODEL, else the server's own default.
 import os
 import socket
 import subprocess
+import threading
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import json
@@ -21,6 +23,15 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def serve_in_thread(handler) -> ThreadingHTTPServer:
+    """A fake upstream: `handler` served on a free local port (`server.server_address[1]`) from
+    daemon threads until `server.shutdown()`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def http_json(method: str, url: str, body=None, headers=None, timeout: float = 10):

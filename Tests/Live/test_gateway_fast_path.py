@@ -7,13 +7,12 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import BaseHTTPRequestHandler
 
 import openai
 import pytest
 
-from conftest import RunningServer, _free_port
+from conftest import RunningServer, _free_port, serve_in_thread
 from test_fleet_keys import cli
 
 KEY = "sk-fast-path-test"
@@ -75,10 +74,8 @@ class Upstream:
                     time.sleep(1.5)
                     self.send(200, REPLY)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = serve_in_thread(Handler)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self):
         self.server.shutdown()

@@ -5,10 +5,10 @@ import json
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from conftest import RunningServer
+from conftest import RunningServer, serve_in_thread
 
 KEY = "sk-relay-test"
 CHUNKS = 200_000  # ~60 MB of events: far more than any socket buffer holds
@@ -69,10 +69,8 @@ class Upstream:
                 except OSError:
                     upstream.plain_closed.set()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = serve_in_thread(Handler)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self):
         self.server.shutdown()
