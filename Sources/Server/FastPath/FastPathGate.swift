@@ -50,23 +50,24 @@ struct FastPathGate: Sendable {
         guard case .identified(let identity)? = auth.identifyFromCache(path: head.path ?? "", authorization: head.headerFields[.authorization]),
             identity.apiKey == nil
         else { return nil }  // database keys have rate limits, headers and ledger names: the router's way
-        guard let object = try? JSONObject(requestBody: body.readableBytesView), let text = JSONObjectText(body.readableBytesView)
+        guard let object = try? JSONObject(requestBody: body.readableBytesView) else { return nil }
+        // Streams and models the fast path does not serve go on before the full parse and
+        // validation below, which the router would then do a second time.
+        guard case .string(let model)? = object["model"], object["stream"] != .bool(true),
+            let served = try? state.catalogue.model(named: model), served.tier == nil,
+            case .upstream(let upstream) = served.route, upstream.servesDirectly,
+            let text = JSONObjectText(body.readableBytesView)
         else { return nil }
         // Parsed as the route parses it: a request it refuses goes there for its error.
-        var model = ""
-        var options: GenerationOptions
+        let options: GenerationOptions
         if endpoint == "chat/completions" {
             guard let chat = try? ChatCompletionRequest(object) else { return nil }
-            model = chat.model
             options = chat.options
         } else {
             guard let completion = try? CompletionRequest(object) else { return nil }
-            model = completion.model
             options = completion.options
         }
-        guard !options.stream, let served = try? state.catalogue.model(named: model), served.tier == nil,
-            case .upstream(let upstream) = served.route, upstream.servesDirectly
-        else { return nil }
+        guard !options.stream else { return nil }
         let requestID = RequestIDMiddleware.id(sent: head.headerFields[.requestID])
         var logger = logger
         logger[metadataKey: "request.id"] = .string(requestID)
