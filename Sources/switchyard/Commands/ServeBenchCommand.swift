@@ -92,7 +92,10 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let url = "http://127.0.0.1:\(port)/v1/chat/completions"
 
         let ours = try await measureServer(url: url)
+        // Wait for the server to close its connections: cancelling it mid-shutdown (the defer)
+        // made Hummingbird log "Waiting on child channel: CancellationError()".
         await group.triggerGracefulShutdown()
+        _ = try? await serverTask.value
         var peer: ServerLevels?
         if let llamaServer {
             guard let peerPort = PortProbe.freePort() else { throw BenchError("no free port for llama-server") }
