@@ -11,6 +11,7 @@ public final class ServerMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     /// Counters made per label set, reused.
     private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let fastPathCounters = Mutex<[String: CoreMetrics.Counter]>([:])
     /// Each model's token counters and timers, made once: making one looks it up in the registry
     /// under its lock, too much for every streamed chunk.
     private let modelMetrics = Mutex<[String: ModelMetrics]>([:])
@@ -56,6 +57,21 @@ public final class ServerMetrics: Sendable {
             if let counter = counters[key] { return counter }
             let counter = CoreMetrics.Counter(
                 label: "switchyard_requests_total", dimensions: [("model", model), ("status", String(status))], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// A request the gateway's fast path served (`GatewayFastPathHandler`):
+    /// `switchyard_gateway_fast_path_requests_total{model,stream}`.
+    func recordFastPath(model: String, stream: Bool) {
+        let key = "\(model)\u{0}\(stream)"
+        let counter = fastPathCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(
+                label: "switchyard_gateway_fast_path_requests_total", dimensions: [("model", model), ("stream", String(stream))],
+                factory: factory)
             counters[key] = counter
             return counter
         }

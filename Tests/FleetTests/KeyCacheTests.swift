@@ -132,7 +132,14 @@ import Testing
             let down = UsageRecorder(ledger: UsageLedger(store: failing), spool: spool, logger: Self.quiet)
             let start = Date(millisecondsSince1970Test: 1_800_000_950_000)
             let rows = (0..<30).map { UsageFixtures.record($0, time: start) }
-            for row in rows { await down.record(row) }
+            for (index, row) in rows.enumerated() {
+                // Both forms: the event loop's (the store's callback fails, the row goes to the spool) and the task's.
+                if index % 2 == 0 {
+                    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in down.record(row) { done.resume() } }
+                } else {
+                    await down.record(row)
+                }
+            }
             #expect(down.isDegraded)
             #expect(down.spooledRows == 30)
             #expect(try spool.read() == rows)

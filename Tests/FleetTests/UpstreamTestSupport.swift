@@ -107,8 +107,14 @@ extension UpstreamBackend {
             guard let text = JSONObjectText(bytes) else { throw FleetError.modelNotFound("(a body that is not an object)") }
             let loop = MultiThreadedEventLoopGroup.singleton.next()
             let started = try await loop.submit {
-                let send = self.sendDirect(path: path, body: body, text: text, requestID: requestID, on: loop)
-                return (NIOLoopBound(send, eventLoop: loop), send.future)
+                let send = self.sendDirect(path: path, body: body, text: text, stream: false, requestID: requestID, on: loop)
+                let whole = send.future.assumeIsolated().flatMapThrowing { reply -> UpstreamReply in
+                    guard case .complete(let value, let usage, let text) = reply else {
+                        throw FleetError.upstream(.serverError("a non-streamed direct send answered with a stream", status: 502))
+                    }
+                    return .complete(value, usage: usage, text: text)
+                }.nonisolated()
+                return (NIOLoopBound(send, eventLoop: loop), whole)
             }.get()
             return try await withTaskCancellationHandler {
                 try await started.1.get()

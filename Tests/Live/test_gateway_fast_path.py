@@ -1,10 +1,12 @@
-"""The gateway's fast path (non-streamed completions of upstream models served in the connection's
-pipeline, on by default) answers exactly as the router does (`serve --no-gateway-fast-path`):
-for the same request and the same upstream behaviour, the same status, headers, body, usage
-ledger rows and request metrics; through the OpenAI SDK as well as raw HTTP."""
+"""The gateway's fast path (completions of upstream models, streamed or not, served in the
+connection's pipeline, on by default) answers exactly as the router does (`serve
+--no-gateway-fast-path`): for the same request and the same upstream behaviour, the same status,
+headers, body (a stream's events included), usage ledger rows and request metrics; through the
+OpenAI SDK as well as raw HTTP. A counter on /metrics shows the fast path served them."""
 import http.client
 import json
 import re
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -25,11 +27,24 @@ REPLY = (
 )
 
 
+def chunk(delta, finish=None):
+    return {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1700000000, "model": "upstream-m",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+
+
+EVENTS = [chunk({"role": "assistant", "content": ""}), chunk({"content": "Hello"}), chunk({"content": " there"}),
+          chunk({}, "stop")]
+USAGE = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1700000000, "model": "upstream-m", "choices": [],
+         "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}}
+
+
 class Upstream:
-    """Answers by the request's `user` field: a reply, an error of some kind, silence or junk."""
+    """Answers by the request's `user` field: a reply, an error of some kind, silence or junk;
+    streamed requests whose `user` starts with "stream" get a stream of that kind."""
 
     def __init__(self):
         self.requests = []
+        self.streams_cut = 0
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,11 +63,68 @@ class Upstream:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def events(self, events, chunked=True, delay=0.0, done=True, end="close"):
+                """An SSE reply: chunked (kept alive) or ended by closing; `end` "reset" drops the
+                connection in the middle instead of ending the body."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                else:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+
+                def write(data):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+                    self.wfile.flush()
+
+                try:
+                    for event in events:
+                        write(f"data: {json.dumps(event, separators=(',', ':'))}\n\n".encode())
+                        if delay:
+                            time.sleep(delay)
+                    if end == "reset":
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    if done:
+                        write(b"data: [DONE]\n\n")
+                    if chunked:
+                        self.wfile.write(b"0\r\n\r\n")
+                except OSError:
+                    upstream.streams_cut += 1
+                    self.close_connection = True
+
+            def stream(self, behaviour, body):
+                with_usage = (body.get("stream_options") or {}).get("include_usage")
+                # A server asked for usage adds `"usage": null` to every chunk (the gateway hides it).
+                events = [{**event, "usage": None} for event in EVENTS] if with_usage else list(EVENTS)
+                if with_usage:
+                    events.append(USAGE)
+                if behaviour == "stream":
+                    self.events(events)
+                elif behaviour == "stream-close":
+                    self.events(events, chunked=False)
+                elif behaviour == "stream-cut":
+                    self.events(events[:2], chunked=False, done=False)
+                elif behaviour == "stream-reset":
+                    self.events(events[:2], end="reset")
+                elif behaviour == "stream-error":
+                    error = {"error": {"message": "The model upstream-m fell over.", "type": "server_error", "code": "overloaded"}}
+                    self.events(events[:2] + [error], done=False)
+                elif behaviour == "stream-first-error":
+                    self.events([{"error": {"message": "Slow down.", "type": "rate_limit_error", "code": 429}}], done=False)
+                elif behaviour == "stream-slow":
+                    self.events(events[:1] + [chunk({"content": f"{index} "}) for index in range(40)] + events[3:], delay=0.1)
+
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 upstream.requests.append((self.path, dict(self.headers), body))
                 behaviour = body.get("user", "ok")
-                if behaviour == "ok":
+                if body.get("stream") and behaviour.startswith("stream"):
+                    self.stream(behaviour, body)
+                elif behaviour == "ok":
                     self.send(200, REPLY)
                 elif behaviour == "bad":
                     error = {"message": "The model 'upstream-m' supports at most 10 tokens.", "type": "invalid_request_error",
@@ -133,12 +205,35 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("name,path,body", CASES, ids=[case[0] for case in CASES])
+STREAMED = {"model": "gw", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "stream": True}
+STREAM_CASES = [
+    ("stream", "/v1/chat/completions", {**STREAMED, "user": "stream"}),
+    ("stream usage", "/v1/chat/completions", {**STREAMED, "user": "stream", "stream_options": {"include_usage": True}}),
+    ("stream legacy", "/v1/completions", {"model": "gw", "prompt": "1, 2,", "stream": True, "user": "stream-close"}),
+    ("stream no done", "/v1/chat/completions", {**STREAMED, "user": "stream-cut"}),
+    ("stream reset", "/v1/chat/completions", {**STREAMED, "user": "stream-reset"}),
+    ("stream error event", "/v1/chat/completions", {**STREAMED, "user": "stream-error"}),
+    ("stream first event error", "/v1/chat/completions", {**STREAMED, "user": "stream-first-error"}),
+    ("stream not a stream", "/v1/chat/completions", {**STREAMED, "user": "ok"}),
+    ("stream client error", "/v1/chat/completions", {**STREAMED, "user": "bad"}),
+    ("stream unavailable", "/v1/chat/completions", {**STREAMED, "user": "busy"}),
+    ("stream silent", "/v1/chat/completions", {**STREAMED, "user": "silent"}),
+    ("stream down", "/v1/chat/completions", {**STREAMED, "model": "gone"}),
+]
+
+
+@pytest.mark.parametrize("name,path,body", CASES + STREAM_CASES, ids=[case[0] for case in CASES + STREAM_CASES])
 def test_same_answer_through_fast_path_and_router(servers, name, path, body):
     started, _, _ = servers
     request_id = f"req-fast-path-{name.replace(' ', '-')}"
     fast = exchange(started["fast"][0], path, body, {"x-request-id": request_id})
     router = exchange(started["router"][0], path, body, {"x-request-id": request_id})
+    if name == "stream reset":
+        # The same cut is nearly always "stream ended at an unexpected time" on both paths, but
+        # about one run in twenty the router's async-http-client gave another reason: the reason
+        # in parentheses is left out of this one comparison (the rest of the bytes must match).
+        cut = lambda answer: (answer[0], answer[1], re.sub(rb"broke off the stream \([^)]*\)", b"broke off the stream", answer[2]))
+        fast, router = cut(fast), cut(router)
     assert fast == router
     assert dict(fast[1])["x-request-id"] == request_id
 
@@ -179,9 +274,83 @@ def check_sdk_session(client):
             client.chat.completions.create(model="gw", messages=[{"role": "user", "content": "Hi"}], user="bad")
 
 
+def test_stream_bodies(servers):
+    """The streamed cases above carry what they should (so equal answers are not equally wrong)."""
+    started, _, _ = servers
+    def events(body):
+        # Both servers, so their request metrics stay equal for the test that compares them.
+        status, headers, payload = exchange(started["fast"][0], "/v1/chat/completions", body)
+        assert exchange(started["router"][0], "/v1/chat/completions", body)[2] == payload
+        assert status == 200 and dict(headers)["content-type"] == "text/event-stream"
+        return [line[6:] for line in payload.decode().split("\n\n") if line.startswith("data: ")]
+    plain = events({**STREAMED, "user": "stream"})
+    assert plain[-1] == "[DONE]" and len(plain) == 5
+    assert all(json.loads(data)["model"] == "gw" and "usage" not in json.loads(data) for data in plain[:-1])
+    assert "".join(json.loads(data)["choices"][0]["delta"].get("content", "") for data in plain[:-1]) == "Hello there"
+    usage = events({**STREAMED, "user": "stream", "stream_options": {"include_usage": True}})
+    assert json.loads(usage[-2])["usage"]["total_tokens"] == 7 and json.loads(usage[-2])["choices"] == []
+    broken = events({**STREAMED, "user": "stream-cut"})
+    assert json.loads(broken[-1])["error"]["code"] == "upstream_disconnected" and len(broken) == 3
+
+
+def test_sdk_stream(servers):
+    started, _, _ = servers
+    for name in ("fast", "router"):
+        client = started[name][0].client()
+        pieces = list(client.chat.completions.create(
+            model="gw", messages=[{"role": "user", "content": "Hi"}], stream=True, user="stream", stream_options={"include_usage": True}))
+        assert "".join(piece.choices[0].delta.content or "" for piece in pieces if piece.choices) == "Hello there"
+        assert pieces[-1].usage.total_tokens == 7 and {piece.model for piece in pieces} == {"gw"}
+
+
+def test_a_client_leaving_mid_stream(servers):
+    """The client closes its connection after the first events: the upstream stream is cut at
+    once and the ledger row says 499, through either path."""
+    started, upstream, _ = servers
+    cut = upstream.streams_cut
+    for name, (server, _) in started.items():
+        data = json.dumps({**STREAMED, "user": "stream-slow"}).encode()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            sock.sendall(
+                (f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+                 f"x-request-id: req-left-{name}\r\nContent-Type: application/json\r\n"
+                 f"Content-Length: {len(data)}\r\n\r\n").encode() + data)
+            received = b""
+            while received.count(b"data: ") < 3:
+                received += sock.recv(4096)
+    deadline = time.monotonic() + 10
+    while upstream.streams_cut < cut + 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert upstream.streams_cut == cut + 2, "an upstream stream went on after its client left"
+    rows = {}
+    for name, (_, home) in started.items():
+        result = cli(home, "usage", "--since", "1h", "--requests", "--json")
+        rows[name] = [(row["status"], row["stream"], row["ttft_ms"] is None) for row in json.loads(result.stdout)
+                      if row["request_id"] == f"req-left-{name}"]
+    assert rows["fast"] == rows["router"] == [(499, True, False)]
+
+
+def test_the_fast_path_counts_what_it_serves(servers):
+    """`switchyard_gateway_fast_path_requests_total` counts streamed and non-streamed requests on
+    the fast path; the router-only server has none."""
+    started, _, _ = servers
+    def counts(server):
+        for body in (CASES[0][2], {**STREAMED, "user": "stream"}):
+            exchange(server, "/v1/chat/completions", body)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {KEY}"})
+        text = connection.getresponse().read().decode()
+        connection.close()
+        return {line.split("{")[1].split("}")[0]: float(line.split()[-1]) for line in text.splitlines()
+                if line.startswith("switchyard_gateway_fast_path_requests_total{")}
+    fast = counts(started["fast"][0])
+    assert fast['model="gw",stream="false"'] >= 1 and fast['model="gw",stream="true"'] >= 1
+    assert set(counts(started["router"][0]).values()) <= {0.0}
+
+
 def test_ledger_rows_and_metrics_match(servers):
     started, _, _ = servers
-    for name, path, body in CASES[:9]:
+    for name, path, body in CASES[:9] + STREAM_CASES:
         for server_name in ("fast", "router"):
             exchange(started[server_name][0], path, body, {"x-request-id": f"req-ledger-{name.replace(' ', '-')}"})
     rows = {}
@@ -193,7 +362,7 @@ def test_ledger_rows_and_metrics_match(servers):
             (tuple(row.get(field) for field in keep) + (row.get("ttft_ms") is None,) for row in json.loads(result.stdout) if row["request_id"].startswith("req-ledger-")),
             key=repr)
     assert rows["fast"] == rows["router"]
-    assert len(rows["fast"]) == 9
+    assert len(rows["fast"]) == 9 + len(STREAM_CASES)
     assert ("req-ledger-chat", "gw", "chat/completions", 200, 5, 7) == rows["fast"][[r[0] for r in rows["fast"]].index("req-ledger-chat")][:6]
 
     def request_counts(server):

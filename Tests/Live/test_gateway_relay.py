@@ -8,6 +8,8 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+import pytest
+
 from conftest import RunningServer, serve_in_thread
 
 KEY = "sk-relay-test"
@@ -76,11 +78,15 @@ class Upstream:
         self.server.shutdown()
 
 
-def gateway(tmp_path: Path, upstream: Upstream) -> RunningServer:
+# The gateway's fast path relays these on the connection's event loop; the router relays them in tasks.
+PATHS = pytest.mark.parametrize("path_flags", [(), ("--no-gateway-fast-path",)], ids=["fast-path", "router"])
+
+
+def gateway(tmp_path: Path, upstream: Upstream, path_flags=()) -> RunningServer:
     config = {"models": [{"name": "relay", "upstream": {"base_url": f"http://127.0.0.1:{upstream.port}/v1", "model": "m"}}]}
     path = tmp_path / "switchyard.yaml"
     path.write_text(json.dumps(config))
-    return RunningServer("--config", str(path), api_key=KEY, env={"SWITCHYARD_HOME": str(tmp_path / "home")})
+    return RunningServer("--config", str(path), *path_flags, api_key=KEY, env={"SWITCHYARD_HOME": str(tmp_path / "home")})
 
 
 def post(port: int, body: dict) -> socket.socket:
@@ -114,9 +120,10 @@ def wait_until_still(read, rounds=4, interval=0.5, limit=120):
     return last
 
 
-def test_a_slow_reader_holds_the_upstream_back_and_a_disconnect_cancels_it(tmp_path):
+@PATHS
+def test_a_slow_reader_holds_the_upstream_back_and_a_disconnect_cancels_it(tmp_path, path_flags):
     upstream = Upstream()
-    server = gateway(tmp_path, upstream)
+    server = gateway(tmp_path, upstream, path_flags)
     try:
         before = resident_kib(server.process.pid)
         connection = post(server.port, {"model": "relay", "messages": [{"role": "user", "content": "Hi"}], "stream": True})
@@ -138,9 +145,10 @@ def test_a_slow_reader_holds_the_upstream_back_and_a_disconnect_cancels_it(tmp_p
         upstream.stop()
 
 
-def test_a_client_leaving_a_non_streamed_request_cancels_the_upstream(tmp_path):
+@PATHS
+def test_a_client_leaving_a_non_streamed_request_cancels_the_upstream(tmp_path, path_flags):
     upstream = Upstream()
-    server = gateway(tmp_path, upstream)
+    server = gateway(tmp_path, upstream, path_flags)
     try:
         connection = post(server.port, {"model": "relay", "messages": [{"role": "user", "content": "Hi"}]})
         assert upstream.plain_waiting.wait(60)

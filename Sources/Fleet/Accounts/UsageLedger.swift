@@ -23,6 +23,12 @@ public final class UsageLedger: Sendable {
         try await store.insertUsage(records)
     }
 
+    /// `record(_:)` for a caller on an event loop: `done` runs once the rows are committed (`nil`)
+    /// or the write failed, on a thread of the store's.
+    public func record(_ records: [UsageRecord], then done: @escaping @Sendable (AccountsError?) -> Void) {
+        store.insertUsage(records, then: done)
+    }
+
     /// Deletes the rows recorded before `cutoff`; returns how many went. Deletes in batches,
     /// each its own transaction, so a large backlog never holds the write lock long enough to
     /// delay the rows requests are recording meanwhile.

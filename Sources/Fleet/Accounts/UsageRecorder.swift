@@ -81,33 +81,55 @@ public final class UsageRecorder: Sendable {
         await lead()
     }
 
-    /// `record` for code on an event loop, without a task of its own: `done` is called once the
-    /// row is committed (or spooled), from the task that wrote it. Only a row that finds no write
-    /// in flight starts a task, to lead the write.
+    /// `record` for code on an event loop, without a task: `done` is called once the row is
+    /// committed (or spooled). A row that finds no write in flight leads the write through the
+    /// store's own completion (for SQLite, GRDB's writer queue calls back: one hop there and one
+    /// back, no task between).
     public func record(_ record: UsageRecord, then done: @escaping @Sendable () -> Void) {
         guard state.withLock({ $0.enqueue(record, waiter: .callback(done)) }) else { return }
-        leadInTask(then: done)
+        leadByCallback(then: done)
     }
 
-    /// A request with no task of its own leads from a task made for it.
-    private func leadInTask(then done: @escaping @Sendable () -> Void) {
-        Task {
-            await self.lead()
-            done()
+    /// A request with no task of its own leads: the store calls back once the batch is written;
+    /// only a failed write (to be spooled) takes a task.
+    private func leadByCallback(then done: @escaping @Sendable () -> Void) {
+        let (batch, batchWaiters) = takeBatch()
+        ledger.record(batch) { error in
+            guard let error else {
+                self.state.withLock { $0.isDegraded = false }
+                done()
+                self.wrote(batchWaiters)
+                return
+            }
+            Task {
+                await self.failed(batch, error: error)
+                done()
+                self.wrote(batchWaiters)
+            }
         }
     }
 
     /// Writes every row pending (the leader's own among them), meanwhile others queue up; then
     /// hands the rows that arrived meanwhile to their first request, which leads the next batch.
     private func lead() async {
-        let (batch, batchWaiters) = state.withLock { state in
+        let (batch, batchWaiters) = takeBatch()
+        await write(batch)
+        wrote(batchWaiters)
+    }
+
+    /// The rows pending and their requests, for a leader to write.
+    private func takeBatch() -> ([UsageRecord], [Waiter]) {
+        state.withLock { state in
             defer {
                 state.pending = []
                 state.waiters = []
             }
             return (state.pending, state.waiters)
         }
-        await write(batch)
+    }
+
+    /// A batch is written: its requests go on, and the first request that arrived meanwhile leads the next.
+    private func wrote(_ batchWaiters: [Waiter]) {
         for waiter in batchWaiters {
             switch waiter {
             case .task(let continuation): continuation.resume(returning: false)
@@ -123,7 +145,7 @@ public final class UsageRecorder: Sendable {
         }
         switch next {
         case .task(let continuation): continuation.resume(returning: true)
-        case .callback(let done): leadInTask(then: done)
+        case .callback(let done): leadByCallback(then: done)
         case nil: break
         }
     }
@@ -137,24 +159,29 @@ public final class UsageRecorder: Sendable {
             // batch (other requests' rows too) is written from a task of its own instead.
             await Task { await self.write(records) }.value
         } catch {
-            state.withLock { $0.isDegraded = true }
-            guard let spool else {
-                logger.error("usage ledger write failed", metadata: ["error.message": .string(error.message)])
-                return
-            }
-            do {
-                // A file append and fsync: on NIO's thread pool, never on the event loop the
-                // leading request runs on.
-                try await NIOThreadPool.singleton.runIfActive { try spool.append(records) }
-                state.withLock { $0.spooledRows += records.count }
-                logger.warning(
-                    "usage ledger unavailable: rows spooled locally",
-                    metadata: ["error.message": .string(error.message), "usage.spooled": .stringConvertible(records.count)])
-            } catch {
-                logger.error("usage rows lost: neither the ledger nor the spool could be written", metadata: [
-                    "error.message": .string("\(error)"), "usage.lost": .stringConvertible(records.count),
-                ])
-            }
+            await failed(records, error: error)
+        }
+    }
+
+    /// The store refused a batch: it goes to the spool (or, with none, the failure is logged).
+    private func failed(_ records: [UsageRecord], error: AccountsError) async {
+        state.withLock { $0.isDegraded = true }
+        guard let spool else {
+            logger.error("usage ledger write failed", metadata: ["error.message": .string(error.message)])
+            return
+        }
+        do {
+            // A file append and fsync: on NIO's thread pool, never on the event loop the
+            // leading request runs on.
+            try await NIOThreadPool.singleton.runIfActive { try spool.append(records) }
+            state.withLock { $0.spooledRows += records.count }
+            logger.warning(
+                "usage ledger unavailable: rows spooled locally",
+                metadata: ["error.message": .string(error.message), "usage.spooled": .stringConvertible(records.count)])
+        } catch {
+            logger.error("usage rows lost: neither the ledger nor the spool could be written", metadata: [
+                "error.message": .string("\(error)"), "usage.lost": .stringConvertible(records.count),
+            ])
         }
     }
 

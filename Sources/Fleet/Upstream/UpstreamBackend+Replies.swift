@@ -52,19 +52,32 @@ extension UpstreamBackend {
         _ response: HTTPClientResponse, target: UpstreamTarget, translator: UpstreamTranslator, wantsUsage: Bool, requestID: String,
         lease: UpstreamTargetLease? = nil
     ) async throws(FleetError) -> UpstreamReply {
-        if let contentType = response.headers.first(name: "content-type"), !contentType.lowercased().contains("text/event-stream") {
+        if !Self.isEventStream(response.headers) {
             // Not a stream: most likely an error object sent with 200; report what it says.
             let (bytes, _) = try await readReply(response, limit: Self.maxErrorBytes, target: target, translator: translator)
-            if let json = try? JSONValue.parse(bytes), json["error"] != nil {
-                throw .upstream(translator.error(inEvent: json))
-            }
-            throw .upstream(
-                translator.badResponse(
-                    "answered a streamed request with content-type '\(contentType)' instead of text/event-stream: \(translator.excerpt(bytes))"))
+            throw Self.notAStream(response.headers, bytes: bytes, translator: translator)
         }
         let reader = UpstreamEventReader(
             translator: translator, wantsUsage: wantsUsage, timeout: target.timeout, logger: logger, requestID: requestID)
         return .stream(UpstreamEventStream(body: response.body, reader: reader, lease: lease))
+    }
+
+    /// Whether a streamed request's 2xx reply is a stream: its content type says so (or says nothing).
+    static func isEventStream(_ headers: HTTPHeaders) -> Bool {
+        guard let contentType = headers.first(name: "content-type") else { return true }
+        return contentType.lowercased().contains("text/event-stream")
+    }
+
+    /// The error for a streamed request's 2xx reply that is not a stream (its first
+    /// `maxErrorBytes` in `bytes`): the error object it holds, or what it is.
+    static func notAStream(_ headers: HTTPHeaders, bytes: [UInt8], translator: UpstreamTranslator) -> FleetError {
+        if let json = try? JSONValue.parse(bytes), json["error"] != nil {
+            return .upstream(translator.error(inEvent: json))
+        }
+        let contentType = headers.first(name: "content-type") ?? ""
+        return .upstream(
+            translator.badResponse(
+                "answered a streamed request with content-type '\(contentType)' instead of text/event-stream: \(translator.excerpt(bytes))"))
     }
 
     /// Appends what one event means to `events`; returns true at `[DONE]`.

@@ -5,7 +5,7 @@ import NIOCore
 import OpenAIWire
 
 /// Decides, cheaply, whether the gateway's fast path (`GatewayFastPathHandler`) serves a
-/// request, and admits it when it does: a non-streamed POST to `/v1/chat/completions` or
+/// request, and admits it when it does: a POST (streamed or not) to `/v1/chat/completions` or
 /// `/v1/completions` that a command-line key (or no key) authenticates without the key database,
 /// whose model is forwarded to plain-HTTP upstreams with no tier, and that runs without waiting
 /// for a slot. Every rule is the normal path's own (`AuthMiddleware.step`,
@@ -23,6 +23,7 @@ struct FastPathGate: Sendable {
         var path: String
         var body: JSONObject
         var text: JSONObjectText
+        var stream: Bool
         var requestID: String
     }
 
@@ -51,9 +52,9 @@ struct FastPathGate: Sendable {
             identity.apiKey == nil
         else { return nil }  // database keys have rate limits, headers and ledger names: the router's way
         guard let object = try? JSONObject(requestBody: body.readableBytesView) else { return nil }
-        // Streams and models the fast path does not serve go on before the full parse and
-        // validation below, which the router would then do a second time.
-        guard case .string(let model)? = object["model"], object["stream"] != .bool(true),
+        // Models the fast path does not serve go on before the full parse and validation below,
+        // which the router would then do a second time.
+        guard case .string(let model)? = object["model"],
             let served = try? state.catalogue.model(named: model), served.tier == nil,
             case .upstream(let upstream) = served.route, upstream.servesDirectly,
             let text = JSONObjectText(body.readableBytesView)
@@ -67,19 +68,19 @@ struct FastPathGate: Sendable {
             guard let completion = try? CompletionRequest(object) else { return nil }
             options = completion.options
         }
-        guard !options.stream else { return nil }
         let requestID = RequestIDMiddleware.id(sent: head.headerFields[.requestID])
         var logger = logger
         logger[metadataKey: "request.id"] = .string(requestID)
         let caller = RequestCaller(requestID: requestID, client: identity.client, apiKey: nil, logger: logger, channel: channel)
         guard
             let admission = try? state.admitModel(
-                named: model, endpoint: endpoint, stream: false, maxTokens: options.maxTokens, bodyBytes: body.readableBytes,
+                named: model, endpoint: endpoint, stream: options.stream, maxTokens: options.maxTokens, bodyBytes: body.readableBytes,
                 user: options.user, caller: caller),
             let ticket = admission.queue.tryAcquire()
         else { return nil }
         admission.accounting.reserve(tokens: admission.estimatedTokens)
         admission.accounting.adopt(ticket)
-        return Admitted(admission: admission, upstream: upstream, path: endpoint, body: object, text: text, requestID: requestID)
+        return Admitted(
+            admission: admission, upstream: upstream, path: endpoint, body: object, text: text, stream: options.stream, requestID: requestID)
     }
 }

@@ -4,10 +4,11 @@ import NIOCore
 import NIOHTTPTypes
 import OpenAIWire
 
-/// The gateway's fast path: non-streamed completions for upstream models (see `FastPathGate`)
-/// served in the connection's HTTP/1 pipeline, on its event loop, with no task, no router and no
+/// The gateway's fast path: completions for upstream models (see `FastPathGate`) served in the
+/// connection's HTTP/1 pipeline, on its event loop, with no task, no router and no
 /// async-http-client: the body is forwarded over a pooled keep-alive connection of the same loop
-/// (`UpstreamBackend.sendDirect`) and the reply written back when it is whole. Every other
+/// (`UpstreamBackend.sendDirect`) and the reply written back when it is whole, or a stream's
+/// events as they arrive, the upstream read only while this connection is writable. Every other
 /// request (and any request the gate's rules refuse, so its error comes from the one place that
 /// makes it) goes on to Hummingbird unchanged.
 ///
@@ -122,25 +123,47 @@ final class GatewayFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func serve(_ admitted: FastPathGate.Admitted, context: ChannelHandlerContext) {
-        let exchange = FastPathExchange(admitted: admitted, gate: gate, loop: context.eventLoop) { [weak self] response in
-            self?.respond(response)
+        let exchange = FastPathExchange(admitted: admitted, gate: gate, loop: context.eventLoop) { [weak self] output in
+            self?.respond(output)
         }
         mode = .serving(exchange)
         exchange.start()
     }
 
-    /// Writes a served request's response, then goes on with what was read meanwhile.
-    private func respond(_ response: FastPathExchange.Reply) {
+    /// Writes (part of) a served request's response; once it is complete, goes on with what was read meanwhile.
+    private func respond(_ output: FastPathExchange.Output) {
         guard let context, case .serving = mode else { return }
-        var head = HTTPResponse(status: response.status)
-        head.headerFields = response.headers
-        head.headerFields[.contentLength] = String(response.body.readableBytes)
-        head.headerFields[.requestID] = response.requestID
+        switch output {
+        case .whole(let response):
+            var headers = response.headers
+            headers[.contentLength] = String(response.body.readableBytes)
+            context.write(wrapOutboundOut(.head(Self.head(response.status, headers, requestID: response.requestID))), promise: nil)
+            context.write(wrapOutboundOut(.body(response.body)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        case .streamHead(let headers, let requestID):
+            // No length: the encoder sends the body chunked. Flushed with the first events, which follow at once.
+            context.write(wrapOutboundOut(.head(Self.head(.ok, headers, requestID: requestID))), promise: nil)
+            return
+        case .streamBody(let text):
+            context.writeAndFlush(wrapOutboundOut(.body(text)), promise: nil)
+            return
+        case .streamEnd:
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        served(context: context)
+    }
+
+    private static func head(_ status: HTTPResponse.Status, _ headers: HTTPFields, requestID: String) -> HTTPResponse {
+        var head = HTTPResponse(status: status)
+        head.headerFields = headers
+        head.headerFields[.requestID] = requestID
         head.headerFields[.date] = HTTPDateCache.shared.now
         head.headerFields[.server] = "switchyard"
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(response.body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        return head
+    }
+
+    /// The served request's response is written: the parts read meanwhile are handled, reading goes on.
+    private func served(context: ChannelHandlerContext) {
         mode = .idle
         let parts = waiting
         waiting = []
@@ -167,6 +190,11 @@ final class GatewayFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) { routerAnswering = false }
         context.write(data, promise: promise)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .serving(let exchange) = mode { exchange.clientWritabilityChanged(writable: context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -65,9 +65,7 @@ struct CompletionResponder: Sendable {
                 return queuedStream(headers: wakeHeaders, startStream: startStream)
             }
             let start = try await ClientDisconnect.shared.run(on: channel) { try await startStream() }
-            var headers = start.headers + wakeHeaders
-            headers[.contentType] = "text/event-stream"
-            headers[.cacheControl] = "no-cache"
+            let headers = Self.streamHeaders(start.headers + wakeHeaders)
             let accounting = accounting
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 var sse = SSEWriter(writer: writer)
@@ -79,6 +77,15 @@ struct CompletionResponder: Sendable {
             await accounting.finish(status: ErrorMapping.openAIError(for: error).status)
             throw error
         }
+    }
+
+    /// A stream's response headers (the gateway's fast path writes the same): `extra`, then its
+    /// content type and no caching.
+    static func streamHeaders(_ extra: HTTPFields = [:]) -> HTTPFields {
+        var headers = extra
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return headers
     }
 
     /// Streams whose tier is asleep get their headers at once, then a comment every keep-alive
@@ -109,10 +116,7 @@ struct CompletionResponder: Sendable {
         prepare: @escaping @Sendable (inout SSEWriter) async throws -> Void = { _ in }
     ) -> Response {
         let accounting = accounting
-        var headers = extra
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+        return Response(status: .ok, headers: Self.streamHeaders(extra), body: ResponseBody { writer in
             var sse = SSEWriter(writer: writer)
             do {
                 try await prepare(&sse)

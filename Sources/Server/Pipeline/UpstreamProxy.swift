@@ -69,9 +69,9 @@ struct UpstreamProxy: Sendable {
                 guard case .stream(let events) = reply else {
                     throw FleetError.upstream(.serverError("The upstream answered a streamed request without a stream.", status: 502))
                 }
-                let timer = TokenTimer(model: model, metrics: metrics)
                 // The Responses API names each event and ends without `[DONE]`.
                 let responses = path == "responses"
+                let relay = UpstreamEventRelay(accounting: accounting, metrics: metrics, model: model, namesEvents: responses)
                 return StreamStart(headers: [:], sendsDone: !responses) { sse in
                     // The events of one upstream read go out in one write: one hop to the event
                     // loop and one syscall for what arrived together, not one per event.
@@ -82,20 +82,7 @@ struct UpstreamProxy: Sendable {
                             if let sawResponseID, case .chunk(let chunk) = relayed.event, let id = UpstreamResponseRecord.responseID(in: chunk) {
                                 try await sawResponseID(id)
                             }
-                            if relayed.carriesOutput {
-                                timer.tokenArrived()
-                                accounting.outputArrived()
-                            }
-                            // The upstream's own bytes, model renamed.
-                            if relayed.writeText(to: &text) { continue }
-                            switch relayed.event {
-                            case .chunk(let chunk):
-                                if responses, let type = chunk["type"]?.stringValue { text.writeString("event: \(type)\n") }
-                                text.writeString(ServerSentEvents.event(chunk))
-                            case .usage(let usage):
-                                accounting.setUsage(prompt: usage.promptTokens, completion: usage.completionTokens)
-                                metrics.recordTokens(model: model, prompt: usage.promptTokens, completion: usage.completionTokens)
-                            }
+                            relay.append(relayed, to: &text)
                         }
                         if text.readableBytes > 0 { try await sse.write(text) }
                     }

@@ -5,21 +5,38 @@ import GRDB
 extension FleetDatabase {
     public func insertUsage(_ records: [UsageRecord]) async throws(AccountsError) {
         guard !records.isEmpty else { return }
-        try await write("record usage in") { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO usage_record (entry_id, request_id, time_ms, key_id, key_name, model, tier, endpoint,
-                    prompt_tokens, completion_tokens, latency_ms, ttft_ms, status, wake_ms, stream)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (entry_id) DO NOTHING
-                """)
-            for record in records {
-                try statement.execute(arguments: [
-                    record.entryID, record.requestID, record.time.millisecondsSince1970, record.keyID, record.keyName,
-                    record.model, record.tier, record.endpoint, record.promptTokens, record.completionTokens,
-                    record.latencyMilliseconds, record.timeToFirstTokenMilliseconds, record.status,
-                    record.wakeMilliseconds, record.stream,
-                ])
+        try await write("record usage in") { db in try Self.insert(records, into: db) }
+    }
+
+    /// On GRDB's writer queue, with no task between the caller and it: a request finishing on an
+    /// event loop hops to the writer and back, instead of to a task, the writer and the task again.
+    public func insertUsage(_ records: [UsageRecord], then done: @escaping @Sendable (AccountsError?) -> Void) {
+        guard !records.isEmpty else { return done(nil) }
+        guard !isReadOnly else {
+            return done(AccountsError(.database, "cannot record usage in \(path): the database is open read-only"))
+        }
+        pool.asyncWrite({ db in try Self.insert(records, into: db) }) { _, result in
+            switch result {
+            case .success: done(nil)
+            case .failure(let error): done(self.mapped(error, "record usage in"))
             }
+        }
+    }
+
+    private static func insert(_ records: [UsageRecord], into db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO usage_record (entry_id, request_id, time_ms, key_id, key_name, model, tier, endpoint,
+                prompt_tokens, completion_tokens, latency_ms, ttft_ms, status, wake_ms, stream)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (entry_id) DO NOTHING
+            """)
+        for record in records {
+            try statement.execute(arguments: [
+                record.entryID, record.requestID, record.time.millisecondsSince1970, record.keyID, record.keyName,
+                record.model, record.tier, record.endpoint, record.promptTokens, record.completionTokens,
+                record.latencyMilliseconds, record.timeToFirstTokenMilliseconds, record.status,
+                record.wakeMilliseconds, record.stream,
+            ])
         }
     }
 

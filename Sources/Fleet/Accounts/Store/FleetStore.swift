@@ -58,9 +58,27 @@ public protocol UsageRecords: Sendable {
     /// already stored is skipped, so writing a batch again (a retry, a spool replay) adds nothing twice.
     func insertUsage(_ records: [UsageRecord]) async throws(AccountsError)
 
+    /// `insertUsage` for a caller on an event loop: returns at once, and `done` runs once the rows
+    /// are committed (with `nil`) or the write failed, on a thread of the store's.
+    func insertUsage(_ records: [UsageRecord], then done: @escaping @Sendable (AccountsError?) -> Void)
+
     /// The rows from `since` on (inclusive), oldest first, from every process writing to the store.
     func usageRecords(since: Date) async throws(AccountsError) -> [UsageRecord]
 
     /// Deletes at most `limit` rows recorded before `cutoff`; returns how many went.
     func deleteUsage(before cutoff: Date, limit: Int) async throws(AccountsError) -> Int
+}
+
+extension UsageRecords {
+    /// From a task of its own (a store whose writes are only asynchronous functions).
+    public func insertUsage(_ records: [UsageRecord], then done: @escaping @Sendable (AccountsError?) -> Void) {
+        Task {
+            do throws(AccountsError) {
+                try await insertUsage(records)
+                done(nil)
+            } catch {
+                done(error)
+            }
+        }
+    }
 }

@@ -5,51 +5,65 @@ import NIOHTTP1
 public import OpenAIWire
 
 extension UpstreamBackend {
-    /// Whether non-streamed requests can go over the direct exchange: every target is plain
-    /// HTTP (`UpstreamEndpoint`). The gateway's fast path serves only such models.
+    /// Whether chat and completions requests can go over the direct exchange: every target is
+    /// plain HTTP (`UpstreamEndpoint`). The gateway's fast path serves only such models.
     public var servesDirectly: Bool { endpoints.allSatisfy { $0 != nil } }
 
-    /// `send(path:body:text:stream: false, requestID:)` on `loop`, without a task or async-http-client:
+    /// `send(path:body:text:stream:requestID:)` on `loop`, without a task or async-http-client:
     /// the request goes over a pooled keep-alive connection of that loop (`UpstreamConnectionPool`)
     /// and the attempts follow the same rules (`UpstreamRetryPolicy`, the pool's leases and
-    /// outcomes, the same errors). Call on `loop`, only when `servesDirectly`.
-    /// - Returns: the exchange; its `future` succeeds with `.complete` or fails with `FleetError.upstream`.
+    /// outcomes, a stream that breaks off before its first event tried elsewhere, the same
+    /// errors). Call on `loop`, only when `servesDirectly`.
+    /// - Returns: the exchange; its `future` succeeds with the whole reply or the opened stream,
+    ///   or fails with `FleetError.upstream`.
     public func sendDirect(
-        path: String, body: JSONObject, text: JSONObjectText, requestID: String, on loop: any EventLoop
+        path: String, body: JSONObject, text: JSONObjectText, stream: Bool, requestID: String, on loop: any EventLoop
     ) -> UpstreamDirectSend {
-        let send = UpstreamDirectSend(backend: self, path: path, body: body, text: text, requestID: requestID, loop: loop)
+        let send = UpstreamDirectSend(
+            backend: self, path: path, body: body, text: text, stream: stream, requestID: requestID, loop: loop)
         send.nextTarget()
         return send
     }
 }
 
-/// One non-streamed request sent directly (see `UpstreamBackend.sendDirect`): its attempts, on
-/// one event loop. Touched only on that loop.
+/// What a direct exchange got back: the whole reply, or a stream whose first event was read.
+public enum UpstreamDirectReply {
+    case complete(JSONValue, usage: UpstreamUsage?, text: [UInt8]?)
+    case stream(UpstreamDirectStream)
+}
+
+/// One request sent directly (see `UpstreamBackend.sendDirect`): its attempts, on one event
+/// loop. Touched only on that loop.
 public final class UpstreamDirectSend {
     private let backend: UpstreamBackend
     private let path: String
     private let body: JSONObject
     private let text: JSONObjectText
+    private let stream: Bool
     private let requestID: String
     private let loop: any EventLoop
-    private let promise: EventLoopPromise<UpstreamReply>
+    private let promise: EventLoopPromise<UpstreamDirectReply>
     private let prefix: PromptPrefix?
     private var tried: Set<Int> = []
     private var failures: [String] = []
-    private var reader: UpstreamWholeReplyReader?
+    private var reader: (any UpstreamAttemptReader)?
     private var retry: Scheduled<Void>?
     private var lease: UpstreamTargetLease?
     /// The client left, or the promise is completed: nothing more happens.
     private var cancelled = false
 
     /// The reply, or the request's error.
-    public var future: EventLoopFuture<UpstreamReply> { promise.futureResult }
+    public var future: EventLoopFuture<UpstreamDirectReply> { promise.futureResult }
 
-    init(backend: UpstreamBackend, path: String, body: JSONObject, text: JSONObjectText, requestID: String, loop: any EventLoop) {
+    init(
+        backend: UpstreamBackend, path: String, body: JSONObject, text: JSONObjectText, stream: Bool, requestID: String,
+        loop: any EventLoop
+    ) {
         self.backend = backend
         self.path = path
         self.body = body
         self.text = text
+        self.stream = stream
         self.requestID = requestID
         self.loop = loop
         self.promise = loop.makePromise()
@@ -82,7 +96,7 @@ public final class UpstreamDirectSend {
         lease = acquired
         let target = backend.targets[acquired.index]
         let translator = UpstreamTranslator(publicName: backend.publicName, target: target)
-        let bytes = ByteBuffer(bytes: translator.requestText(text, body: body, stream: false, path: path))
+        let bytes = ByteBuffer(bytes: translator.requestText(text, body: body, stream: stream, path: path))
         attempt(1, target: target, endpoint: backend.endpoints[acquired.index], translator: translator, bytes: bytes)
     }
 
@@ -94,10 +108,7 @@ public final class UpstreamDirectSend {
             // Not a plain-HTTP target (`servesDirectly` was not checked): as an invalid URL.
             return failed(HTTPClientError.invalidURL, attempt: attempt, target: target, translator: translator, bytes: bytes, lease: lease)
         }
-        let reader = UpstreamWholeReplyReader(
-            replyLimit: UpstreamBackend.maxReplyBytes, errorLimit: UpstreamBackend.maxErrorBytes,
-            silenceLimit: UpstreamBackend.timeAmount(target.timeout), loop: loop
-        ) { [self] result, collected in
+        let readWhole: UpstreamWholeReplyReader.Completion = { [self] result, collected in
             self.reader = nil
             guard !cancelled else { return }
             let whole: UpstreamCollectedReply
@@ -115,6 +126,27 @@ public final class UpstreamDirectSend {
                 }
             }
             answered(whole, attempt: attempt, translator: translator, lease: lease)
+        }
+        let reader: any UpstreamAttemptReader
+        if stream {
+            let events = UpstreamEventReader(
+                translator: translator, wantsUsage: body["stream_options"]?["include_usage"]?.boolValue ?? false,
+                timeout: target.timeout, logger: backend.logger, requestID: requestID)
+            reader = UpstreamDirectStream(reader: events, errorLimit: UpstreamBackend.maxErrorBytes, loop: loop) { [self] opened in
+                switch opened {
+                case .whole(let result, let collected): readWhole(result, collected)
+                case .stream(let stream):
+                    self.reader = nil
+                    streamOpened(stream, translator: translator, lease: lease)
+                case .brokeOff(let error, let status):
+                    self.reader = nil
+                    brokeOff(error, status: status, translator: translator, lease: lease)
+                }
+            }
+        } else {
+            reader = UpstreamWholeReplyReader(
+                replyLimit: UpstreamBackend.maxReplyBytes, errorLimit: UpstreamBackend.maxErrorBytes,
+                silenceLimit: UpstreamBackend.timeAmount(target.timeout), loop: loop, done: readWhole)
         }
         self.reader = reader
         let head = requestHead(target: target, endpoint: endpoint, length: bytes.readableBytes)
@@ -164,6 +196,35 @@ public final class UpstreamDirectSend {
         nextTarget()
     }
 
+    /// A stream's first event arrived: it goes to the caller, holding the target's slot until its end.
+    private func streamOpened(_ stream: UpstreamDirectStream, translator: UpstreamTranslator, lease: UpstreamTargetLease) {
+        guard !cancelled else { return stream.cancel() }
+        lease.responded()
+        backend.logger.debug(
+            "upstream answered", metadata: backend.logMetadata(requestID: requestID, translator: translator, status: stream.streamStatus))
+        stream.lease = lease
+        self.lease = nil
+        cancelled = true
+        promise.assumeIsolated().succeed(.stream(stream))
+    }
+
+    /// A stream broke off (or fell silent) before its first event: nothing reached the client
+    /// yet, so the next target may still answer it.
+    private func brokeOff(_ error: FleetError, status: Int, translator: UpstreamTranslator, lease: UpstreamTargetLease) {
+        guard !cancelled else { return }
+        lease.responded()
+        let outcome = UpstreamBackend.outcome(of: error)
+        guard outcome == .failure else {
+            lease.finish(outcome)
+            return fail(error)
+        }
+        lease.finish(.failure)
+        self.lease = nil
+        failures.append(backend.noteUnavailable(
+            "HTTP \(status), then the stream broke off before its first event", translator: translator, requestID: requestID))
+        nextTarget()
+    }
+
     /// A whole reply arrived: relayed, passed on as the upstream's error, or the next target tried.
     private func answered(_ whole: UpstreamCollectedReply, attempt: Int, translator: UpstreamTranslator, lease: UpstreamTargetLease) {
         lease.responded()
@@ -173,11 +234,15 @@ public final class UpstreamDirectSend {
             backend.logger.debug(
                 "upstream answered", metadata: backend.logMetadata(requestID: requestID, translator: translator, status: status))
             do throws(FleetError) {
-                let reply = try backend.completeReply(whole, translator: translator)
+                // A streamed request answered with something else than a stream: what it says.
+                if stream { throw UpstreamBackend.notAStream(whole.headers, bytes: whole.bytes, translator: translator) }
+                guard case .complete(let value, let usage, let text) = try backend.completeReply(whole, translator: translator) else {
+                    throw .upstream(.serverError("The upstream answered a non-streamed request with a stream.", status: 502))
+                }
                 lease.finish(.success)
                 self.lease = nil
                 cancelled = true
-                promise.succeed(reply)
+                promise.assumeIsolated().succeed(.complete(value, usage: usage, text: text))
             } catch {
                 lease.finish(UpstreamBackend.outcome(of: error))
                 fail(error)
@@ -209,7 +274,7 @@ public final class UpstreamDirectSend {
     }
 
     private func requestHead(target: UpstreamTarget, endpoint: UpstreamEndpoint, length: Int) -> HTTPRequestHead {
-        var headers = backend.requestHeaders(target: target, json: true, stream: false, requestID: requestID)
+        var headers = backend.requestHeaders(target: target, json: true, stream: stream, requestID: requestID)
         headers.add(name: "Host", value: endpoint.authority)
         headers.add(name: "Content-Length", value: String(length))
         return HTTPRequestHead(version: .http1_1, method: .POST, uri: endpoint.requestPath(path), headers: headers)

@@ -11,6 +11,21 @@ protocol UpstreamExchangeDelegate: AnyObject {
     func upstreamEnd()
     /// The connection failed or closed before the reply ended (an `HTTPClientError`, `IOError`...).
     func upstreamFailed(_ error: any Error)
+    /// One read from the socket was handed over (its parts arrived before): a relay writes what
+    /// that read completed in one write.
+    func upstreamReadComplete()
+}
+
+extension UpstreamExchangeDelegate {
+    func upstreamReadComplete() {}
+}
+
+/// What reads one attempt's reply (`UpstreamWholeReplyReader`, `UpstreamDirectStream`): told its
+/// connection once connected, and stopped when its request is given up.
+protocol UpstreamAttemptReader: UpstreamExchangeDelegate {
+    var connection: UpstreamConnection? { get set }
+    /// Ends the exchange early and closes its connection.
+    func stop(_ error: any Error)
 }
 
 /// One keep-alive HTTP/1.1 connection to an upstream, carrying one exchange at a time, on one
@@ -34,9 +49,21 @@ final class UpstreamConnection {
     func start(head: HTTPRequestHead, body: ByteBuffer, delegate: any UpstreamExchangeDelegate) {
         handler.delegate = delegate
         handler.reusable = head.isKeepAlive
+        handler.resumeReading()
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+    }
+
+    /// Stops reading the reply (its reader's client cannot take more yet): the socket is not read,
+    /// so TCP slows the upstream down instead of the bytes piling up here.
+    func pauseReading() {
+        handler.readingPaused = true
+    }
+
+    /// Reads the reply again after `pauseReading`.
+    func resumeReading() {
+        handler.resumeReading()
     }
 
     /// Abandons the exchange in flight (its client left, or it timed out): the connection is
@@ -77,14 +104,48 @@ final class UpstreamConnection {
 }
 
 /// Hands the reply's parts to the exchange in flight and, when the reply ends, gives the
-/// connection back to its pool (or closes it).
-private final class UpstreamConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// connection back to its pool (or closes it). Holds the channel's reads while the exchange's
+/// reader is paused (backpressure from its client).
+private final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
 
     weak var delegate: (any UpstreamExchangeDelegate)?
     /// Set once the connection is made; cleared when it closes (breaking the cycle).
     var connection: UpstreamConnection?
     var reusable = true
+    var readingPaused = false
+    /// A read asked for while paused, issued on resuming.
+    private var readHeld = false
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readingPaused {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func resumeReading() {
+        readingPaused = false
+        guard readHeld, let context else { return }
+        readHeld = false
+        context.read()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+        context.fireChannelReadComplete()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

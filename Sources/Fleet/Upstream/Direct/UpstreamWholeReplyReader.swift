@@ -7,7 +7,7 @@ import NIOHTTP1
 /// `errorLimit` of an error status (past it the rest is not read), and nothing arriving for
 /// `silenceLimit` ends it. `done` is called exactly once: with the reply, or with the error that
 /// ended it (`UpstreamBodyCollector.Stop`, or the connection's), beside what was collected.
-final class UpstreamWholeReplyReader: UpstreamExchangeDelegate {
+final class UpstreamWholeReplyReader: UpstreamAttemptReader {
     typealias Completion = (Result<UpstreamCollectedReply, any Error>, _ collected: UpstreamCollectedReply?) -> Void
 
     private let replyLimit: Int
