@@ -45,6 +45,9 @@ class Upstream:
     def __init__(self):
         self.requests = []
         self.streams_cut = 0
+        # Connections (their handlers) that carried a plain "ok" request, and those closed since.
+        self.ok_connections = set()
+        self.closed_connections = set()
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,6 +55,10 @@ class Upstream:
 
             def log_message(self, *args):
                 pass
+
+            def finish(self):
+                super().finish()
+                upstream.closed_connections.add(self)
 
             def send(self, status, body, content_type="application/json", extra=()):
                 data = body.encode()
@@ -125,6 +132,7 @@ class Upstream:
                 if body.get("stream") and behaviour.startswith("stream"):
                     self.stream(behaviour, body)
                 elif behaviour == "ok":
+                    upstream.ok_connections.add(self)
                     self.send(200, REPLY)
                 elif behaviour == "bad":
                     error = {"message": "The model 'upstream-m' supports at most 10 tokens.", "type": "invalid_request_error",
@@ -424,3 +432,38 @@ def test_shutdown_waits_for_a_request_in_flight(servers):
         assert server.process.wait(timeout=30) == 0
     finally:
         server.stop()
+
+
+def test_shutdown_closes_idle_upstream_connections(tmp_path):
+    """SIGTERM while a request is in flight: the upstream connection a finished fast-path request
+    left in the pool is closed at once, while the server still finishes the other request (so
+    not by the process exiting), and the server then exits cleanly."""
+    upstream = Upstream()
+    config = tmp_path / "switchyard.yaml"
+    config.write_text(json.dumps({"models": [
+        {"name": "gw-slow", "upstreams": [{"base_url": f"http://127.0.0.1:{upstream.port}/v1", "model": "upstream-m", "timeout": "10s"}]}]}))
+    server = RunningServer("--config", str(config), api_key=KEY, env={"SWITCHYARD_HOME": str(tmp_path / "home")})
+    try:
+        result = {}
+        def call():
+            result["answer"] = exchange(server, "/v1/chat/completions",
+                                        {"model": "gw-slow", "messages": [{"role": "user", "content": "Hi"}], "user": "silent"})
+        caller = threading.Thread(target=call)
+        caller.start()
+        time.sleep(0.3)  # the slow request holds its upstream connection; the next one opens another
+        status, _, _ = exchange(server, "/v1/chat/completions", {"model": "gw-slow", "messages": [{"role": "user", "content": "Hi"}]})
+        assert status == 200 and len(upstream.ok_connections) == 1
+        time.sleep(0.2)
+        assert not upstream.ok_connections & upstream.closed_connections, "the pool keeps the connection while serving"
+        server.process.terminate()
+        deadline = time.monotonic() + 5
+        while not upstream.ok_connections <= upstream.closed_connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert upstream.ok_connections <= upstream.closed_connections, "the idle upstream connection outlived the shutdown"
+        assert "answer" not in result and server.process.poll() is None, "closed by the request in flight, not the exit"
+        caller.join(30)
+        assert result["answer"][0] == 200 and json.loads(result["answer"][2])["model"] == "gw-slow"
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        server.stop()
+        upstream.stop()

@@ -173,6 +173,9 @@ struct ServeCommand: AsyncParsableCommand {
                         ledger: ledger, responses: accounts.responses, keep: .seconds(usageRetention.seconds), logger: logger)))
         }
         services += accountServices(accounts)
+        // Last in the group, so shut down first: pooled upstream connections stop being kept
+        // while the server finishes the requests in flight.
+        services.append(.init(service: UpstreamConnectionsCloser()))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod

@@ -202,8 +202,15 @@ final class UpstreamConnectionPool {
         return pool
     }
 
+    /// Every loop's pool, for closing them all at shutdown.
+    static var all: [NIOLoopBound<UpstreamConnectionPool>] {
+        pools.withLock { Array($0.values) }
+    }
+
     let loop: any EventLoop
     private var idle: [UpstreamEndpoint: [UpstreamConnection]] = [:]
+    /// The server is shutting down: connections are closed when their reply ends, not kept.
+    private var closing = false
     /// Idle connections kept per endpoint; more are closed.
     static let maxIdlePerEndpoint = 256
 
@@ -223,12 +230,24 @@ final class UpstreamConnectionPool {
 
     func giveBack(_ connection: UpstreamConnection) {
         var list = idle[connection.endpoint, default: []]
-        guard list.count < Self.maxIdlePerEndpoint else {
+        guard !closing, list.count < Self.maxIdlePerEndpoint else {
             connection.channel.close(promise: nil)
             return
         }
         list.append(connection)
         idle[connection.endpoint] = list
+    }
+
+    /// Closes the idle connections and keeps none from now on (call on `loop`); the future
+    /// completes once they are closed. Exchanges in flight go on, their connections closed as they end.
+    func close() -> EventLoopFuture<Void> {
+        closing = true
+        let connections = idle.values.joined()
+        idle = [:]
+        let closed = connections.map { connection in
+            connection.channel.close().recover { _ in }  // already closed by the other side: as good
+        }
+        return EventLoopFuture.andAllSucceed(closed, on: loop)
     }
 
     fileprivate func closed(_ connection: UpstreamConnection) {
