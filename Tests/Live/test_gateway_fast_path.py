@@ -9,6 +9,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler
 
 import openai
@@ -467,3 +468,74 @@ def test_shutdown_closes_idle_upstream_connections(tmp_path):
     finally:
         server.stop()
         upstream.stop()
+
+
+def test_database_keys_through_fast_path_and_router(tmp_path):
+    """Keys from a PostgreSQL key database (cached for a second, so the fast path can take them):
+    a key without limits is served by the fast path with the router's exact answer; a key with
+    limits (whose arrival needs the store's round trip) gets the same headers and the same 429 on
+    both servers, from the router. One database per server, with the same keys, so the answers match."""
+    from test_fleet_replicas import create_key, postgres_server, psql, with_database
+    upstream = Upstream()
+    config = tmp_path / "switchyard.yaml"
+    config.write_text(json.dumps({"models": [
+        {"name": "gw", "upstreams": [{"base_url": f"http://127.0.0.1:{upstream.port}/v1", "model": "upstream-m", "timeout": "10s"}]}]}))
+    server_url = postgres_server()
+    servers, keys, databases = {}, {}, []
+    try:
+        for name, extra in (("fast", ()), ("router", ("--no-gateway-fast-path",))):
+            database = "switchyard_fastpath_" + uuid.uuid4().hex
+            psql(server_url, f"CREATE DATABASE {database}")
+            databases.append(database)
+            url = with_database(server_url, database)
+            keys[name] = {"plain": create_key(url, "plain")["secret"], "limited": create_key(url, "limited", "--rpm", "1")["secret"]}
+            servers[name] = RunningServer("--config", str(config), "--database", url, *extra, api_key=KEY,
+                                          env={"SWITCHYARD_HOME": str(tmp_path / name)})
+        body = CASES[0][2]
+        before = fast_path_counts(servers["fast"])
+
+        def both(key, tag):
+            """The same request with `key` on each server, twice in a row (the first fills the key cache)."""
+            answers = {}
+            for name, server in servers.items():
+                headers = {"Authorization": f"Bearer {keys[name][key]}"}
+                first = exchange(server, "/v1/chat/completions", body, {**headers, "x-request-id": f"req-{tag}-1"})
+                second = exchange(server, "/v1/chat/completions", body, {**headers, "x-request-id": f"req-{tag}-2"})
+                answers[name] = (first, second)
+            return answers
+
+        plain = both("plain", "plain")
+        assert plain["fast"] == plain["router"]
+        assert plain["fast"][1][0] == 200 and json.loads(plain["fast"][1][2])["model"] == "gw"
+        assert fast_path_counts(servers["fast"]).get('model="gw",stream="false"', 0) > before.get('model="gw",stream="false"', 0), \
+            "the fast path served no request with the cached database key"
+
+        limited = both("limited", "limited")
+        # The time to the bucket's refill is read when each answer is made, milliseconds apart:
+        # in the reset headers and the 429's message.
+        def masked(answer):
+            status, headers, payload = answer
+            assert all(re.fullmatch(r"[0-9.hms]+", value) for name, value in headers if name.startswith("x-ratelimit-reset-"))
+            headers = [(name, "T" if name.startswith("x-ratelimit-reset-") else value) for name, value in headers]
+            return status, headers, re.sub(rb"try again in [0-9.]+m?s", b"try again in T", payload)
+        assert [masked(answer) for answer in limited["fast"]] == [masked(answer) for answer in limited["router"]]
+        (status, headers, _), (refused, refused_headers, payload) = limited["fast"]
+        assert status == 200 and dict(headers)["x-ratelimit-limit-requests"] == "1"
+        assert dict(refused_headers)["x-ratelimit-remaining-requests"] == "0"
+        assert refused == 429 and "retry-after" in dict(refused_headers)
+        assert json.loads(payload)["error"]["code"] == "rate_limit_exceeded"
+    finally:
+        for server in servers.values():
+            server.stop()
+        upstream.stop()
+        for database in databases:
+            psql(server_url, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def fast_path_counts(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {KEY}"})
+    text = connection.getresponse().read().decode()
+    connection.close()
+    return {line.split("{")[1].split("}")[0]: float(line.split()[-1]) for line in text.splitlines()
+            if line.startswith("switchyard_gateway_fast_path_requests_total{")}

@@ -4,6 +4,9 @@ public protocol RateLimiting: Sendable {
     /// At arrival: takes one request and checks the token bucket holds `estimatedTokens`
     /// (see `RateLimiter.checkArrival`).
     func admitArrival(key: APIKey, estimatedTokens: Int) async -> RateLimitDecision
+    /// `admitArrival`'s decision when it needs no wait (a locked check, no store round trip):
+    /// what an event loop may ask; nil when only `admitArrival` can decide.
+    func admitArrivalNow(key: APIKey, estimatedTokens: Int) -> RateLimitDecision?
     /// At dispatch: takes `tokens` from the key's token bucket, into debt if need be.
     func reserveTokens(key: APIKey, tokens: Int) -> RateLimitReservation
     /// With the real usage: gives back what the reservation did not use, or takes the overrun.
@@ -14,6 +17,11 @@ public protocol RateLimiting: Sendable {
 
 extension RateLimiter: RateLimiting {
     public func admitArrival(key: APIKey, estimatedTokens: Int) async -> RateLimitDecision {
+        checkArrival(key: key, estimatedTokens: estimatedTokens, now: .now)
+    }
+
+    /// Always answers: the buckets are in memory, behind a lock.
+    public func admitArrivalNow(key: APIKey, estimatedTokens: Int) -> RateLimitDecision? {
         checkArrival(key: key, estimatedTokens: estimatedTokens, now: .now)
     }
 

@@ -36,8 +36,13 @@ public final class SharedRateLimiter: RateLimiting {
     /// How many spends the store failed (each fell back to the replica's own limiter).
     public var storeFailures: Int { failures.load(ordering: .relaxed) }
 
+    /// Answers for keys without limits only: a limited key's arrival spends from its row in the store.
+    public func admitArrivalNow(key: APIKey, estimatedTokens: Int) -> RateLimitDecision? {
+        key.requestsPerMinute == nil && key.tokensPerMinute == nil ? .allowed(nil) : nil
+    }
+
     public func admitArrival(key: APIKey, estimatedTokens: Int) async -> RateLimitDecision {
-        guard key.requestsPerMinute != nil || key.tokensPerMinute != nil else { return .allowed(nil) }
+        if let decision = admitArrivalNow(key: key, estimatedTokens: estimatedTokens) { return decision }
         let estimate = max(0, estimatedTokens)
         let levels: BucketLevels
         do {

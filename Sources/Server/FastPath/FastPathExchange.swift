@@ -91,11 +91,19 @@ final class FastPathExchange {
         finish(status: status, headers: headers, body: body)
     }
 
+    /// `headers` with the database key's `x-ratelimit-*` headers, as the router's middleware adds them.
+    private func limited(_ headers: HTTPFields) -> HTTPFields {
+        guard let key = admitted.admission.accounting.key else { return headers }
+        var headers = headers
+        RateLimitHeadersMiddleware.add(to: &headers, key: key, limiter: gate.state.accounts.limiter)
+        return headers
+    }
+
     /// Writes the ledger row, then hands the response over on the loop.
     private func finish(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) {
         let admission = admitted.admission
         gate.state.metrics.recordRequest(model: admission.model.id, status: status.code)
-        let reply = Reply(status: status, headers: headers, body: body, requestID: admitted.requestID)
+        let reply = Reply(status: status, headers: limited(headers), body: body, requestID: admitted.requestID)
         afterLedgerRow(status: status.code) { $0.emit(.whole(reply)) }
     }
 
@@ -108,7 +116,7 @@ final class FastPathExchange {
         let admission = admitted.admission
         let metrics = gate.state.metrics
         metrics.recordRequest(model: admission.model.id, status: 200)
-        emit(.streamHead(CompletionResponder.streamHeaders(), requestID: admitted.requestID))
+        emit(.streamHead(limited(CompletionResponder.streamHeaders()), requestID: admitted.requestID))
         if admission.channel?.isWritable == false { stream.pause() }
         let relay = UpstreamEventRelay(accounting: admission.accounting, metrics: metrics, model: admission.model.id)
         stream.relay(

@@ -48,9 +48,10 @@ struct FastPathGate: Sendable {
 
     /// Admits the request when the fast path serves it; `nil` sends it on to the router.
     func admit(head: HTTPRequest, endpoint: String, body: ByteBuffer, channel: any Channel) -> Admitted? {
-        guard case .identified(let identity)? = auth.identifyFromCache(path: head.path ?? "", authorization: head.headerFields[.authorization]),
-            identity.apiKey == nil
-        else { return nil }  // database keys have rate limits, headers and ledger names: the router's way
+        // A database key only when it is cached (a store shared by replicas; a SQLite file is read
+        // at every request, by the router).
+        guard case .identified(let identity)? = auth.identifyFromCache(path: head.path ?? "", authorization: head.headerFields[.authorization])
+        else { return nil }
         guard let object = try? JSONObject(requestBody: body.readableBytesView) else { return nil }
         // Models the fast path does not serve go on before the full parse and validation below,
         // which the router would then do a second time.
@@ -71,13 +72,21 @@ struct FastPathGate: Sendable {
         let requestID = RequestIDMiddleware.id(sent: head.headerFields[.requestID])
         var logger = logger
         logger[metadataKey: "request.id"] = .string(requestID)
-        let caller = RequestCaller(requestID: requestID, client: identity.client, apiKey: nil, logger: logger, channel: channel)
+        let caller = RequestCaller(requestID: requestID, client: identity.client, apiKey: identity.apiKey, logger: logger, channel: channel)
         guard
             let admission = try? state.admitModel(
                 named: model, endpoint: endpoint, stream: options.stream, maxTokens: options.maxTokens, bodyBytes: body.readableBytes,
                 user: options.user, caller: caller),
             let ticket = admission.queue.tryAcquire()
         else { return nil }
+        // The key's limits, when the limiter decides without waiting (`admitArrivalNow`); a refusal
+        // (which takes nothing) goes on to the router for its 429 and ledger row, and so does a key
+        // whose limits need a round trip to the store. The ticket, unused then, frees its slot.
+        if let key = identity.apiKey {
+            guard case .allowed? = state.accounts.limiter.admitArrivalNow(key: key, estimatedTokens: admission.estimatedTokens) else {
+                return nil
+            }
+        }
         admission.accounting.reserve(tokens: admission.estimatedTokens)
         admission.accounting.adopt(ticket)
         return Admitted(

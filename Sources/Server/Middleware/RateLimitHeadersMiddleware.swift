@@ -16,11 +16,15 @@ struct RateLimitHeadersMiddleware: RouterMiddleware {
         } catch {
             response = ErrorMapping.response(for: error, request: request, logger: context.logger)
         }
-        if let status = limiter.currentStatus(for: key) {
-            for (name, value) in status.headers {
-                if let field = HTTPField.Name(name) { response.headers[field] = value }
-            }
-        }
+        Self.add(to: &response.headers, key: key, limiter: limiter)
         return response
+    }
+
+    /// Sets `key`'s rate-limit headers as they stand now (the gateway fast path's responses get them here too).
+    static func add(to headers: inout HTTPFields, key: APIKey, limiter: any RateLimiting) {
+        guard let status = limiter.currentStatus(for: key) else { return }
+        for (name, value) in status.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
     }
 }
