@@ -512,11 +512,12 @@ def test_database_keys_through_fast_path_and_router(tmp_path):
 
         limited = both("limited", "limited")
         # The time to the bucket's refill is read when each answer is made, milliseconds apart:
-        # in the reset headers and the 429's message.
+        # in the reset headers and the 429's message (so its length too).
         def masked(answer):
             status, headers, payload = answer
             assert all(re.fullmatch(r"[0-9.hms]+", value) for name, value in headers if name.startswith("x-ratelimit-reset-"))
-            headers = [(name, "T" if name.startswith("x-ratelimit-reset-") else value) for name, value in headers]
+            assert dict(headers)["content-length"] == str(len(payload))
+            headers = [(name, "T" if name.startswith("x-ratelimit-reset-") or name == "content-length" else value) for name, value in headers]
             return status, headers, re.sub(rb"try again in [0-9.]+m?s", b"try again in T", payload)
         assert [masked(answer) for answer in limited["fast"]] == [masked(answer) for answer in limited["router"]]
         (status, headers, _), (refused, refused_headers, payload) = limited["fast"]
