@@ -37,6 +37,45 @@ public enum VectorOps {
     ) {
         var sumOfSquares: Double = 0
         for i in 0..<count { sumOfSquares += Double(x[i] * x[i]) }
+        normalize(x, sumOfSquares: sumOfSquares, weight: weight, epsilon: epsilon, count: count, output: output)
+    }
+
+    /// `rmsNorm` of `rows` rows (`input(r)` to `output(r)`, which may be the same), four at a time:
+    /// each row's squares are summed in `rmsNorm`'s sequential double chain, four rows' chains
+    /// interleaved so their additions overlap (one row's sum waits on the latency of each addition
+    /// in turn). Every row's floats are `rmsNorm`'s.
+    public static func rmsNormRows(
+        _ rows: Int, input: (Int) -> UnsafePointer<Float>, output: (Int) -> UnsafeMutablePointer<Float>,
+        weight: UnsafePointer<Float>, epsilon: Float, count: Int
+    ) {
+        var r = 0
+        while r + 4 <= rows {
+            let x0 = input(r), x1 = input(r + 1), x2 = input(r + 2), x3 = input(r + 3)
+            var s0: Double = 0, s1: Double = 0, s2: Double = 0, s3: Double = 0
+            for i in 0..<count {
+                s0 += Double(x0[i] * x0[i])
+                s1 += Double(x1[i] * x1[i])
+                s2 += Double(x2[i] * x2[i])
+                s3 += Double(x3[i] * x3[i])
+            }
+            normalize(x0, sumOfSquares: s0, weight: weight, epsilon: epsilon, count: count, output: output(r))
+            normalize(x1, sumOfSquares: s1, weight: weight, epsilon: epsilon, count: count, output: output(r + 1))
+            normalize(x2, sumOfSquares: s2, weight: weight, epsilon: epsilon, count: count, output: output(r + 2))
+            normalize(x3, sumOfSquares: s3, weight: weight, epsilon: epsilon, count: count, output: output(r + 3))
+            r += 4
+        }
+        while r < rows {
+            rmsNorm(input(r), weight: weight, epsilon: epsilon, count: count, output: output(r))
+            r += 1
+        }
+    }
+
+    /// `output = x / sqrt(sumOfSquares / count + epsilon) * weight`, as ggml's `rms_norm` then `mul` round it.
+    @inline(__always)
+    private static func normalize(
+        _ x: UnsafePointer<Float>, sumOfSquares: Double, weight: UnsafePointer<Float>, epsilon: Float, count: Int,
+        output: UnsafeMutablePointer<Float>
+    ) {
         let mean = Float(sumOfSquares / Double(count))
         let scale = 1 / (mean + epsilon).squareRoot()
         var i = 0

@@ -131,6 +131,33 @@ import Tokenization
         #expect(together == solo, "batched decoding must give each sequence the tokens it gets alone")
     }
 
+    /// Eight streams on two threads: once all eight decode, each step runs as two parts of four
+    /// side by side (`LlamaModel+DecodeParts`), and every token's log-probability and top
+    /// alternatives must be the floats the stream gets alone.
+    @Test func splitDecodeStepsKeepEachStreamsFloats() async throws {
+        let engine = try InferenceEngine(
+            modelPath: SharedFixtures.modelPath,
+            configuration: EngineConfiguration(contextLength: 1024, maxConcurrentSequences: 8, threadCount: 2))
+        defer { engine.shutdown() }
+        let prompts = try ["Name a color.", "Name an animal.", "Name a planet.", "Name a city.", "Name a river.",
+                           "Name a tree.", "Name a metal.", "Name a sport."].map(prompt)
+        let requests = prompts.map {
+            GenerationRequest(promptTokens: $0, sampling: .greedy, maxTokens: 8, ignoreEOS: true, logprobs: 3)
+        }
+        var solo: [[TokenLogprob]] = []
+        for request in requests { solo.append(try await SharedEngine.collect(request, on: engine).logprobs) }
+        let together = try await withThrowingTaskGroup(of: (Int, [TokenLogprob]).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask { (index, try await SharedEngine.collect(request, on: engine).logprobs) }
+            }
+            var results = Array(repeating: [TokenLogprob](), count: requests.count)
+            for try await (index, logprobs) in group { results[index] = logprobs }
+            return results
+        }
+        #expect(solo.allSatisfy { $0.count == 8 })
+        #expect(together == solo, "a stream decoded in a split batch must get the floats it gets alone")
+    }
+
     /// Seeded draws at T 0.8 / top_p 0.95: a batch's samplers run in parallel on the pool
     /// (`Scheduler.drawAhead`), and each sequence must still draw what it draws alone.
     @Test func concurrentSampledSequencesMatchSoloRuns() async throws {

@@ -79,6 +79,39 @@ import Testing
         for i in 0..<n { #expect(close(out[i], Float(Double(x[i]) * scale * Double(weight[i])), 1e-5, scale: 1e-3)) }
     }
 
+    /// Several rows at once (four rows' sums interleaved) give each row `rmsNorm`'s floats, into
+    /// another buffer or in place, for row counts around the groups of four.
+    @Test(arguments: [1, 3, 4, 7, 16])
+    func rmsNormRowsEqualsRmsNormOfEachRow(rows: Int) {
+        let n = 576
+        let x = randomActivations(count: rows * n, seed: 11).enumerated().map { $1 * Float(1 + $0 / n) }
+        let weight = randomActivations(count: n, seed: 12)
+        var expected = [Float](repeating: 0, count: rows * n)
+        for r in 0..<rows {
+            x.withUnsafeBufferPointer { x in
+                expected.withUnsafeMutableBufferPointer { out in
+                    VectorOps.rmsNorm(x.baseAddress! + r * n, weight: weight, epsilon: 1e-5, count: n,
+                                      output: out.baseAddress! + r * n)
+                }
+            }
+        }
+        var out = [Float](repeating: 0, count: rows * n)
+        var inPlace = x
+        x.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { out in
+                VectorOps.rmsNormRows(rows, input: { x.baseAddress! + $0 * n }, output: { out.baseAddress! + $0 * n },
+                                      weight: weight, epsilon: 1e-5, count: n)
+            }
+        }
+        inPlace.withUnsafeMutableBufferPointer { rowsBuffer in
+            let base = rowsBuffer.baseAddress!
+            VectorOps.rmsNormRows(rows, input: { UnsafePointer(base + $0 * n) }, output: { base + $0 * n },
+                                  weight: weight, epsilon: 1e-5, count: n)
+        }
+        #expect(out.map(\.bitPattern) == expected.map(\.bitPattern))
+        #expect(inPlace.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
     @Test func siluSoftmaxAndFriendsMatchScalar() {
         for n in Self.counts {
             var gate = randomActivations(count: n, seed: 7).map { $0 * 5 }

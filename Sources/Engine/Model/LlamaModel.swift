@@ -8,6 +8,7 @@ import Kernels
 ///
 /// Works on a batch of tokens from any number of sequences at once; every matrix product
 /// covers the whole batch, so weights stream from memory once per step, not once per token.
+/// A batch of decode steps may instead run in parts side by side (`LlamaModel+DecodeParts`).
 /// Not thread-safe: one engine thread drives it.
 final class LlamaModel: @unchecked Sendable {
     // Safety: only the engine's scheduler thread calls `forward`; the pool is its own.
@@ -17,16 +18,27 @@ final class LlamaModel: @unchecked Sendable {
     let pool: ComputePool
     /// Most tokens one `forward` call accepts.
     let maxBatchTokens: Int
-    private let scratch: ForwardScratch
+    let scratch: ForwardScratch
     /// One embedding per RoPE base (gemma3's sliding layers have their own).
     private let rope: RotaryEmbedding
     private let slidingRope: RotaryEmbedding
 
     /// Rows of logits one `forward` call may produce.
     let maxLogitRows: Int
+    /// The models that run the parts of a split decode batch, one a pool thread, each on its own
+    /// one-thread pool and scratch; empty where batches are never split.
+    let parts: [LlamaModel]
 
-    init(weights: LlamaWeights, hyperparameters: LlamaHyperparameters, cache: KVCache, pool: ComputePool,
-         maxBatchTokens: Int, maxLogitRows: Int) {
+    convenience init(weights: LlamaWeights, hyperparameters: LlamaHyperparameters, cache: KVCache, pool: ComputePool,
+                     maxBatchTokens: Int, maxLogitRows: Int) {
+        self.init(weights: weights, hyperparameters: hyperparameters, cache: cache, pool: pool,
+                  maxBatchTokens: maxBatchTokens, maxLogitRows: maxLogitRows,
+                  partCount: Self.decodePartCount(weights: weights, threads: pool.threadCount))
+    }
+
+    /// - Parameter partCount: how many parts a decode batch may split into (0: none).
+    private init(weights: LlamaWeights, hyperparameters: LlamaHyperparameters, cache: KVCache, pool: ComputePool,
+                 maxBatchTokens: Int, maxLogitRows: Int, partCount: Int) {
         self.weights = weights
         self.hyperparameters = hyperparameters
         self.cache = cache
@@ -39,6 +51,12 @@ final class LlamaModel: @unchecked Sendable {
         rope = RotaryEmbedding(hyperparameters: hyperparameters, frequencyFactors: factors)
         slidingRope = RotaryEmbedding(
             hyperparameters: hyperparameters, base: hyperparameters.ropeFrequencyBaseSliding, frequencyFactors: factors)
+        // A part writes its logits into this model's buffer, so it keeps none of its own.
+        let partTokens = partCount > 1 ? (maxBatchTokens + partCount - 1) / partCount : 0
+        parts = partTokens == 0 ? [] : (0..<partCount).map { _ in
+            LlamaModel(weights: weights, hyperparameters: hyperparameters, cache: cache, pool: ComputePool(threadCount: 1),
+                       maxBatchTokens: partTokens, maxLogitRows: 0, partCount: 0)
+        }
     }
 
     /// Runs `batch` through the model, writing each cache slot's keys and values, and returns
@@ -51,6 +69,18 @@ final class LlamaModel: @unchecked Sendable {
     ///   positions, fewer than `SpeculativeDecoding.maximumVerifyRows + 1`, on block-quantized weights.
     func forward(_ batch: [BatchToken], rowsAsDecodeSteps: Bool = false) -> UnsafeMutablePointer<Float> {
         precondition(batch.count <= maxBatchTokens && !batch.isEmpty, "batch size out of range")
+        if !rowsAsDecodeSteps, let ranges = decodeParts(batch) {
+            forwardInParts(batch, ranges: ranges)
+        } else {
+            forward(batch, queryRows: batch.count, logits: scratch.logits, rowsAsDecodeSteps: rowsAsDecodeSteps)
+        }
+        return scratch.logits
+    }
+
+    /// The pass itself, its logit rows written to `logits`.
+    /// - Parameter queryRows: the rows of the whole batch this one is part of (attention takes ggml's
+    ///   lone-query path by the batch's rows, not a part's).
+    func forward(_ batch: [BatchToken], queryRows: Int, logits: UnsafeMutablePointer<Float>, rowsAsDecodeSteps: Bool) {
         let h = hyperparameters
         let d = h.embeddingLength
         let s = scratch
@@ -69,14 +99,14 @@ final class LlamaModel: @unchecked Sendable {
         // A one-token step's products take no gemm rows (llama.cpp's gemm takes n - n % 4 of n).
         let gemmTokens: Int? = rowsAsDecodeSteps ? 0 : nil
         for (layerIndex, layer) in weights.layers.enumerated() {
-            attentionBlock(batch, layer: layer, index: layerIndex, rowsAsDecodeSteps: rowsAsDecodeSteps)
+            attentionBlock(batch, layer: layer, index: layerIndex, queryRows: queryRows, rowsAsDecodeSteps: rowsAsDecodeSteps)
             feedForwardBlock(tokens: batch.count, layer: layer, gemmTokens: gemmTokens)
         }
-        return outputLogits(batch, gemmTokens: gemmTokens)
+        outputLogits(batch, gemmTokens: gemmTokens, into: logits)
     }
 
     /// hidden += attention(norm(hidden)), with the layer's projections, biases, norms and RoPE.
-    private func attentionBlock(_ batch: [BatchToken], layer: LlamaWeights.Layer, index layerIndex: Int,
+    private func attentionBlock(_ batch: [BatchToken], layer: LlamaWeights.Layer, index layerIndex: Int, queryRows: Int,
                                 rowsAsDecodeSteps: Bool) {
         let h = hyperparameters
         let n = batch.count
@@ -86,15 +116,14 @@ final class LlamaModel: @unchecked Sendable {
         let sliding = h.isSliding(layer: layerIndex)
         let layerRope = sliding ? slidingRope : rope
         let tables = sliding ? s.slidingRope : s.rope
-        forEachToken(n) { t in
-            VectorOps.rmsNorm(s.hidden + t * d, weight: layer.attentionNorm, epsilon: h.rmsEpsilon, count: d,
-                              output: s.normed + t * d)
-        }
+        normRows(s.hidden, tokens: n, weight: layer.attentionNorm, output: s.normed)
         // One activation quantization and one parallel region for the three projections.
         let gemmTokens: Int? = rowsAsDecodeSteps ? 0 : nil
         MatrixMultiply.multiply([layer.query, layer.key, layer.value], input: s.normed, tokens: n,
                                 outputs: [s.query, s.key, s.value], pool: pool, gemmTokens: gemmTokens)
-        forEachToken(n) { t in
+        // Each token's work touches only its own rows and its own cache row: split across the pool
+        // from a batch of decode steps up.
+        forEachToken(n, chunk: 4, minimum: 8) { t in
             let item = batch[t]
             let query = s.query + t * queryWidth
             let key = s.key + t * h.kvDimension
@@ -114,7 +143,7 @@ final class LlamaModel: @unchecked Sendable {
             VectorOps.convertToF16(value, cache.values(slot: item.slot, layer: layerIndex) + row, count: h.kvDimension)
         }
         attend(batch, layer: layerIndex, scale: h.scalesQueries ? 1 : h.attentionScale,
-               window: sliding ? h.slidingWindow : nil, rowsAsDecodeSteps: rowsAsDecodeSteps)
+               window: sliding ? h.slidingWindow : nil, queryRows: queryRows, rowsAsDecodeSteps: rowsAsDecodeSteps)
         MatrixMultiply.multiply(layer.attentionOutput, input: s.attention, tokens: n, output: s.normed, pool: pool,
                                 gemmTokens: gemmTokens)
         addBias(layer.attentionOutputBias, to: s.normed, tokens: n, width: d)
@@ -127,16 +156,13 @@ final class LlamaModel: @unchecked Sendable {
         let h = hyperparameters
         let d = h.embeddingLength
         let s = scratch
-        forEachToken(n) { t in
-            VectorOps.rmsNorm(s.hidden + t * d, weight: layer.feedForwardNorm, epsilon: h.rmsEpsilon, count: d,
-                              output: s.normed + t * d)
-        }
+        normRows(s.hidden, tokens: n, weight: layer.feedForwardNorm, output: s.normed)
         MatrixMultiply.multiply([layer.gate, layer.up], input: s.normed, tokens: n, outputs: [s.gate, s.up],
                                 pool: pool, gemmTokens: gemmTokens)
         addBias(layer.gateBias, to: s.gate, tokens: n, width: h.feedForwardLength)
         addBias(layer.upBias, to: s.up, tokens: n, width: h.feedForwardLength)
         switch h.activation {
-        case .silu: VectorOps.siluMultiply(s.gate, s.up, count: n * h.feedForwardLength)
+        case .silu: siluMultiply(count: n * h.feedForwardLength)
         case .geluTanh: GGMLGELU.geglu(s.gate, s.up, count: n * h.feedForwardLength, pool: pool)
         }
         MatrixMultiply.multiply(layer.down, input: s.gate, tokens: n, output: s.normed, pool: pool, gemmTokens: gemmTokens)
@@ -147,22 +173,19 @@ final class LlamaModel: @unchecked Sendable {
 
     /// The final norm and output projection of the tokens whose next-token distribution is
     /// needed (only those go through the large output matrix).
-    private func outputLogits(_ batch: [BatchToken], gemmTokens: Int?) -> UnsafeMutablePointer<Float> {
+    private func outputLogits(_ batch: [BatchToken], gemmTokens: Int?, into logits: UnsafeMutablePointer<Float>) {
         let h = hyperparameters
         let d = h.embeddingLength
         let s = scratch
-        var outputCount = 0
-        for (t, item) in batch.enumerated() where item.wantsLogits {
-            VectorOps.rmsNorm(s.hidden + t * d, weight: weights.outputNorm, epsilon: h.rmsEpsilon, count: d,
-                              output: s.normed + outputCount * d)
-            outputCount += 1
-        }
+        let wanted = batch.indices.filter { batch[$0].wantsLogits }
+        let outputCount = wanted.count
+        VectorOps.rmsNormRows(outputCount, input: { UnsafePointer(s.hidden + wanted[$0] * d) }, output: { s.normed + $0 * d },
+                              weight: weights.outputNorm, epsilon: h.rmsEpsilon, count: d)
         if outputCount > 0 {
-            MatrixMultiply.multiply(weights.output, input: s.normed, tokens: outputCount, output: s.logits, pool: pool,
+            MatrixMultiply.multiply(weights.output, input: s.normed, tokens: outputCount, output: logits, pool: pool,
                                     gemmTokens: gemmTokens)
-            addBias(weights.outputBias, to: s.logits, tokens: outputCount, width: h.vocabularySize)
+            addBias(weights.outputBias, to: logits, tokens: outputCount, width: h.vocabularySize)
         }
-        return s.logits
     }
 
     /// RMSNorm of each of `heads` consecutive head vectors in place (qwen3's and gemma3's Q/K norms).
@@ -174,12 +197,36 @@ final class LlamaModel: @unchecked Sendable {
         }
     }
 
-    /// RMSNorm of `tokens` rows of `embeddingLength` floats in place.
-    private func normRows(_ rows: UnsafeMutablePointer<Float>, tokens n: Int, weight: UnsafePointer<Float>) {
+    /// RMSNorm of `tokens` rows of `embeddingLength` floats into `output` (in place without it),
+    /// chunks of rows across the pool for a prompt's worth, four rows' sums interleaved within a chunk.
+    private func normRows(_ rows: UnsafeMutablePointer<Float>, tokens n: Int, weight: UnsafePointer<Float>,
+                          output: UnsafeMutablePointer<Float>? = nil) {
         let h = hyperparameters
         let d = h.embeddingLength
-        forEachToken(n) { t in
-            VectorOps.rmsNorm(rows + t * d, weight: weight, epsilon: h.rmsEpsilon, count: d, output: rows + t * d)
+        let output = output ?? rows
+        let chunk = 16
+        let chunks = n >= 2 * chunk && pool.threadCount > 1 ? (n + chunk - 1) / chunk : 1
+        let perChunk = (n + chunks - 1) / chunks
+        pool.parallelFor(chunks) { c in
+            let first = c * perChunk
+            VectorOps.rmsNormRows(min(perChunk, n - first), input: { UnsafePointer(rows + (first + $0) * d) },
+                                  output: { output + (first + $0) * d }, weight: weight, epsilon: h.rmsEpsilon, count: d)
+        }
+    }
+
+    /// `gate = silu(gate) * up` over `count` floats, in chunks across the pool from a batch of
+    /// decode steps up. Chunks start at multiples of 8, so every element takes the vector or scalar
+    /// path it takes in one call.
+    private func siluMultiply(count: Int) {
+        let s = scratch
+        let chunk = 4096
+        guard count >= 2 * chunk, pool.threadCount > 1 else {
+            VectorOps.siluMultiply(s.gate, s.up, count: count)
+            return
+        }
+        pool.parallelFor((count + chunk - 1) / chunk) { task in
+            let start = task * chunk
+            VectorOps.siluMultiply(s.gate + start, s.up + start, count: min(chunk, count - start))
         }
     }
 
@@ -189,11 +236,10 @@ final class LlamaModel: @unchecked Sendable {
         for t in 0..<n { VectorOps.add(rows + t * width, bias, count: width) }
     }
 
-    /// Runs `body` for tokens `0..<count`, split across the pool for a prompt's worth of tokens
-    /// (each token's work writes only its own rows).
-    private func forEachToken(_ count: Int, _ body: (Int) -> Void) {
-        let chunk = 16
-        guard count >= 2 * chunk, pool.threadCount > 1 else {
+    /// Runs `body` for tokens `0..<count`, split across the pool in chunks of `chunk` tokens once
+    /// there are `minimum` (each token's work writes only its own rows).
+    private func forEachToken(_ count: Int, chunk: Int = 16, minimum: Int = 32, _ body: (Int) -> Void) {
+        guard count >= minimum, pool.threadCount > 1 else {
             for t in 0..<count { body(t) }
             return
         }
@@ -209,12 +255,13 @@ final class LlamaModel: @unchecked Sendable {
     /// work item is a token's whole group of query heads on one key-value head (one pass over
     /// the cached rows for the group instead of one per head; the same floats).
     /// With `rowsAsDecodeSteps`, each row takes the kernel a lone query at its position takes.
-    private func attend(_ batch: [BatchToken], layer: Int, scale: Float, window: Int?, rowsAsDecodeSteps: Bool) {
+    private func attend(_ batch: [BatchToken], layer: Int, scale: Float, window: Int?, queryRows batchRows: Int,
+                        rowsAsDecodeSteps: Bool) {
         let h = hyperparameters
         let s = scratch
         // A sequence with 64 rows or more in the batch takes ggml's tiled path (`attendTiled`).
         let tiled = rowsAsDecodeSteps ? [] : tiledSlots(batch)
-        let queryRows = rowsAsDecodeSteps ? 1 : batch.count
+        let queryRows = rowsAsDecodeSteps ? 1 : batchRows
         if !tiled.isEmpty {
             attendTiled(batch, slots: tiled, layer: layer, scale: scale, window: window, queries: s.query,
                         outputs: s.attention)
