@@ -415,17 +415,24 @@ def test_pipelined_requests_are_answered_in_order(servers):
     assert json.loads(answers[0][1])["model"] == "gw-slow" and json.loads(answers[2][1])["model"] == "gw"
 
 
+def slow_call_in_thread(server, user):
+    """Starts a chat completion to `gw-slow` (the fake upstream's behaviour named by `user`) on a
+    thread; its (status, headers, body) lands in the returned dict's "answer"."""
+    result = {}
+    def call():
+        result["answer"] = exchange(server, "/v1/chat/completions",
+                                    {"model": "gw-slow", "messages": [{"role": "user", "content": "Hi"}], "user": user})
+    caller = threading.Thread(target=call)
+    caller.start()
+    return caller, result
+
+
 def test_shutdown_waits_for_a_request_in_flight(servers):
     """SIGTERM while the fast path waits for the upstream: the request still gets its answer."""
     _, _, config = servers
     server = RunningServer("--config", str(config), api_key=KEY, env={"SWITCHYARD_HOME": str(config.parent / "shutdown"), "GW_KEY": UPSTREAM_KEY})
     try:
-        result = {}
-        def call():
-            result["answer"] = exchange(server, "/v1/chat/completions",
-                                        {"model": "gw-slow", "messages": [{"role": "user", "content": "Hi"}], "user": "slow"})
-        caller = threading.Thread(target=call)
-        caller.start()
+        caller, result = slow_call_in_thread(server, user="slow")
         time.sleep(0.5)
         server.process.terminate()
         caller.join(30)
@@ -445,12 +452,7 @@ def test_shutdown_closes_idle_upstream_connections(tmp_path):
         {"name": "gw-slow", "upstreams": [{"base_url": f"http://127.0.0.1:{upstream.port}/v1", "model": "upstream-m", "timeout": "10s"}]}]}))
     server = RunningServer("--config", str(config), api_key=KEY, env={"SWITCHYARD_HOME": str(tmp_path / "home")})
     try:
-        result = {}
-        def call():
-            result["answer"] = exchange(server, "/v1/chat/completions",
-                                        {"model": "gw-slow", "messages": [{"role": "user", "content": "Hi"}], "user": "silent"})
-        caller = threading.Thread(target=call)
-        caller.start()
+        caller, result = slow_call_in_thread(server, user="silent")
         time.sleep(0.3)  # the slow request holds its upstream connection; the next one opens another
         status, _, _ = exchange(server, "/v1/chat/completions", {"model": "gw-slow", "messages": [{"role": "user", "content": "Hi"}]})
         assert status == 200 and len(upstream.ok_connections) == 1
