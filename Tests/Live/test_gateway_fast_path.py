@@ -346,12 +346,7 @@ def test_the_fast_path_counts_what_it_serves(servers):
     def counts(server):
         for body in (CASES[0][2], {**STREAMED, "user": "stream"}):
             exchange(server, "/v1/chat/completions", body)
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {KEY}"})
-        text = connection.getresponse().read().decode()
-        connection.close()
-        return {line.split("{")[1].split("}")[0]: float(line.split()[-1]) for line in text.splitlines()
-                if line.startswith("switchyard_gateway_fast_path_requests_total{")}
+        return fast_path_counts(server)
     fast = counts(started["fast"][0])
     assert fast['model="gw",stream="false"'] >= 1 and fast['model="gw",stream="true"'] >= 1
     assert set(counts(started["router"][0]).values()) <= {0.0}
@@ -536,6 +531,7 @@ def test_database_keys_through_fast_path_and_router(tmp_path):
 
 
 def fast_path_counts(server):
+    """The fast-path counter's values on `server`'s /metrics, by their label text."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {KEY}"})
     text = connection.getresponse().read().decode()
