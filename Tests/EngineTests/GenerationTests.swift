@@ -112,22 +112,10 @@ import Tokenization
     @Test func concurrentSequencesMatchSoloRuns() async throws {
         let engine = try SharedEngine.fresh()
         let prompts = try ["Name a color.", "Name an animal.", "Name a planet.", "Name a city."].map(prompt)
+        let requests = prompts.map { GenerationRequest(promptTokens: $0, sampling: .greedy, maxTokens: 10, ignoreEOS: true) }
         var solo: [[Int]] = []
-        for tokens in prompts {
-            solo.append(try await SharedEngine.collect(
-                GenerationRequest(promptTokens: tokens, sampling: .greedy, maxTokens: 10, ignoreEOS: true), on: engine).ids)
-        }
-        let together = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
-            for (index, tokens) in prompts.enumerated() {
-                group.addTask {
-                    (index, try await SharedEngine.collect(GenerationRequest(
-                        promptTokens: tokens, sampling: .greedy, maxTokens: 10, ignoreEOS: true), on: engine).ids)
-                }
-            }
-            var results = Array(repeating: [Int](), count: prompts.count)
-            for try await (index, ids) in group { results[index] = ids }
-            return results
-        }
+        for request in requests { solo.append(try await SharedEngine.collect(request, on: engine).ids) }
+        let together = try await SharedEngine.collectAtOnce(requests.map { ($0, engine) }).map(\.ids)
         #expect(together == solo, "batched decoding must give each sequence the tokens it gets alone")
     }
 
@@ -146,14 +134,7 @@ import Tokenization
         }
         var solo: [[TokenLogprob]] = []
         for request in requests { solo.append(try await SharedEngine.collect(request, on: engine).logprobs) }
-        let together = try await withThrowingTaskGroup(of: (Int, [TokenLogprob]).self) { group in
-            for (index, request) in requests.enumerated() {
-                group.addTask { (index, try await SharedEngine.collect(request, on: engine).logprobs) }
-            }
-            var results = Array(repeating: [TokenLogprob](), count: requests.count)
-            for try await (index, logprobs) in group { results[index] = logprobs }
-            return results
-        }
+        let together = try await SharedEngine.collectAtOnce(requests.map { ($0, engine) }).map(\.logprobs)
         #expect(solo.allSatisfy { $0.count == 8 })
         #expect(together == solo, "a stream decoded in a split batch must get the floats it gets alone")
     }
@@ -169,14 +150,7 @@ import Tokenization
         }
         var solo: [[Int]] = []
         for request in requests { solo.append(try await SharedEngine.collect(request, on: engine).ids) }
-        let together = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
-            for (index, request) in requests.enumerated() {
-                group.addTask { (index, try await SharedEngine.collect(request, on: engine).ids) }
-            }
-            var results = Array(repeating: [Int](), count: prompts.count)
-            for try await (index, ids) in group { results[index] = ids }
-            return results
-        }
+        let together = try await SharedEngine.collectAtOnce(requests.map { ($0, engine) }).map(\.ids)
         #expect(together == solo, "a sampler run beside others must draw what it draws alone")
         #expect(Set(solo).count > 1)
     }
@@ -198,16 +172,7 @@ import Tokenization
         }
         var solo: [[Int]] = []
         for request in requests { solo.append(try await SharedEngine.collect(request, on: engines[0]).ids) }
-        let together = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
-            for (engineIndex, engine) in engines.enumerated() {
-                for (index, request) in requests.enumerated() {
-                    group.addTask { (engineIndex * 2 + index, try await SharedEngine.collect(request, on: engine).ids) }
-                }
-            }
-            var results = Array(repeating: [Int](), count: 4)
-            for try await (slot, ids) in group { results[slot] = ids }
-            return results
-        }
+        let together = try await SharedEngine.collectAtOnce(engines.flatMap { engine in requests.map { ($0, engine) } }).map(\.ids)
         #expect(together == solo + solo)
     }
 

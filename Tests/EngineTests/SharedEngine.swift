@@ -20,6 +20,18 @@ enum SharedEngine {
                             configuration: EngineConfiguration(contextLength: 2048, maxConcurrentSequences: 4))
     }
 
+    /// Runs every job (a request on an engine) at once and collects each, in the jobs' order.
+    static func collectAtOnce(_ jobs: [(request: GenerationRequest, engine: InferenceEngine)]) async throws -> [Outcome] {
+        try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            for (index, job) in jobs.enumerated() {
+                group.addTask { (index, try await collect(job.request, on: job.engine)) }
+            }
+            var results = Array(repeating: Outcome(), count: jobs.count)
+            for try await (index, outcome) in group { results[index] = outcome }
+            return results
+        }
+    }
+
     /// Collects a whole generation: text, token ids, finish reason, usage.
     struct Outcome {
         var text = ""
