@@ -10,8 +10,7 @@ public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
     /// Counters made per label set, reused.
-    private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let fastPathCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
     /// Each model's token counters and timers, made once: making one looks it up in the registry
     /// under its lock, too much for every streamed chunk.
     private let modelMetrics = Mutex<[String: ModelMetrics]>([:])
@@ -52,26 +51,22 @@ public final class ServerMetrics: Sendable {
 
     /// One finished request: `switchyard_requests_total{model,status}`.
     public func recordRequest(model: String, status: Int) {
-        let key = "\(model)\u{0}\(status)"
-        let counter = requestCounters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(
-                label: "switchyard_requests_total", dimensions: [("model", model), ("status", String(status))], factory: factory)
-            counters[key] = counter
-            return counter
-        }
-        counter.increment()
+        increment("switchyard_requests_total", key: "\(model)\u{0}\(status)", [("model", model), ("status", String(status))])
     }
 
     /// A request the gateway's fast path served (`GatewayFastPathHandler`):
     /// `switchyard_gateway_fast_path_requests_total{model,stream}`.
     func recordFastPath(model: String, stream: Bool) {
-        let key = "\(model)\u{0}\(stream)"
-        let counter = fastPathCounters.withLock { counters in
+        increment("switchyard_gateway_fast_path_requests_total", key: "\(model)\u{0}\(stream)", [("model", model), ("stream", String(stream))])
+    }
+
+    /// Increments the counter `label{dimensions}`, made once (the dimensions built only then) and
+    /// found again by `label` and `key`, its dimensions' values.
+    private func increment(_ label: String, key: String, _ dimensions: @autoclosure () -> [(String, String)]) {
+        let key = label + "\u{0}" + key
+        let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(
-                label: "switchyard_gateway_fast_path_requests_total", dimensions: [("model", model), ("stream", String(stream))],
-                factory: factory)
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions(), factory: factory)
             counters[key] = counter
             return counter
         }
